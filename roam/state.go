@@ -1,0 +1,26 @@
+package roam
+
+// State is what a Transport synchronises to its peer, mirroring the contract
+// of mosh's Transport<MyState, RemoteState> template (src/network/networktransport.h).
+// S is the implementing type itself: type UserStream struct{...} implements
+// State[*UserStream].
+//
+// Implementations are plain values with no I/O. The transport clones states it
+// remembers, so a State must not share mutable memory with its clones.
+type State[S any] interface {
+	// Clone returns an independent copy.
+	Clone() S
+	// Equal reports whether the receiver and other hold the same content.
+	Equal(other S) bool
+	// DiffFrom returns the diff that turns other into the receiver
+	// (mosh's diff_from). An empty diff means "no change".
+	DiffFrom(other S) []byte
+	// Apply applies a diff produced by DiffFrom (mosh's apply_string). A
+	// diff from the network may be hostile: Apply returns an error, never
+	// panics, and leaves the state unchanged on error.
+	Apply(diff []byte) error
+	// Subtract removes from the receiver the prefix it shares with prefix
+	// (mosh's subtract; only meaningful for the user stream, a no-op for
+	// terminal states).
+	Subtract(prefix S)
+}
