@@ -1,0 +1,158 @@
+package session
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// UserEvent is one event of the client's input stream: a keystroke byte or a
+// window resize.
+type UserEvent struct {
+	Resize bool
+	Byte   byte
+	Width  int32
+	Height int32
+}
+
+// UserStream is the client→server state: the append-only log of user events
+// not yet known to be acknowledged (mosh's UserStream, src/statesync/user.cc).
+//
+// States sent to a real mosh-server must be cumulative (PROTOCOL.md §8 trap
+// 7): every state's events start with the events of every earlier state. The
+// log is only appended to; Subtract removes an acknowledged prefix from all
+// states alike, which keeps that relation.
+type UserStream struct {
+	events []UserEvent
+}
+
+var _ roam.State[*UserStream] = (*UserStream)(nil)
+
+// NewUserStream returns an empty stream (state 0 of the protocol).
+func NewUserStream() *UserStream { return &UserStream{} }
+
+// PushKeys appends keystroke bytes.
+func (u *UserStream) PushKeys(b []byte) {
+	for _, c := range b {
+		u.events = append(u.events, UserEvent{Byte: c})
+	}
+}
+
+// PushResize appends a window size change. Sizes outside 1..wire.MaxTermDim
+// are clamped: a zero width aborts a real mosh-server (PROTOCOL.md §8 trap 6).
+func (u *UserStream) PushResize(width, height int) {
+	u.events = append(u.events, UserEvent{Resize: true, Width: clampDim(width), Height: clampDim(height)})
+}
+
+func clampDim(n int) int32 {
+	if n < 1 {
+		return 1
+	}
+	if n > wire.MaxTermDim {
+		return wire.MaxTermDim
+	}
+	return int32(n)
+}
+
+// Events returns the events in order; callers must not modify them.
+func (u *UserStream) Events() []UserEvent { return u.events }
+
+// Len is the number of events.
+func (u *UserStream) Len() int { return len(u.events) }
+
+// Clone implements roam.State.
+func (u *UserStream) Clone() *UserStream {
+	return &UserStream{events: append([]UserEvent(nil), u.events...)}
+}
+
+// Equal implements roam.State.
+func (u *UserStream) Equal(o *UserStream) bool {
+	if len(u.events) != len(o.events) {
+		return false
+	}
+	for i := range u.events {
+		if u.events[i] != o.events[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// DiffFrom implements roam.State: the events after those of existing, which
+// must be a prefix of u (the transport only diffs against earlier states of
+// the same log). Consecutive keystrokes become one Keystroke instruction,
+// each resize its own, as mosh does.
+func (u *UserStream) DiffFrom(existing *UserStream) []byte {
+	n := len(existing.events)
+	if n > len(u.events) {
+		// Not a prefix: cannot happen with an append-only log. Sending the
+		// whole log would break cumulativeness; send nothing instead.
+		return nil
+	}
+	rest := u.events[n:]
+	if len(rest) == 0 {
+		return nil
+	}
+	var ins []wire.UserInstruction
+	for _, ev := range rest {
+		if ev.Resize {
+			ins = append(ins, wire.UserInstruction{Kind: wire.UserResize, Width: ev.Width, Height: ev.Height})
+			continue
+		}
+		if k := len(ins); k > 0 && ins[k-1].Kind == wire.UserKeystroke {
+			ins[k-1].Keys = append(ins[k-1].Keys, ev.Byte)
+			continue
+		}
+		ins = append(ins, wire.UserInstruction{Kind: wire.UserKeystroke, Keys: []byte{ev.Byte}})
+	}
+	return wire.AppendUserMessage(nil, ins)
+}
+
+// Apply implements roam.State: append the events of a diff.
+func (u *UserStream) Apply(diff []byte) error {
+	if len(diff) == 0 {
+		return nil
+	}
+	ins, err := wire.ParseUserMessage(diff)
+	if err != nil {
+		return fmt.Errorf("session: user stream diff: %w", err)
+	}
+	for _, in := range ins {
+		switch in.Kind {
+		case wire.UserKeystroke:
+			u.PushKeys(in.Keys)
+		case wire.UserResize:
+			u.events = append(u.events, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+		}
+	}
+	return nil
+}
+
+// Subtract implements roam.State: drop the prefix shared with prefix.
+func (u *UserStream) Subtract(prefix *UserStream) {
+	if u == prefix {
+		u.events = nil
+		return
+	}
+	n := 0
+	for n < len(u.events) && n < len(prefix.events) && u.events[n] == prefix.events[n] {
+		n++
+	}
+	if n > 0 {
+		u.events = append(u.events[:0:0], u.events[n:]...)
+	}
+}
+
+// Keys returns the keystroke bytes of the stream in order (for tests and the
+// server's input path).
+func (u *UserStream) Keys() []byte {
+	var b bytes.Buffer
+	for _, ev := range u.events {
+		if !ev.Resize {
+			b.WriteByte(ev.Byte)
+		}
+	}
+	return b.Bytes()
+}
