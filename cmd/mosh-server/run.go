@@ -1,0 +1,262 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/locale"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"golang.org/x/term"
+)
+
+// run is the foreground half: everything up to the detach.
+func run(argv []string, stdin, stdout, stderr *os.File) int {
+	argv0 := "mosh-server"
+	if len(argv) > 0 {
+		argv0 = argv[0]
+	}
+	o, err := parseArgs(argv[1:], os.Getenv("SSH_CONNECTION"))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", argv0, err)
+		printUsage(stderr, argv0)
+		return 1
+	}
+	if o.help {
+		printUsage(stdout, argv0)
+		return 0
+	}
+	if o.version {
+		fmt.Fprint(stdout, banner())
+		return 0
+	}
+	for _, w := range o.warnings {
+		fmt.Fprintf(stderr, "%s: %s\n", argv0, w)
+	}
+	if len(o.warnings) > 0 && !o.sshIP {
+		printUsage(stderr, argv0)
+	}
+
+	choice, err := locale.Choose(os.Environ(), o.localeVars, locale.Installed())
+	if err != nil {
+		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+	if choice.Notice != "" {
+		fmt.Fprintln(stderr, choice.Notice)
+	}
+
+	cfg := &daemonConfig{
+		Verbose:        o.verbose,
+		NetworkTimeout: parseTimeout("MOSH_SERVER_NETWORK_TMOUT", stderr),
+		SignalTimeout:  parseTimeout("MOSH_SERVER_SIGNAL_TMOUT", stderr),
+	}
+	cfg.Command, cfg.Argv0, cfg.Motd, err = childCommand(o.command)
+	if err != nil {
+		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+	cfg.Env = childEnv(choice.Env, o.colors)
+	cfg.Dir = homeDir()
+	cfg.Width, cfg.Height = 80, 24
+	if w, h, err := term.GetSize(int(stdin.Fd())); err == nil && w > 0 && h > 0 {
+		cfg.Width, cfg.Height = w, h
+	}
+
+	conn, err := bindUDP(o.ip, o.portLow, o.portHigh)
+	if err != nil {
+		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+	defer conn.Close()
+	key, err := wire.NewKey()
+	if err != nil {
+		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+	cfg.Key = key.String()
+
+	// Typeahead echoed by a pty could glue onto the MOSH CONNECT line; mosh
+	// starts it on a fresh line in that case, and so do we.
+	if term.IsTerminal(int(stdin.Fd())) {
+		fmt.Fprint(stdout, "\r\n\n")
+	}
+	fmt.Fprintf(stdout, "MOSH CONNECT %d %s\n", conn.LocalAddr().(*net.UDPAddr).Port, cfg.Key)
+
+	pid, err := detach(conn, cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "\n%s\n[mosh-server detached, pid = %d]\n", banner(), pid)
+	return 0
+}
+
+// detach starts the daemon: this same binary, in a new session, with the
+// bound socket as fd 3 and the configuration pipe as fd 4.
+func detach(conn *net.UDPConn, cfg *daemonConfig, stderr *os.File) (int, error) {
+	sock, err := conn.File()
+	if err != nil {
+		return 0, fmt.Errorf("passing the UDP socket to the daemon: %w", err)
+	}
+	defer sock.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 0, fmt.Errorf("daemon configuration pipe: %w", err)
+	}
+	defer pr.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("finding our own binary: %w", err)
+	}
+	cmd := exec.Command(self)
+	cmd.Args = []string{"mosh-server"}
+	cmd.Env = append(os.Environ(), daemonEnv+"=4")
+	cmd.ExtraFiles = []*os.File{sock, pr}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if cfg.Verbose > 0 {
+		cmd.Stderr = stderr
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting the daemon: %w", err)
+	}
+	pid := cmd.Process.Pid
+	err = writeConfig(pw, cfg)
+	pw.Close()
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		return 0, fmt.Errorf("configuring the daemon: %w", err)
+	}
+	// The daemon outlives us; release it so no zombie is left to reap.
+	_ = cmd.Process.Release()
+	return pid, nil
+}
+
+// bindUDP binds the first free port of lo..hi on ip, then on the wildcard
+// address if ip can't be bound, as mosh's Connection constructor does.
+func bindUDP(ip string, lo, hi int) (*net.UDPConn, error) {
+	try := func(ip string) (*net.UDPConn, error) {
+		var last error
+		network := "udp"
+		if ip == "" {
+			// glibc lists 0.0.0.0 first for a passive AF_UNSPEC lookup, so a
+			// wildcard mosh-server is IPv4-only; match that.
+			network, ip = "udp4", "0.0.0.0"
+		}
+		addr := net.ParseIP(ip)
+		if addr == nil {
+			return nil, fmt.Errorf("bad IP address %q", ip)
+		}
+		for p := lo; p <= hi; p++ {
+			c, err := net.ListenUDP(network, &net.UDPAddr{IP: addr, Port: p})
+			if err == nil {
+				return c, nil
+			}
+			last = err
+		}
+		return nil, last
+	}
+	c, err := try(ip)
+	if err == nil || ip == "" {
+		if err != nil {
+			return nil, fmt.Errorf("could not bind a UDP port in %d..%d: %w", lo, hi, err)
+		}
+		return c, nil
+	}
+	c, err2 := try("")
+	if err2 != nil {
+		return nil, fmt.Errorf("could not bind a UDP port in %d..%d on %s or any address: %w", lo, hi, ip, errors.Join(err, err2))
+	}
+	return c, nil
+}
+
+// childCommand returns the program to run: the given command, or the user's
+// login shell ($SHELL, else the passwd entry, else /bin/sh) with argv[0]
+// "-name" and the motd, as mosh-server does.
+func childCommand(command []string) (argv []string, argv0 string, motd bool, err error) {
+	if len(command) > 0 {
+		return command, command[0], false, nil
+	}
+	shell := os.Getenv("SHELL")
+	if shell == "" {
+		shell = passwdShell()
+	}
+	if shell == "" {
+		shell = "/bin/sh"
+	}
+	return []string{shell}, "-" + filepath.Base(shell), true, nil
+}
+
+func passwdShell() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) >= 7 && (f[0] == u.Username || f[2] == u.Uid) {
+			return f[6]
+		}
+	}
+	return ""
+}
+
+// childEnv is the shell's environment: TERM by colour count,
+// NCURSES_NO_UTF8_ACS=1 so ncurses draws lines in UTF-8, and no STY so GNU
+// screen regards itself as top level — all as mosh-server sets them.
+func childEnv(env []string, colors int) []string {
+	termName := "xterm"
+	if colors == 256 {
+		termName = "xterm-256color"
+	}
+	out := make([]string, 0, len(env)+3)
+	for _, kv := range env {
+		switch {
+		case hasKey(kv, "TERM"), hasKey(kv, "NCURSES_NO_UTF8_ACS"), hasKey(kv, "STY"), hasKey(kv, daemonEnv),
+			hasKey(kv, "MOSH_SERVER_NETWORK_TMOUT"), hasKey(kv, "MOSH_SERVER_SIGNAL_TMOUT"):
+			continue
+		}
+		out = append(out, kv)
+	}
+	home := homeDir()
+	out = append(out, "TERM="+termName, "NCURSES_NO_UTF8_ACS=1")
+	if home != "" {
+		out = setEnv(out, "PWD", home)
+	}
+	return out
+}
+
+func hasKey(kv, key string) bool {
+	return len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '='
+}
+
+func setEnv(env []string, key, val string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !hasKey(kv, key) {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+val)
+}
+
+func homeDir() string {
+	if h := os.Getenv("HOME"); h != "" {
+		return h
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
+}

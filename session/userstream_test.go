@@ -1,0 +1,103 @@
+package session
+
+import (
+	"testing"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"pgregory.net/rapid"
+)
+
+func TestUserStreamDiffMergesKeystrokes(t *testing.T) {
+	u := NewUserStream()
+	u.PushResize(80, 24)
+	u.PushKeys([]byte("ec"))
+	u.PushKeys([]byte("ho"))
+	u.PushResize(100, 30)
+	u.PushKeys([]byte("\r"))
+	ins, err := wire.ParseUserMessage(u.DiffFrom(NewUserStream()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []wire.UserInstruction{
+		{Kind: wire.UserResize, Width: 80, Height: 24},
+		{Kind: wire.UserKeystroke, Keys: []byte("echo")},
+		{Kind: wire.UserResize, Width: 100, Height: 30},
+		{Kind: wire.UserKeystroke, Keys: []byte("\r")},
+	}
+	if len(ins) != len(want) {
+		t.Fatalf("got %d instructions %+v, want %+v", len(ins), ins, want)
+	}
+	for i := range want {
+		if ins[i].Kind != want[i].Kind || string(ins[i].Keys) != string(want[i].Keys) ||
+			ins[i].Width != want[i].Width || ins[i].Height != want[i].Height {
+			t.Errorf("instruction %d = %+v, want %+v", i, ins[i], want[i])
+		}
+	}
+}
+
+func TestUserStreamFirstStateMatchesMosh(t *testing.T) {
+	// PROTOCOL.md §3.3: UserMessage with resize 80×24.
+	u := NewUserStream()
+	u.PushResize(80, 24)
+	got := u.DiffFrom(NewUserStream())
+	if want := []byte{0x0a, 0x06, 0x1a, 0x04, 0x28, 0x50, 0x30, 0x18}; string(got) != string(want) {
+		t.Errorf("diff = % x, want % x", got, want)
+	}
+}
+
+func TestUserStreamClampsResize(t *testing.T) {
+	u := NewUserStream()
+	u.PushResize(0, -5)
+	ev := u.Events()[0]
+	if ev.Width != 1 || ev.Height != 1 {
+		t.Errorf("resize clamped to %dx%d, want 1x1 (a zero size aborts a real mosh-server)", ev.Width, ev.Height)
+	}
+}
+
+func genEvents(t *rapid.T, label string) *UserStream {
+	u := NewUserStream()
+	n := rapid.IntRange(0, 20).Draw(t, label+"-n")
+	for i := 0; i < n; i++ {
+		if rapid.IntRange(0, 4).Draw(t, label+"-kind") == 0 {
+			u.PushResize(rapid.IntRange(1, 500).Draw(t, "w"), rapid.IntRange(1, 300).Draw(t, "h"))
+		} else {
+			u.PushKeys(rapid.SliceOfN(rapid.Byte(), 1, 8).Draw(t, "keys"))
+		}
+	}
+	return u
+}
+
+// The law of states: applying b.DiffFrom(a) to a gives b, whenever a is a
+// prefix of b (as every earlier state of the append-only log is).
+func TestUserStreamDiffApplyLaw(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := genEvents(t, "a")
+		b := a.Clone()
+		more := genEvents(t, "more")
+		b.events = append(b.events, more.events...)
+		got := a.Clone()
+		if err := got.Apply(b.DiffFrom(a)); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(b) {
+			t.Fatalf("apply(diff(a,b), a) = %v, want %v", got.events, b.events)
+		}
+		// Subtracting the shared prefix leaves exactly the new events.
+		b.Subtract(a)
+		if !b.Equal(more) {
+			t.Fatalf("subtract left %v, want %v", b.events, more.events)
+		}
+	})
+}
+
+func TestUserStreamApplyRejectsGarbage(t *testing.T) {
+	u := NewUserStream()
+	u.PushKeys([]byte("x"))
+	before := u.Clone()
+	if err := u.Apply([]byte{0xff, 0xff}); err == nil {
+		t.Error("Apply accepted a diff that is not a UserMessage")
+	}
+	if !u.Equal(before) {
+		t.Error("a failed Apply changed the state")
+	}
+}
