@@ -1,0 +1,185 @@
+package roam
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// Side says which end of a session a Transport is. It fixes the direction
+// bit of the datagrams it sends and accepts, and the socket-facing policies
+// (only a server waits for the peer's first datagram and forgets a silent
+// peer; only a client hops ports).
+type Side uint8
+
+const (
+	// Client sends wire.ToServer datagrams and accepts wire.ToClient ones.
+	Client Side = iota
+	// Server sends wire.ToClient datagrams and accepts wire.ToServer ones.
+	Server
+)
+
+func (s Side) String() string {
+	switch s {
+	case Client:
+		return "client"
+	case Server:
+		return "server"
+	}
+	return fmt.Sprintf("side(%d)", uint8(s))
+}
+
+// sendDir is the direction bit of the datagrams this side sends.
+func (s Side) sendDir() wire.Direction {
+	if s == Server {
+		return wire.ToClient
+	}
+	return wire.ToServer
+}
+
+// recvDir is the direction bit this side accepts.
+func (s Side) recvDir() wire.Direction {
+	if s == Server {
+		return wire.ToServer
+	}
+	return wire.ToClient
+}
+
+// Mosh 1.4's timing constants (src/network/transportsender.h, network.h).
+// They are the defaults of Config.
+const (
+	MoshSendIntervalMin        = 20 * time.Millisecond
+	MoshSendIntervalMax        = 250 * time.Millisecond
+	MoshAckInterval            = 3000 * time.Millisecond
+	MoshAckDelay               = 100 * time.Millisecond
+	MoshShutdownRetries        = 16
+	MoshActiveRetryTimeout     = 10000 * time.Millisecond
+	MoshSendMinDelay           = 8 * time.Millisecond
+	MoshMinRTO                 = 50 * time.Millisecond
+	MoshMaxRTO                 = 1000 * time.Millisecond
+	MoshServerAssociationLimit = 40000 * time.Millisecond
+	MoshPortHopInterval        = 10000 * time.Millisecond
+)
+
+// Protocol limits that are not tunable: changing them would change what a
+// real mosh peer sees or accepts.
+const (
+	// sentStatesLimit bounds the sender's list of remembered states; when
+	// exceeded the 16th-newest is erased (add_sent_state).
+	sentStatesLimit = 32
+	sentStatesErase = 16
+	// receivedStatesLimit is the receiver's queue length beyond which at
+	// most one more state per receiverQuench is accepted.
+	receivedStatesLimit = 1024
+	receiverQuench      = 15 * time.Second
+	// resendDiffSlack and resendDiffLimit decide the prospective resend
+	// (attempt_prospective_resend_optimization).
+	resendDiffSlack = 100
+	resendDiffLimit = 1000
+	// congestionPenalty is subtracted from a timestamp that arrived with
+	// ECN CE set, so that the peer measures a longer RTT and slows down.
+	congestionPenalty = 500
+	// rttSampleLimit drops RTT samples this large (a stopped process).
+	rttSampleLimit = 5000
+	// echoHoldLimit is how long a received timestamp stays eligible for
+	// echoing.
+	echoHoldLimit = 1000 * time.Millisecond
+	// shutdownNum is the new_num of every instruction sent while shutting
+	// down.
+	shutdownNum = ^uint64(0)
+	// chaffMax is the largest chaff length (CHAFF_MAX).
+	chaffMax = 16
+)
+
+// Config holds the transport's timing knobs. The zero value means mosh 1.4's
+// values (the Mosh* constants) with this package's send policy; any field
+// left zero takes its default.
+//
+// # Send policy
+//
+// Mosh delays every new state by at least SEND_MINDELAY (8 ms on the server,
+// 1 ms on the client) and by the send interval since the previous send,
+// which costs a keystroke or a frame up to 250 ms on an otherwise idle link.
+// The wire does not care about pacing, so unless StrictMoshPacing is set a
+// Transport sends a changed state at once when the link is idle, defined as:
+// the first pending change happened at least one send interval after the last
+// datagram that carried data. Bursts are still coalesced exactly as mosh
+// does: a state that changes again within the send interval waits until the
+// interval has passed (and SendMinDelay since its first change). Datagrams
+// that carry data are therefore still at least one send interval apart, the
+// frame-rate cap mosh relies on; only the waiting on an idle link is gone.
+// Empty acks (heartbeats) do not count as data, so a keystroke right after a
+// heartbeat is not delayed either.
+type Config struct {
+	SendIntervalMin, SendIntervalMax time.Duration
+	// AckInterval is the heartbeat: an empty ack at least this often.
+	AckInterval time.Duration
+	// AckDelay is how long a received data state may wait for its ack, and
+	// the slack added to the RTO before an unacked state is presumed lost.
+	AckDelay time.Duration
+	// ShutdownRetries is how many shutdown instructions are sent before
+	// ShutdownAckTimedOut reports true.
+	ShutdownRetries int
+	// ActiveRetryTimeout: unacked data is resent at frame rate only while
+	// the peer was heard within this long; it is also the shutdown timeout.
+	ActiveRetryTimeout time.Duration
+	// SendMinDelay is the collection delay applied to bursts (mosh's
+	// SEND_MINDELAY).
+	SendMinDelay time.Duration
+	// MinRTO and MaxRTO clamp the retransmission timeout.
+	MinRTO, MaxRTO time.Duration
+	// ServerAssociationTimeout: a server that heard nothing authentic for
+	// this long stops sending until the client's next datagram.
+	ServerAssociationTimeout time.Duration
+	// PortHopInterval: the client picks a new source port when both its last
+	// port choice and its last round trip are older than this.
+	PortHopInterval time.Duration
+	// MTU is the datagram size limit (wire.MTUv4 if zero); the socket layer
+	// sets the real one with SetMTU.
+	MTU int
+	// StrictMoshPacing makes the transport wait exactly like mosh 1.4
+	// (SEND_MINDELAY and the send interval on every change), for side by
+	// side comparisons.
+	StrictMoshPacing bool
+}
+
+// withDefaults returns a copy with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.SendIntervalMin, MoshSendIntervalMin)
+	def(&c.SendIntervalMax, MoshSendIntervalMax)
+	def(&c.AckInterval, MoshAckInterval)
+	def(&c.AckDelay, MoshAckDelay)
+	def(&c.ActiveRetryTimeout, MoshActiveRetryTimeout)
+	def(&c.SendMinDelay, MoshSendMinDelay)
+	def(&c.MinRTO, MoshMinRTO)
+	def(&c.MaxRTO, MoshMaxRTO)
+	def(&c.ServerAssociationTimeout, MoshServerAssociationLimit)
+	def(&c.PortHopInterval, MoshPortHopInterval)
+	if c.ShutdownRetries <= 0 {
+		c.ShutdownRetries = MoshShutdownRetries
+	}
+	if c.MTU <= 0 {
+		c.MTU = wire.MTUv4
+	}
+	return c
+}
+
+// validate rejects configurations that cannot work.
+func (c Config) validate() error {
+	if c.SendIntervalMin > c.SendIntervalMax {
+		return fmt.Errorf("roam: send interval min %v above max %v", c.SendIntervalMin, c.SendIntervalMax)
+	}
+	if c.MinRTO > c.MaxRTO {
+		return fmt.Errorf("roam: rto min %v above max %v", c.MinRTO, c.MaxRTO)
+	}
+	if wire.FragmentDataSize(c.MTU) <= 0 {
+		return fmt.Errorf("roam: mtu %d too small", c.MTU)
+	}
+	return nil
+}

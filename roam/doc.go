@@ -1,0 +1,43 @@
+// Package roam is mosh 1.4's State Synchronization Protocol: it keeps a
+// local state replicated to the peer and the peer's state replicated here,
+// over encrypted UDP datagrams that may be lost, duplicated, reordered or
+// arrive from a new address. It is generic over the synchronized states
+// (State) and wire-compatible with mosh 1.4 in both directions.
+//
+// It owns:
+//   - Transport (transport.go, sender.go, receiver.go, rtt.go): the sans-I/O
+//     protocol engine, mosh's Transport<MyState, RemoteState> with the
+//     per-datagram half of its Connection. It numbers states, diffs them
+//     against what the peer is assumed to have, acknowledges, retransmits,
+//     measures the round trip, and runs the shutdown handshake. Time is
+//     passed in; it never reads a clock or touches a socket.
+//   - Path, UDPServer, UDPClient, PacketConnPath (conn.go, udp.go): the
+//     datagram edge, the only code that touches the network. The server
+//     follows a roaming client; the client hops source ports.
+//   - Pump (pump.go): the single-goroutine loop tying a Transport to a Path.
+//
+// The byte formats (OCB3 sealing, packets, fragments, protobuf
+// instructions, user and host messages) live in package roam/wire.
+//
+// # Datagram layout
+//
+//	nonce tail (8: dir<<63 | seq) ‖ AES-128-OCB3(ts16 ‖ ts16_reply ‖
+//	    fragment id (8) ‖ final<<15 | num (2) ‖ slice of zlib(Instruction)) ‖ tag (16)
+//
+// # References
+//
+//   - Winstein, Balakrishnan: "Mosh: An Interactive Remote Shell for Mobile
+//     Clients", USENIX ATC 2012 (the SSP design).
+//   - mosh 1.4 src/network/transportsender-impl.h, networktransport-impl.h,
+//     network.cc (the behaviour reproduced here) and /work/shared/PROTOCOL.md §4–5.
+//   - RFC 6298 (the RTT filter), RFC 7253 (OCB), RFC 3168 (ECN).
+//
+// # Limitations
+//
+//   - Pacing deliberately differs from mosh on an idle link (see Config);
+//     Config.StrictMoshPacing restores mosh's.
+//   - Out-of-band (oob) data of later mosh branches is not supported; mosh
+//     1.4 has none.
+//   - Recv reports datagrams that authenticate but break the protocol as
+//     errors and drops them, where a real mosh peer would abort.
+package roam
