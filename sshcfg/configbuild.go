@@ -1,0 +1,306 @@
+package sshcfg
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// defaultIdentityFiles are OpenSSH 9's defaults, in its order, used when no
+// IdentityFile is configured.
+var defaultIdentityFiles = []string{
+	"~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
+	"~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa",
+}
+
+const (
+	defaultUserKnownHosts   = "~/.ssh/known_hosts ~/.ssh/known_hosts2"
+	defaultGlobalKnownHosts = "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2"
+)
+
+// build turns collected settings into a Config, filling OpenSSH's defaults
+// and expanding tokens. With source "ssh -G" the settings are ssh's final
+// values: defaults are already filled and known_hosts names expanded.
+func (r *Resolver) build(s *settings, dest destination, source string) (*Config, error) {
+	fromSSH := source == "ssh -G"
+	c := &Config{Host: dest.host, Source: source}
+	get := func(key, def string) setting {
+		if v, ok := s.first(key); ok {
+			return v
+		}
+		return setting{def, "default"}
+	}
+	var errs []error
+	fail := func(v setting, key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("sshcfg: %s: %s %q: "+format, append([]any{v.where, key, v.value}, args...)...))
+	}
+	boolean := func(key, def string) bool {
+		v := get(key, def)
+		switch strings.ToLower(v.value) {
+		case "yes", "true":
+			return true
+		case "no", "false":
+			return false
+		}
+		fail(v, key, "use yes or no")
+		return false
+	}
+
+	c.User = get("user", r.LocalUser).value
+	if v := get("port", "22"); true {
+		p, err := strconv.Atoi(v.value)
+		if err != nil || p <= 0 || p > 65535 {
+			fail(v, "Port", "use a number from 1 to 65535")
+		}
+		c.Port = p
+	}
+	c.HostName = dest.host
+	if v, ok := s.first("hostname"); ok {
+		h, err := (&tokenContext{host: dest.host}).expand(v.value, hostNameTokens)
+		if err != nil {
+			fail(v, "HostName", "%v", err)
+		}
+		c.HostName = h
+	}
+	c.HostName = strings.ToLower(c.HostName)
+	c.HostKeyAlias = get("hostkeyalias", "").value
+
+	jumpRaw := get("proxyjump", "")
+	jumps, err := parseJumpList(jumpRaw.value, jumpRaw.where)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.ProxyJump = jumps
+
+	tc := &tokenContext{
+		host: c.HostName, originalHost: dest.host, port: c.Port, remoteUser: c.User,
+		localUser: r.LocalUser, home: r.Home, uid: r.UID, localHost: r.LocalHostname,
+		localShort: strings.SplitN(r.LocalHostname, ".", 2)[0], hostKeyAlias: c.HostName,
+		proxyJump: jumpRaw.value,
+	}
+	if c.HostKeyAlias != "" {
+		tc.hostKeyAlias = c.HostKeyAlias
+	}
+	expandFile := func(v setting, key string) string {
+		p, err := tc.expandPath(v.value)
+		if err != nil {
+			var unk *errUnknownToken
+			if errors.As(err, &unk) && !fromSSH {
+				errs = append(errs, &needsSSHError{v.where, fmt.Sprintf("%s: %v", key, err)})
+			} else {
+				fail(v, key, "%v", err)
+			}
+		}
+		return p
+	}
+
+	ids := s.vals["identityfile"]
+	if len(ids) == 0 {
+		for _, f := range defaultIdentityFiles {
+			ids = append(ids, setting{f, "default"})
+		}
+	}
+	for _, v := range ids {
+		c.IdentityFiles = append(c.IdentityFiles, expandFile(v, "IdentityFile"))
+	}
+	for _, v := range s.vals["certificatefile"] {
+		c.CertificateFiles = append(c.CertificateFiles, expandFile(v, "CertificateFile"))
+	}
+	c.IdentitiesOnly = boolean("identitiesonly", "no")
+	if v, ok := s.first("identityagent"); ok {
+		c.IdentityAgent = v.value
+		if v.value != "none" && v.value != "SSH_AUTH_SOCK" {
+			c.IdentityAgent = expandFile(v, "IdentityAgent")
+		}
+	}
+
+	for _, key := range []string{"userknownhostsfile", "globalknownhostsfile"} {
+		def := defaultUserKnownHosts
+		if key == "globalknownhostsfile" {
+			def = defaultGlobalKnownHosts
+		}
+		v := get(key, def)
+		var files []string
+		for _, w := range splitArgs(v.value) {
+			if !fromSSH {
+				w = expandFile(setting{w, v.where}, key)
+			}
+			files = append(files, w)
+		}
+		if key == "userknownhostsfile" {
+			c.UserKnownHostsFiles = files
+		} else {
+			c.GlobalKnownHostsFiles = files
+		}
+	}
+	switch v := get("stricthostkeychecking", "ask"); strings.ToLower(v.value) {
+	case "yes", "true":
+		c.StrictHostKeyChecking = "yes"
+	case "no", "false", "off":
+		c.StrictHostKeyChecking = "no"
+	case "ask":
+		c.StrictHostKeyChecking = "ask"
+	case "accept-new":
+		c.StrictHostKeyChecking = "accept-new"
+	default:
+		fail(v, "StrictHostKeyChecking", "use yes, accept-new, no or ask")
+	}
+	c.HashKnownHosts = boolean("hashknownhosts", "no")
+	c.CheckHostIP = boolean("checkhostip", "no")
+
+	if v := get("proxycommand", "none"); !strings.EqualFold(v.value, "none") {
+		pc, err := tc.expand(v.value, proxyCommandTokens)
+		if err != nil {
+			var unk *errUnknownToken
+			if errors.As(err, &unk) && !fromSSH {
+				errs = append(errs, &needsSSHError{v.where, fmt.Sprintf("ProxyCommand: %v", err)})
+			} else {
+				fail(v, "ProxyCommand", "%v", err)
+			}
+		}
+		c.ProxyCommand = pc
+	}
+
+	if v := get("connecttimeout", "none"); v.value != "none" {
+		d, err := parseSSHTime(v.value)
+		if err != nil {
+			fail(v, "ConnectTimeout", "use seconds, e.g. 10")
+		}
+		c.ConnectTimeout = d
+	}
+	if v := get("serveraliveinterval", "0"); true {
+		d, err := parseSSHTime(v.value)
+		if err != nil {
+			fail(v, "ServerAliveInterval", "use seconds, e.g. 30")
+		}
+		c.ServerAliveInterval = d
+	}
+	c.ServerAliveCountMax = intSetting(get("serveralivecountmax", "3"), "ServerAliveCountMax", fail)
+	c.NumberOfPasswordPrompts = intSetting(get("numberofpasswordprompts", "3"), "NumberOfPasswordPrompts", fail)
+
+	switch v := get("addressfamily", "any"); strings.ToLower(v.value) {
+	case "any", "inet", "inet6":
+		c.AddressFamily = strings.ToLower(v.value)
+	default:
+		fail(v, "AddressFamily", "use any, inet or inet6")
+	}
+	c.BatchMode = boolean("batchmode", "no")
+	c.PasswordAuthentication = boolean("passwordauthentication", "yes")
+	c.KbdInteractiveAuth = boolean("kbdinteractiveauthentication", "yes")
+	switch v := get("pubkeyauthentication", "yes"); strings.ToLower(v.value) {
+	case "yes", "true", "unbound", "host-bound":
+		c.PubkeyAuthentication = true
+	case "no", "false":
+	default:
+		fail(v, "PubkeyAuthentication", "use yes or no")
+	}
+	if v, ok := s.first("preferredauthentications"); ok {
+		c.PreferredAuthentications = strings.Split(v.value, ",")
+	}
+
+	for _, v := range s.vals["sendenv"] {
+		for _, w := range splitArgs(v.value) {
+			if rm, ok := strings.CutPrefix(w, "-"); ok {
+				kept := c.SendEnv[:0]
+				for _, e := range c.SendEnv {
+					if !wildMatch(rm, e) {
+						kept = append(kept, e)
+					}
+				}
+				c.SendEnv = kept
+				continue
+			}
+			c.SendEnv = append(c.SendEnv, w)
+		}
+	}
+	for _, v := range s.vals["setenv"] {
+		for _, w := range splitArgs(v.value) {
+			if !strings.Contains(w, "=") {
+				fail(v, "SetEnv", "use NAME=VALUE")
+				continue
+			}
+			c.SetEnv = append(c.SetEnv, w)
+		}
+	}
+
+	if v, ok := s.first("remotecommand"); ok && !strings.EqualFold(v.value, "none") {
+		c.RemoteCommand = v.value
+	}
+	c.RequestTTY = strings.ToLower(get("requesttty", "auto").value)
+	if c.RequestTTY == "false" {
+		c.RequestTTY = "no"
+	} else if c.RequestTTY == "true" {
+		c.RequestTTY = "yes"
+	}
+	c.SessionType = strings.ToLower(get("sessiontype", "default").value)
+	for _, v := range s.vals["localforward"] {
+		c.LocalForwards = append(c.LocalForwards, v.value)
+	}
+	for _, v := range s.vals["remoteforward"] {
+		c.RemoteForwards = append(c.RemoteForwards, v.value)
+	}
+	for _, v := range s.vals["dynamicforward"] {
+		c.DynamicForwards = append(c.DynamicForwards, v.value)
+	}
+	c.ForkAfterAuthentication = boolean("forkafterauthentication", "no")
+	c.ForwardAgent = get("forwardagent", "no").value
+
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func intSetting(v setting, key string, fail func(setting, string, string, ...any)) int {
+	n, err := strconv.Atoi(v.value)
+	if err != nil || n < 0 {
+		fail(v, key, "use a whole number")
+	}
+	return n
+}
+
+// parseSSHTime parses OpenSSH's time format: seconds, or a sequence of
+// number+unit (s, m, h, d, w), e.g. "90", "1m30s".
+func parseSSHTime(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty time")
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	units := map[byte]time.Duration{'s': time.Second, 'S': time.Second, 'm': time.Minute, 'M': time.Minute,
+		'h': time.Hour, 'H': time.Hour, 'd': 24 * time.Hour, 'D': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'W': 7 * 24 * time.Hour}
+	var total time.Duration
+	num := ""
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			num += string(c)
+			continue
+		}
+		u, ok := units[c]
+		if !ok || num == "" {
+			return 0, fmt.Errorf("bad time %q", s)
+		}
+		n, _ := strconv.Atoi(num)
+		total += time.Duration(n) * u
+		num = ""
+	}
+	if num != "" {
+		n, _ := strconv.Atoi(num)
+		total += time.Duration(n) * time.Second
+	}
+	return total, nil
+}
+
+// splitArgs splits a multi-word keyword value, honouring double quotes as
+// OpenSSH's argv_split does for such keywords.
+func splitArgs(s string) []string {
+	w, err := SplitShellWords(s)
+	if err != nil {
+		return strings.Fields(s)
+	}
+	return w
+}

@@ -1,0 +1,255 @@
+package sshcfg
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Mode is what ssh-mosh does with a command line.
+type Mode int
+
+const (
+	// ModeSession: an interactive login (or a remote command with -t) that runs
+	// as a roaming mosh session.
+	ModeSession Mode = iota
+	// ModePassthrough: anything else, handed to OpenSSH's ssh unchanged so that
+	// scripts, forwarding and tools behave exactly as with ssh.
+	ModePassthrough
+)
+
+func (m Mode) String() string {
+	if m == ModeSession {
+		return "session"
+	}
+	return "passthrough"
+}
+
+// sessionFlags are the ssh flags a mosh session honours (or may ignore
+// without changing what the user gets): address family, identity, config,
+// jump, login, port, options, quiet, tty, verbosity, and flags that only
+// disable something.
+const sessionFlags = "46aCeFiJklopqtvx"
+
+// nonInteractiveOptions are -o keywords (lower case) that ask for more than
+// an interactive login; ssh must do them. The value "" means any value,
+// otherwise only the listed values trigger passthrough.
+var nonInteractiveOptions = map[string][]string{
+	"remotecommand":           nil,
+	"localforward":            nil,
+	"remoteforward":           nil,
+	"dynamicforward":          nil,
+	"sessiontype":             {"none", "subsystem"},
+	"requesttty":              {"no"},
+	"stdinnull":               {"yes"},
+	"forkafterauthentication": {"yes"},
+	"forwardagent":            nil, // any value but "no" (checked below)
+	"forwardx11":              {"yes"},
+	"forwardx11trusted":       {"yes"},
+	"tunnel":                  {"yes", "point-to-point", "ethernet"},
+	"controlmaster":           {"yes", "ask", "auto", "autoask"},
+	"permitlocalcommand":      {"yes"},
+	"clearallforwardings":     nil,
+	"exitonforwardfailure":    nil,
+	"localcommand":            nil,
+}
+
+// Decide chooses between a mosh session and OpenSSH passthrough from the
+// flags, the positional arguments (destination and remote command) and
+// whether stdin and stdout are terminals. The string says why, for -v logs.
+func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) {
+	for _, c := range []byte(o.SeenFlags()) {
+		if strings.IndexByte(sessionFlags, c) < 0 {
+			return ModePassthrough, fmt.Sprintf("flag -%c is handled by OpenSSH ssh", c)
+		}
+	}
+	for _, kv := range o.ConfigOptions {
+		key, val := splitOption(kv)
+		vals, ok := nonInteractiveOptions[key]
+		if !ok {
+			continue
+		}
+		val = strings.ToLower(val)
+		switch {
+		case key == "forwardagent" && val == "no":
+		case vals == nil || contains(vals, val):
+			return ModePassthrough, fmt.Sprintf("option %s=%s is handled by OpenSSH ssh", key, val)
+		}
+	}
+	if len(args) == 0 {
+		return ModePassthrough, "no destination given"
+	}
+	if len(args) > 1 && o.TTY == 0 {
+		return ModePassthrough, "remote command without -t"
+	}
+	if !stdinTTY || !stdoutTTY {
+		return ModePassthrough, "stdin or stdout is not a terminal"
+	}
+	return ModeSession, "interactive login"
+}
+
+// DecideConfig completes Decide with what the resolved configuration asks
+// for: a host whose config forwards ports or runs a RemoteCommand needs ssh.
+func DecideConfig(c *Config) (Mode, string) {
+	switch {
+	case c.RemoteCommand != "":
+		return ModePassthrough, "RemoteCommand is set for " + c.Host
+	case len(c.LocalForwards)+len(c.RemoteForwards)+len(c.DynamicForwards) > 0:
+		return ModePassthrough, "port forwarding is configured for " + c.Host
+	case c.SessionType != "" && c.SessionType != "default":
+		return ModePassthrough, "SessionType " + c.SessionType + " is set for " + c.Host
+	case c.RequestTTY == "no":
+		return ModePassthrough, "RequestTTY no is set for " + c.Host
+	case c.ForkAfterAuthentication:
+		return ModePassthrough, "ForkAfterAuthentication is set for " + c.Host
+	}
+	return ModeSession, "interactive login"
+}
+
+// splitOption splits an -o argument "Key=Value" or "Key Value" and lowercases
+// the key, as ssh's option parser does.
+func splitOption(kv string) (key, val string) {
+	kv = strings.TrimLeft(kv, " \t")
+	i := strings.IndexAny(kv, " \t=")
+	if i < 0 {
+		return strings.ToLower(kv), ""
+	}
+	key = strings.ToLower(kv[:i])
+	val = strings.TrimLeft(kv[i:], " \t")
+	val = strings.TrimPrefix(val, "=")
+	return key, strings.TrimSpace(val)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNoOpenSSH is returned by FindRealSSH when no ssh other than ourselves is
+// on PATH; the caller then runs the command in-process (RunCommand).
+var ErrNoOpenSSH = errors.New("sshcfg: OpenSSH ssh not found in PATH")
+
+// FindRealSSH returns OpenSSH's ssh from PATH, skipping any candidate that is
+// the same file as self (ssh-mosh installed or symlinked as "ssh"). Files are
+// compared by device and inode after following symlinks.
+func FindRealSSH(self string) (string, error) {
+	return findRealSSH(self, os.Getenv("PATH"))
+}
+
+func findRealSSH(self, pathEnv string) (string, error) {
+	selfInfo, selfErr := os.Stat(self)
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		cand := filepath.Join(dir, "ssh")
+		info, err := os.Stat(cand)
+		if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+			continue
+		}
+		if selfErr == nil && os.SameFile(info, selfInfo) {
+			continue
+		}
+		if abs, err := filepath.Abs(cand); err == nil {
+			cand = abs
+		}
+		return cand, nil
+	}
+	return "", ErrNoOpenSSH
+}
+
+// moshLongOptions are ssh-mosh's own long options; OpenSSH would reject
+// them, so PassthroughArgv drops them. The bool says whether the option takes
+// a value that may be the next argument.
+var moshLongOptions = map[string]bool{
+	"ssh": true, "server": true, "predict": true, "predict-overwrite": false, "port": true,
+	"family": true, "no-init": false, "no-fallback": false, "transport": true, "local": false,
+	"delay": true, "loss": true, "connect": true, "verbose": false,
+}
+
+// PassthroughArgv turns ssh-mosh's argv (argv[0] included) into the argv for
+// OpenSSH: realSSH first, the flags of --ssh next, then the original
+// arguments with ssh-mosh's own long options removed (--verbose becomes -v).
+// Everything from the destination on is kept byte for byte.
+func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
+	out := []string{realSSH}
+	var rest []string
+	args := argv[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--" || a == "-" || !strings.HasPrefix(a, "-"):
+			// The destination (or the end of options): from here on
+			// everything belongs to ssh unchanged.
+			rest = append(rest, args[i:]...)
+			i = len(args)
+		case !strings.HasPrefix(a, "--"):
+			// A cluster of short ssh flags; the last flag that takes a
+			// value consumes the rest of the word or the next argument.
+			rest = append(rest, a)
+			for j := 1; j < len(a); j++ {
+				if strings.IndexByte(sshArgFlags, a[j]) >= 0 {
+					if j == len(a)-1 && i+1 < len(args) {
+						i++
+						rest = append(rest, args[i])
+					}
+					break
+				}
+			}
+		default:
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			takesVal, ours := moshLongOptions[name]
+			if !ours {
+				rest = append(rest, a)
+				continue
+			}
+			if takesVal && !hasVal && i+1 < len(args) {
+				i++
+				val = args[i]
+			}
+			switch name {
+			case "ssh":
+				words, err := SplitShellWords(val)
+				if err != nil {
+					return nil, err
+				}
+				if len(words) > 1 {
+					out = append(out, words[1:]...)
+				}
+			case "verbose":
+				rest = append(rest, "-v")
+			}
+		}
+	}
+	// The flags of --ssh go first, as if typed at the start.
+	return append(out, rest...), nil
+}
+
+// Passthrough replaces this process with OpenSSH's ssh, given ssh-mosh's
+// original argv. It returns only on failure; ErrNoOpenSSH means the caller
+// should fall back to RunCommand.
+func Passthrough(argv []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		self = argv[0]
+	}
+	realSSH, err := FindRealSSH(self)
+	if err != nil {
+		return err
+	}
+	full, err := PassthroughArgv(realSSH, argv)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Exec(realSSH, full, os.Environ()); err != nil {
+		return fmt.Errorf("sshcfg: exec %s: %w", realSSH, err)
+	}
+	return nil
+}

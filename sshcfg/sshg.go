@@ -1,0 +1,61 @@
+package sshcfg
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// sshGTimeout bounds `ssh -G`, which only reads files (and runs Match exec
+// commands, which may hang).
+const sshGTimeout = 10 * time.Second
+
+// sshGArgs returns the arguments that make `ssh -G` resolve what Resolve
+// resolves: the same -F/-o/-p/-l/-J/-i/-4/-6 in the same order.
+func sshGArgs(o *Options, destination string) []string {
+	args := []string{"-G"}
+	for _, f := range o.cmdline {
+		switch f.letter {
+		case '4', '6':
+			args = append(args, "-"+string(f.letter))
+		default:
+			args = append(args, "-"+string(f.letter), f.value)
+		}
+	}
+	return append(args, "--", destination)
+}
+
+// evalSSHG asks OpenSSH for the final configuration.
+func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sshGTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.SSH, sshGArgs(o, destination)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("sshcfg: ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
+	}
+	return parseSSHG(stdout.String()), nil
+}
+
+// parseSSHG reads `ssh -G` output: one "keyword value" per line, keywords
+// lower case, repeated for multi-valued keywords.
+func parseSSHG(out string) *settings {
+	s := newSettings()
+	for _, line := range strings.Split(out, "\n") {
+		key, val, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if key == "" {
+			continue
+		}
+		key = strings.ToLower(key)
+		s.vals[key] = append(s.vals[key], setting{val, "ssh -G"})
+	}
+	return s
+}
