@@ -1,0 +1,70 @@
+package session
+
+import "testing"
+
+func TestParseEscapeKey(t *testing.T) {
+	tests := []struct {
+		val  string
+		set  bool
+		key  int
+		name string
+		help string
+	}{
+		{"", false, 0x1e, "Ctrl-^", `Commands: Ctrl-Z suspends, "." quits, "^" gives literal Ctrl-^`},
+		{"", true, -1, "", ""},
+		{"\x01", true, 1, "Ctrl-A", `Commands: Ctrl-Z suspends, "." quits, "A" gives literal Ctrl-A`},
+		{"~", true, '~', `'~'`, `Commands: Ctrl-Z suspends, "." quits, "~" gives literal '~'`},
+		{"\x03", true, 0x1e, "Ctrl-^", ""}, // Ctrl-C refused
+		{"\r", true, 0x1e, "Ctrl-^", ""},
+		{"ab", true, 0x1e, "Ctrl-^", ""},
+	}
+	for _, tt := range tests {
+		k := ParseEscapeKey(tt.val, tt.set)
+		if k.Key != tt.key || k.Name != tt.name || (tt.help != "" && k.Help != tt.help) {
+			t.Errorf("ParseEscapeKey(%q, %v) = %+v, want key %d name %q help %q", tt.val, tt.set, k, tt.key, tt.name, tt.help)
+		}
+	}
+}
+
+func feedAll(f *escapeFilter, in string) (string, []escapeAction) {
+	var out []byte
+	var acts []escapeAction
+	for i := 0; i < len(in); i++ {
+		var a escapeAction
+		out, a = f.feed(in[i], out)
+		acts = append(acts, a)
+	}
+	return string(out), acts
+}
+
+func TestEscapeFilter(t *testing.T) {
+	f := &escapeFilter{key: ParseEscapeKey("", false)}
+	out, acts := feedAll(f, "ls\r\x1e^x\x1ey\x1e.")
+	if out != "ls\r\x1ex\x1ey" {
+		t.Errorf("sent %q", out)
+	}
+	if acts[len(acts)-1] != escQuit {
+		t.Errorf("Ctrl-^ . did not quit: %v", acts)
+	}
+	f = &escapeFilter{key: ParseEscapeKey("", false)}
+	if _, acts := feedAll(f, "\x1e\x1a"); acts[1] != escSuspend {
+		t.Errorf("Ctrl-^ Ctrl-Z did not suspend: %v", acts)
+	}
+	// A printable escape key works only at the start of a line, and not
+	// before the first newline.
+	f = &escapeFilter{key: ParseEscapeKey("~", true)}
+	out, acts = feedAll(f, "~.a~.\r~.")
+	if out != "~.a~.\r" || acts[len(acts)-1] != escQuit {
+		t.Errorf("printable escape: sent %q, actions %v", out, acts)
+	}
+	// Disabled.
+	f = &escapeFilter{key: ParseEscapeKey("", true)}
+	if out, _ := feedAll(f, "\x1e."); out != "\x1e." {
+		t.Errorf("disabled escape key still intercepted: %q", out)
+	}
+	// Ctrl-L repaints.
+	f = &escapeFilter{key: ParseEscapeKey("", false)}
+	if out, acts := feedAll(f, "\x0c"); out != "\x0c" || acts[0] != escRepaint {
+		t.Errorf("Ctrl-L: %q %v", out, acts)
+	}
+}
