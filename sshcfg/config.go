@@ -196,31 +196,31 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 	if err != nil {
 		return nil, err
 	}
-	var s *settings
-	source := "native"
+	var c *Config
 	if !r.ForceSSHG {
-		s, err = r.evalNative(o, dest)
-	}
-	if r.ForceSSHG || err != nil {
+		c, err = r.resolveNative(o, dest)
 		var needs *needsSSHError
-		if !r.ForceSSHG && !errors.As(err, &needs) {
+		if err != nil && !errors.As(err, &needs) {
 			return nil, err
 		}
-		if r.SSH == "none" {
+		if err != nil && r.SSH == "none" {
 			return nil, fmt.Errorf("%w: %w; install openssh-client", ErrNeedsOpenSSH, err)
 		}
-		source = "ssh -G"
-		s, err = r.evalSSHG(o, destination)
+	}
+	if c == nil {
+		s, err := r.evalSSHG(o, destination)
 		if err != nil {
 			return nil, err
 		}
-	}
-	c, err := r.build(s, dest, source)
-	if err != nil {
-		return nil, err
+		if c, err = r.build(s, dest, "ssh -G"); err != nil {
+			return nil, err
+		}
 	}
 	if len(c.ProxyJump) > 0 {
 		last := c.ProxyJump[len(c.ProxyJump)-1]
+		if last.Host == c.HostName && (last.Port == 0 || last.Port == c.Port) && (last.User == "" || last.User == c.User) {
+			return nil, fmt.Errorf("sshcfg: ProxyJump loop via %s: a host cannot jump through itself; exclude it from the Host pattern that sets ProxyJump", last.Host)
+		}
 		// As ssh does: the hop sees only -F, its own user and port, and
 		// the earlier hops as its -J; other -o/-i options stay with the
 		// destination.
@@ -243,10 +243,21 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		}
 		c.Via, err = r.resolve(hop, last.Host, depth+1)
 		if err != nil {
+			if depth > 0 {
+				return nil, err
+			}
 			return nil, fmt.Errorf("sshcfg: jump host %s: %w", last, err)
 		}
 	}
 	return c, nil
+}
+
+func (r *Resolver) resolveNative(o *Options, dest destination) (*Config, error) {
+	s, err := r.evalNative(o, dest)
+	if err != nil {
+		return nil, err
+	}
+	return r.build(s, dest, "native")
 }
 
 // destination is a parsed [user@]host or ssh:// URI.

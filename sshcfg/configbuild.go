@@ -77,8 +77,7 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	tc := &tokenContext{
 		host: c.HostName, originalHost: dest.host, port: c.Port, remoteUser: c.User,
 		localUser: r.LocalUser, home: r.Home, uid: r.UID, localHost: r.LocalHostname,
-		localShort: strings.SplitN(r.LocalHostname, ".", 2)[0], hostKeyAlias: c.HostName,
-		proxyJump: jumpRaw.value,
+		localShort: strings.SplitN(r.LocalHostname, ".", 2)[0], hostKeyAlias: dest.host,
 	}
 	if c.HostKeyAlias != "" {
 		tc.hostKeyAlias = c.HostKeyAlias
@@ -163,6 +162,7 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		c.ProxyCommand = pc
 	}
 
+	c.BatchMode = boolean("batchmode", "no")
 	if v := get("connecttimeout", "none"); v.value != "none" {
 		d, err := parseSSHTime(v.value)
 		if err != nil {
@@ -170,7 +170,11 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		}
 		c.ConnectTimeout = d
 	}
-	if v := get("serveraliveinterval", "0"); true {
+	aliveDefault := "0"
+	if c.BatchMode {
+		aliveDefault = "300" // ssh turns keepalives on in batch mode
+	}
+	if v := get("serveraliveinterval", aliveDefault); true {
 		d, err := parseSSHTime(v.value)
 		if err != nil {
 			fail(v, "ServerAliveInterval", "use seconds, e.g. 30")
@@ -186,7 +190,6 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	default:
 		fail(v, "AddressFamily", "use any, inet or inet6")
 	}
-	c.BatchMode = boolean("batchmode", "no")
 	c.PasswordAuthentication = boolean("passwordauthentication", "yes")
 	c.KbdInteractiveAuth = boolean("kbdinteractiveauthentication", "yes")
 	switch v := get("pubkeyauthentication", "yes"); strings.ToLower(v.value) {
@@ -216,7 +219,11 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		}
 	}
 	for _, v := range s.vals["setenv"] {
-		for _, w := range splitArgs(v.value) {
+		words := splitArgs(v.value)
+		if fromSSH {
+			words = []string{v.value} // ssh -G prints one variable per line, unquoted
+		}
+		for _, w := range words {
 			if !strings.Contains(w, "=") {
 				fail(v, "SetEnv", "use NAME=VALUE")
 				continue

@@ -141,7 +141,17 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 		case 'J':
 			s.apply("proxyjump", f.value, where)
 		case 'i':
-			s.apply("identityfile", f.value, where)
+			// ssh drops an -i file it cannot stat, with a warning.
+			if _, err := os.Stat(expandTilde(f.value, r.Home)); err == nil {
+				s.apply("identityfile", expandTilde(f.value, r.Home), where)
+			}
+		}
+	}
+	// -4 and -6 override AddressFamily however it was set.
+	for _, f := range o.cmdline {
+		if f.letter == '4' || f.letter == '6' {
+			fam := map[byte]string{'4': "inet", '6': "inet6"}[f.letter]
+			s.vals["addressfamily"] = []setting{{fam, "command line"}}
 		}
 	}
 	if dest.user != "" {

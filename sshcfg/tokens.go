@@ -19,8 +19,7 @@ type tokenContext struct {
 	uid          int    // %i
 	localHost    string // %l: local hostname
 	localShort   string // %L: local hostname up to the first dot
-	hostKeyAlias string // %k: HostKeyAlias, or the host
-	proxyJump    string // %j
+	hostKeyAlias string // %k: HostKeyAlias, or the host as typed
 }
 
 // errUnknownToken marks a % token this package cannot expand; Resolve then
@@ -82,8 +81,6 @@ func (t *tokenContext) expand(s, allowed string) (string, error) {
 			b.WriteString(t.localShort)
 		case 'k':
 			b.WriteString(t.hostKeyAlias)
-		case 'j':
-			b.WriteString(t.proxyJump)
 		case 'C':
 			b.WriteString(t.connectionHash())
 		default:
@@ -96,7 +93,7 @@ func (t *tokenContext) expand(s, allowed string) (string, error) {
 // Token sets of OpenSSH 9.2 (ssh_config(5) TOKENS): the file keywords take
 // the full client set; ProxyCommand only %h %n %p %r; HostName only %h.
 const (
-	fileTokens         = "CdhijkLlnpru"
+	fileTokens         = "CdhikLlnpru"
 	proxyCommandTokens = "hnpr"
 	hostNameTokens     = "h"
 )
