@@ -175,16 +175,13 @@ func readIntFile(path string) (int, bool) {
 // inherits: a UTF-8 locale (tmux and mosh both need one) and nothing that
 // points at the developer's own tmux.
 func tmuxServerEnv(base []string) []string {
-	env := make([]string, 0, len(base)+1)
-	for _, kv := range base {
-		name, _, _ := strings.Cut(kv, "=")
-		switch name {
-		case "TMUX", "TMUX_PANE", "LANG", "LC_ALL", "LC_CTYPE":
-			continue
+	env := make([]string, 0, len(base))
+	for _, kv := range utf8Env(base) {
+		if name, _, _ := strings.Cut(kv, "="); name != "TMUX" && name != "TMUX_PANE" {
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
-	return append(env, "LANG=C.UTF-8")
+	return env
 }
 
 // shortTempDir returns a per-test directory whose path fits a Unix socket
