@@ -2,14 +2,11 @@ package wire
 
 import (
 	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"github.com/ProtonMail/go-crypto/ocb"
 )
 
 // Key is a mosh session key: 16 bytes for AES-128.
@@ -107,9 +104,10 @@ var (
 // (RFC 7253), 12-byte nonce, 16-byte tag, no associated data.
 //
 // A Session is not safe for concurrent use: it keeps a nonce scratch buffer
-// and the OCB state caches per-nonce values. Use one per goroutine.
+// and the OCB state keeps its working blocks in place, so that sealing and
+// opening never allocate. Use one per goroutine.
 type Session struct {
-	aead  cipher.AEAD
+	aead  *ocb3
 	nonce [12]byte // first 4 bytes stay zero
 }
 
@@ -119,7 +117,7 @@ func NewSession(k Key) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wire: aes: %w", err)
 	}
-	aead, err := ocb.NewOCBWithNonceAndTagSize(block, 12, TagLen)
+	aead, err := newOCB3(block)
 	if err != nil {
 		return nil, fmt.Errorf("wire: ocb: %w", err)
 	}
