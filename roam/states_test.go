@@ -12,9 +12,9 @@ type logState struct{ b []byte }
 
 var _ State[*logState] = (*logState)(nil)
 
-func (s *logState) Clone() *logState          { return &logState{b: bytes.Clone(s.b)} }
-func (s *logState) Equal(o *logState) bool    { return bytes.Equal(s.b, o.b) }
-func (s *logState) push(p string)             { s.b = append(s.b, p...) }
+func (s *logState) Clone() *logState       { return &logState{b: bytes.Clone(s.b)} }
+func (s *logState) Equal(o *logState) bool { return bytes.Equal(s.b, o.b) }
+func (s *logState) push(p string)          { s.b = append(s.b, p...) }
 func (s *logState) DiffFrom(o *logState) []byte {
 	if len(o.b) > len(s.b) || !bytes.HasPrefix(s.b, o.b) {
 		panic("logState: diff from a state that is not a prefix")

@@ -329,8 +329,8 @@ func (t *Transport[L, R]) LastHeard() time.Time { return t.rcv.newest().at }
 // SentNum is the number of the last state sent, AckedNum that of the newest
 // state the peer acknowledged, and AckedSentAt when that state was sent:
 // what mosh's prediction engine and notification bar read.
-func (t *Transport[L, R]) SentNum() uint64         { return t.snd.back().num }
-func (t *Transport[L, R]) AckedNum() uint64        { return t.snd.sent[0].num }
+func (t *Transport[L, R]) SentNum() uint64        { return t.snd.back().num }
+func (t *Transport[L, R]) AckedNum() uint64       { return t.snd.sent[0].num }
 func (t *Transport[L, R]) AckedSentAt() time.Time { return t.snd.sent[0].at }
 
 // SRTT is the smoothed round-trip time (1 s before any sample).
