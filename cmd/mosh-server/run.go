@@ -13,6 +13,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/internal/locale"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/session"
 	"golang.org/x/term"
 )
 
@@ -62,8 +63,8 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		return 1
 	}
-	cfg.Env = childEnv(choice.Env, o.colors)
 	cfg.Dir = homeDir()
+	cfg.Env = session.ChildEnv(choice.Env, o.colors, cfg.Dir, daemonEnv)
 	cfg.Width, cfg.Height = 80, 24
 	if w, h, err := term.GetSize(int(stdin.Fd())); err == nil && w > 0 && h > 0 {
 		cfg.Width, cfg.Height = w, h
@@ -210,45 +211,6 @@ func passwdShell() string {
 		}
 	}
 	return ""
-}
-
-// childEnv is the shell's environment: TERM by colour count,
-// NCURSES_NO_UTF8_ACS=1 so ncurses draws lines in UTF-8, and no STY so GNU
-// screen regards itself as top level — all as mosh-server sets them.
-func childEnv(env []string, colors int) []string {
-	termName := "xterm"
-	if colors == 256 {
-		termName = "xterm-256color"
-	}
-	out := make([]string, 0, len(env)+3)
-	for _, kv := range env {
-		switch {
-		case hasKey(kv, "TERM"), hasKey(kv, "NCURSES_NO_UTF8_ACS"), hasKey(kv, "STY"), hasKey(kv, daemonEnv),
-			hasKey(kv, "MOSH_SERVER_NETWORK_TMOUT"), hasKey(kv, "MOSH_SERVER_SIGNAL_TMOUT"):
-			continue
-		}
-		out = append(out, kv)
-	}
-	home := homeDir()
-	out = append(out, "TERM="+termName, "NCURSES_NO_UTF8_ACS=1")
-	if home != "" {
-		out = setEnv(out, "PWD", home)
-	}
-	return out
-}
-
-func hasKey(kv, key string) bool {
-	return len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '='
-}
-
-func setEnv(env []string, key, val string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !hasKey(kv, key) {
-			out = append(out, kv)
-		}
-	}
-	return append(out, key+"="+val)
 }
 
 func homeDir() string {
