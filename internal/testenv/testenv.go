@@ -255,17 +255,56 @@ func KillTree(pid int) {
 	if pid <= 0 {
 		return
 	}
-	pids := append([]int{pid}, Descendants(pid)...)
+	KillPIDs(append([]int{pid}, Descendants(pid)...))
+}
+
+// KillPIDs stops the given processes together: SIGTERM to all, then SIGKILL
+// to those still alive after one shared grace period.
+func KillPIDs(pids []int) {
 	for _, p := range pids {
-		_ = syscall.Kill(p, syscall.SIGTERM)
+		if p > 0 {
+			_ = syscall.Kill(p, syscall.SIGTERM)
+		}
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for _, p := range pids {
-		if !WaitGone(p, time.Until(deadline)) {
+		if p > 0 && !WaitGone(p, time.Until(deadline)) {
 			_ = syscall.Kill(p, syscall.SIGKILL)
 		}
 	}
 	for _, p := range pids {
-		WaitGone(p, 2*time.Second)
+		if p > 0 {
+			WaitGone(p, 2*time.Second)
+		}
 	}
+}
+
+// PIDsWithEnv lists live processes whose environment holds a variable for
+// which match is true (given "NAME=value"). Processes the caller may not
+// inspect are skipped.
+func PIDsWithEnv(match func(kv string) bool) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if match(kv) {
+				if Alive(pid) {
+					out = append(out, pid)
+				}
+				break
+			}
+		}
+	}
+	return out
 }
