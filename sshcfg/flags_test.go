@@ -91,13 +91,13 @@ func (devNull) Write(p []byte) (int, error) { return len(p), nil }
 
 func TestSplitShellWords(t *testing.T) {
 	tests := map[string][]string{
-		`ssh -p 2022`:             {"ssh", "-p", "2022"},
-		`ssh -o 'User=a b'`:       {"ssh", "-o", "User=a b"},
-		`a "b \"c\" \$d" e\ f`:    {"a", `b "c" $d`, "e f"},
-		`  lead  trail  `:         {"lead", "trail"},
-		`'it'\''s'`:               {"it's"},
-		`""`:                      {""},
-		`"a\nb"`:                  {`a\nb`},
+		`ssh -p 2022`:          {"ssh", "-p", "2022"},
+		`ssh -o 'User=a b'`:    {"ssh", "-o", "User=a b"},
+		`a "b \"c\" \$d" e\ f`: {"a", `b "c" $d`, "e f"},
+		`  lead  trail  `:      {"lead", "trail"},
+		`'it'\''s'`:            {"it's"},
+		`""`:                   {""},
+		`"a\nb"`:               {`a\nb`},
 	}
 	for in, want := range tests {
 		got, err := SplitShellWords(in)

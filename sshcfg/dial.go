@@ -1,0 +1,318 @@
+package sshcfg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Conn is an authenticated SSH connection to a destination, through its
+// whole ProxyJump chain. It remembers what a later Redial needs: the chain,
+// the host keys accepted at each hop (pinned), and the keys that were
+// loaded (so no passphrase is asked again).
+type Conn struct {
+	// Client is the SSH client of the destination (the last hop).
+	Client *ssh.Client
+	// Config is the destination's resolved configuration.
+	Config *Config
+	// RemoteIP is the destination's IP address as this machine reaches it,
+	// for the UDP session: the TCP peer of a direct connection, otherwise
+	// HostName resolved locally. Nil when neither is known (StartServer
+	// then uses the address sshd reports).
+	RemoteIP net.IP
+
+	hops []*hop
+	once sync.Once
+}
+
+// hop is one SSH connection of the chain.
+type hop struct {
+	cfg     *Config
+	client  *ssh.Client
+	hostKey ssh.PublicKey
+	signers []ssh.Signer
+}
+
+// DialError is a failure to reach or log into a host, worded for the user
+// as OpenSSH does: "cannot connect to HOST port N: REASON".
+type DialError struct {
+	Host   string
+	Port   int
+	Reason string   // connection refused, permission denied, ...
+	Tried  []string // authentication attempts, for permission denied
+	Err    error
+}
+
+func (e *DialError) Error() string {
+	msg := fmt.Sprintf("ssh-mosh: cannot connect to %s port %d: %s", e.Host, e.Port, e.Reason)
+	if len(e.Tried) > 0 {
+		msg += " (tried: " + strings.Join(e.Tried, ", ") + ")"
+	}
+	return msg
+}
+
+func (e *DialError) Unwrap() error { return e.Err }
+
+// ErrPermissionDenied is wrapped by DialError when no auth method worked.
+var ErrPermissionDenied = errors.New("permission denied")
+
+// Dial connects to c (through c.Chain()), authenticating as OpenSSH would
+// and asking ui for passphrases, passwords and unknown host keys.
+func Dial(ctx context.Context, c *Config, ui Prompter) (*Conn, error) {
+	if ui == nil {
+		ui = FuncPrompter{}
+	}
+	return dialChain(ctx, c, ui, nil)
+}
+
+// Redial connects again to the same destination through the same chain,
+// accepting only the host keys seen by the first Dial and using only keys
+// (agent or already loaded): it never prompts.
+func (c *Conn) Redial(ctx context.Context) (*Conn, error) {
+	return dialChain(ctx, c.Config, nil, c.hops)
+}
+
+// HostKeys returns the host key accepted at each hop, first hop first.
+func (c *Conn) HostKeys() []ssh.PublicKey {
+	var out []ssh.PublicKey
+	for _, h := range c.hops {
+		out = append(out, h.hostKey)
+	}
+	return out
+}
+
+// Close closes every connection of the chain, destination first. It is
+// safe to call more than once.
+func (c *Conn) Close() error {
+	var err error
+	c.once.Do(func() {
+		for i := len(c.hops) - 1; i >= 0; i-- {
+			if e := c.hops[i].client.Close(); e != nil && err == nil && !errors.Is(e, net.ErrClosed) {
+				err = e
+			}
+		}
+	})
+	return err
+}
+
+// dialChain dials every hop; pinned (from an earlier Conn) switches to
+// redial mode.
+func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Conn, error) {
+	chain := c.Chain()
+	if pinned != nil && len(pinned) != len(chain) {
+		return nil, fmt.Errorf("sshcfg: redial: chain changed")
+	}
+	conn := &Conn{Config: c}
+	var prev *ssh.Client
+	for i, hc := range chain {
+		var pin *hop
+		if pinned != nil {
+			pin = pinned[i]
+		}
+		nc, err := dialTransport(ctx, hc, prev)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if i == len(chain)-1 {
+			if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok && prev == nil && hc.ProxyCommand == "" {
+				conn.RemoteIP = ta.IP
+			}
+		}
+		h, err := handshake(ctx, nc, hc, ui, pin)
+		if err != nil {
+			nc.Close()
+			conn.Close()
+			return nil, err
+		}
+		conn.hops = append(conn.hops, h)
+		prev = h.client
+	}
+	conn.Client = prev
+	if conn.RemoteIP == nil {
+		conn.RemoteIP = lookupIP(ctx, c.HostName, c.AddressFamily)
+	}
+	return conn, nil
+}
+
+// lookupIP resolves host locally, briefly; nil when it does not resolve
+// here (a name only the jump host knows).
+func lookupIP(ctx context.Context, host, family string) net.IP {
+	if ip := net.ParseIP(host); ip != nil {
+		return ip
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	network := map[string]string{"inet": "ip4", "inet6": "ip6"}[family]
+	if network == "" {
+		network = "ip"
+	}
+	ips, err := net.DefaultResolver.LookupIP(ctx, network, host)
+	if err != nil || len(ips) == 0 {
+		return nil
+	}
+	return ips[0]
+}
+
+// dialTransport opens the byte stream to c: through ProxyCommand, through
+// the previous hop, or TCP.
+func dialTransport(ctx context.Context, c *Config, prev *ssh.Client) (net.Conn, error) {
+	if c.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.ConnectTimeout)
+		defer cancel()
+	}
+	var (
+		nc  net.Conn
+		err error
+	)
+	switch {
+	case c.ProxyCommand != "":
+		nc, err = startProxyCommand(c.ProxyCommand)
+	case prev != nil:
+		nc, err = prev.DialContext(ctx, "tcp", c.Addr())
+	default:
+		network := map[string]string{"inet": "tcp4", "inet6": "tcp6"}[c.AddressFamily]
+		if network == "" {
+			network = "tcp"
+		}
+		var d net.Dialer
+		nc, err = d.DialContext(ctx, network, c.Addr())
+	}
+	if err != nil {
+		return nil, &DialError{Host: c.HostName, Port: c.Port, Reason: dialReason(err, c.HostName), Err: err}
+	}
+	return nc, nil
+}
+
+// dialReason words a dial failure like OpenSSH's.
+func dialReason(err error, host string) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "connection timed out"
+	case errors.Is(err, syscall.ENETUNREACH):
+		return "network is unreachable"
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return "no route to host"
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("could not resolve hostname %s: %s", host, dnsErr.Err)
+	case errors.As(err, new(*ssh.OpenChannelError)):
+		return "the jump host could not open a connection: " + err.Error()
+	}
+	return err.Error()
+}
+
+// handshake runs the SSH handshake and authentication over nc. ctx
+// cancellation closes nc; no deadline is set otherwise, because the user may
+// be typing a passphrase.
+func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *hop) (*hop, error) {
+	hk := newHostKeyChecker(c, ui)
+	auth := &authState{c: c, ui: ui}
+	defer auth.close()
+	if home, err := os.UserHomeDir(); err == nil {
+		auth.home = home
+	}
+	cfg := &ssh.ClientConfig{
+		User:            c.User,
+		HostKeyCallback: hk.check,
+	}
+	if pin != nil {
+		cfg.HostKeyCallback = ssh.FixedHostKey(pin.hostKey)
+		cfg.HostKeyAlgorithms = []string{pin.hostKey.Type()}
+		if pin.hostKey.Type() == ssh.KeyAlgoRSA {
+			cfg.HostKeyAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		}
+		cfg.Auth = auth.methods(pin.signers)
+	} else {
+		cfg.HostKeyAlgorithms = hk.knownKeyAlgorithms()
+		cfg.Auth = auth.methods(nil)
+	}
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	sc, chans, reqs, err := ssh.NewClientConn(nc, c.Addr(), cfg)
+	stopped := stop()
+	if err != nil {
+		derr := &DialError{Host: c.HostName, Port: c.Port, Err: err}
+		switch {
+		case !stopped:
+			derr.Reason, derr.Err = "cancelled", errors.Join(ctx.Err(), err)
+		case errors.Is(err, ErrHostKeyChanged) || errors.Is(err, ErrHostKeyUnknown):
+			derr.Reason = unwrapHandshake(err)
+		case strings.Contains(err.Error(), "unable to authenticate"):
+			derr.Reason, derr.Err = "permission denied", errors.Join(ErrPermissionDenied, err)
+			derr.Tried = auth.triedList()
+			if len(derr.Tried) == 0 {
+				derr.Tried = []string{"no keys or passwords available"}
+			}
+		default:
+			derr.Reason = unwrapHandshake(err)
+		}
+		return nil, derr
+	}
+	h := &hop{cfg: c, client: ssh.NewClient(sc, chans, reqs), hostKey: hk.acceptedKey()}
+	if pin != nil {
+		h.hostKey, h.signers = pin.hostKey, pin.signers
+	} else {
+		auth.mu.Lock()
+		h.signers = append([]ssh.Signer(nil), auth.fileSigners...)
+		auth.mu.Unlock()
+	}
+	return h, nil
+}
+
+// unwrapHandshake drops x/crypto's "ssh: handshake failed: " prefix, which
+// says nothing to the user.
+func unwrapHandshake(err error) string {
+	return strings.TrimPrefix(err.Error(), "ssh: handshake failed: ")
+}
+
+// KeepAlive sends OpenSSH keepalive requests every ServerAliveInterval and
+// returns an error after ServerAliveCountMax unanswered ones, or nil when
+// ctx ends. With no interval configured it waits for ctx. The caller owns
+// the goroutine that runs it.
+func (c *Conn) KeepAlive(ctx context.Context) error {
+	interval := c.Config.ServerAliveInterval
+	if interval <= 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	missed := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		res := make(chan error, 1)
+		go func() {
+			_, _, err := c.Client.SendRequest("keepalive@openssh.com", true, nil)
+			res <- err
+		}()
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-res:
+			if err != nil {
+				return fmt.Errorf("sshcfg: keepalive: %w", err)
+			}
+			missed = 0
+		case <-t.C:
+			missed++
+			if missed >= c.Config.ServerAliveCountMax {
+				return fmt.Errorf("sshcfg: timeout, server %s not responding", c.Config.HostName)
+			}
+		}
+	}
+}
