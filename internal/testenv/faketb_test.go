@@ -14,6 +14,7 @@ type fakeTB struct {
 	testing.TB
 	mu       sync.Mutex
 	failed   bool
+	skipped  bool
 	msgs     []string
 	cleanups []func()
 }
@@ -51,4 +52,28 @@ func (f *fakeTB) runCleanups() {
 	for i := len(c) - 1; i >= 0; i-- {
 		c[i]()
 	}
+}
+
+func (f *fakeTB) Skip(args ...any) {
+	f.mu.Lock()
+	f.skipped = true
+	f.msgs = append(f.msgs, fmt.Sprint(args...))
+	f.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (f *fakeTB) Skipf(format string, args ...any) { f.Skip(fmt.Sprintf(format, args...)) }
+
+func (f *fakeTB) SkipNow() { f.Skip() }
+
+// run calls fn with f on a goroutine of its own, so that Fatal and Skip
+// (runtime.Goexit) end only that goroutine, then runs f's cleanups.
+func (f *fakeTB) run(fn func(tb testing.TB)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(f)
+	}()
+	<-done
+	f.runCleanups()
 }

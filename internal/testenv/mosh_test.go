@@ -59,16 +59,10 @@ func TestStartMoshServerFailsWithoutConnectLine(t *testing.T) {
 	// A binary that exits 0 without speaking the protocol must fail the
 	// test, not return a zero port.
 	ft := &fakeTB{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		StartMoshServer(ft, "/bin/true")
-	}()
-	<-done
+	ft.run(func(tb testing.TB) { StartMoshServer(tb, "/bin/true") })
 	if !ft.failed {
 		t.Fatal("StartMoshServer accepted /bin/true")
 	}
-	ft.runCleanups()
 }
 
 func TestFreeUDPPort(t *testing.T) {

@@ -201,13 +201,7 @@ func TestNewUserKeyPassphraseAndNames(t *testing.T) {
 	}
 	// The passphrase is really there: loading without it fails, fast.
 	ft := &fakeTB{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		StartSSHAgent(ft, p2)
-	}()
-	<-done
-	ft.runCleanups()
+	ft.run(func(tb testing.TB) { StartSSHAgent(tb, p2) })
 	if !ft.failed {
 		t.Fatal("ssh-add loaded an encrypted key without its passphrase")
 	}
