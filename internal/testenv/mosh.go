@@ -162,3 +162,16 @@ func readFile(t testing.TB, path string) string {
 	}
 	return string(b)
 }
+
+// MoshArgv returns the start of a command line for the real `mosh` wrapper
+// (perl) that reaches hosts through OpenSSH's ssh with the given
+// ssh_config (see SSHD.ClientConfig), in batch mode so no prompt can block.
+// Append mosh options, the host alias and the remote command. Run it in
+// StartTmux with LANG=C.UTF-8 (StartTmux's default).
+func MoshArgv(t testing.TB, sshConfigPath string) []string {
+	t.Helper()
+	mosh := MustHaveExec(t, "mosh")
+	MustHaveExec(t, "mosh-client")
+	ssh := MustHaveExec(t, "ssh")
+	return []string{mosh, "--ssh=" + ShellQuote(ssh) + " -F " + ShellQuote(sshConfigPath) + " -o BatchMode=yes"}
+}

@@ -217,3 +217,33 @@ func TestSplitMatch(t *testing.T) {
 		t.Fatalf("splitMatch = %q, %q", g, m)
 	}
 }
+
+// TestRealMoshThroughSSHD runs the real `mosh` wrapper against the fixture
+// sshd: ssh starts the real mosh-server, which the real mosh-client then
+// reaches over UDP on loopback.
+func TestRealMoshThroughSSHD(t *testing.T) {
+	Short(t)
+	MustHaveExec(t, "perl")
+	priv, pub := NewUserKey(t, "", "")
+	s := StartSSHD(t, SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfg, _ := s.ClientConfig(t, "moshhost", priv)
+	argv := append(MoshArgv(t, cfg), "--predict=never", "moshhost", "--", "/bin/sh")
+	m := StartTmux(t, TmuxOptions{}, argv...)
+	m.SendText("echo via-$((40+2))")
+	m.SendKeys("Enter")
+	m.WaitFor("via-42", 30*time.Second)
+	servers := s.SessionPIDs()
+	if len(servers) == 0 {
+		t.Fatal("no process carries the sshd's SSH_CONNECTION")
+	}
+	m.SendText("exit")
+	m.SendKeys("Enter")
+	if st := m.WaitExit(20 * time.Second); st != 0 {
+		t.Fatalf("mosh exit status %d; screen:\n%s", st, FrameScreen(m.Capture()))
+	}
+	for _, pid := range servers {
+		if !WaitGone(pid, 10*time.Second) {
+			t.Errorf("session pid %d still running after exit", pid)
+		}
+	}
+}
