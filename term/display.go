@@ -1,0 +1,374 @@
+package term
+
+import "strconv"
+
+// Display turns one framebuffer into another on a terminal: it writes the
+// escape string that takes a terminal showing one frame to the next
+// (mosh's Display, src/terminal/terminaldisplay.cc). The server uses it to
+// make the hoststring of each HostMessage (applied by the client to its
+// replica); the client uses it again to draw the replica, with overlays, on
+// the user's terminal.
+//
+// The fields say what the target terminal can do. The server's Display has
+// all three set (mosh builds it without terminfo); the client's comes from
+// $TERM (DisplayForTerm).
+type Display struct {
+	// HasECH: the terminal has ECH (CSI n X, erase characters).
+	HasECH bool
+	// HasBCE: erasing fills cells with the current background colour
+	// (background colour erase), so ECH and EL may be used under a
+	// coloured rendition.
+	HasBCE bool
+	// HasTitle: the terminal takes window titles and icon names (OSC 0/1/2).
+	HasTitle bool
+}
+
+// ServerDisplay is the Display a mosh server diffs its frames with: every
+// capability on, as mosh's server-side Display(false).
+func ServerDisplay() Display { return Display{HasECH: true, HasBCE: true, HasTitle: true} }
+
+// NewFrame returns the escape string that changes a terminal showing last
+// into one showing f (mosh's Display::new_frame). With initialized false the
+// terminal's contents are not trusted: the screen is cleared and f drawn
+// in full, with every mode set explicitly. A size change forces the same.
+//
+// The string is built exactly as mosh 1.4 builds it, byte for byte, with
+// one deliberate exception (see frameState.appendMove): mosh may move the
+// cursor left with backspaces from the "phantom" column past the right
+// margin, where a real terminal (and mosh's own emulator) sits in the last
+// column with a wrap pending, which lands one column too far left.
+func (d Display) NewFrame(initialized bool, last, f *Framebuffer) []byte {
+	return d.AppendNewFrame(nil, initialized, last, f)
+}
+
+// AppendNewFrame appends NewFrame(initialized, last, f) to dst and returns
+// the extended buffer. Passing the previous result's storage (dst[:0])
+// keeps frame generation free of allocations once the buffer is large
+// enough.
+func (d Display) AppendNewFrame(dst []byte, initialized bool, last, f *Framebuffer) []byte {
+	fs := frameState{out: dst, visible: last.CursorVisible(), width: f.Width()}
+
+	if f.BellCount() != last.BellCount() {
+		fs.out = append(fs.out, '\a')
+	}
+	if d.HasTitle && f.TitleSet() &&
+		(!initialized || f.IconName() != last.IconName() || f.Title() != last.Title()) {
+		// BEL rather than ST ends the strings: more terminals know it.
+		if f.IconName() == f.Title() {
+			fs.out = append(fs.out, "\x1b]0;"...)
+			fs.out = append(fs.out, f.Title()...)
+			fs.out = append(fs.out, '\a')
+		} else {
+			fs.out = append(fs.out, "\x1b]1;"...)
+			fs.out = append(fs.out, f.IconName()...)
+			fs.out = append(fs.out, "\a\x1b]2;"...)
+			fs.out = append(fs.out, f.Title()...)
+			fs.out = append(fs.out, '\a')
+		}
+	}
+	if f.Clipboard() != last.Clipboard() {
+		fs.out = append(fs.out, "\x1b]52;c;"...)
+		fs.out = append(fs.out, f.Clipboard()...)
+		fs.out = append(fs.out, '\a')
+	}
+	if !initialized || f.ReverseVideo() != last.ReverseVideo() {
+		fs.out = appendDECMode(fs.out, 5, f.ReverseVideo())
+	}
+
+	if !initialized || f.Width() != last.Width() || f.Height() != last.Height() {
+		// Reset the scrolling region, then clear the screen in the
+		// default rendition: from here on nothing of the old frame counts.
+		fs.out = append(fs.out, "\x1b[r\x1b[0m\x1b[H\x1b[2J"...)
+		initialized = false
+		fs.x, fs.y = 0, 0
+		fs.rend = Rendition{}
+	} else {
+		fs.x, fs.y = last.CursorCol(), last.CursorRow()
+		fs.rend = last.Rendition()
+	}
+	if !initialized {
+		fs.visible = false
+		fs.out = append(fs.out, "\x1b[?25l"...)
+	}
+
+	// old maps a row of f to the row of last the terminal shows there. It
+	// is the identity until a scroll is emitted; then rows inside the
+	// scrolled region come from further down, and the ones that entered
+	// at its bottom are blank (nil).
+	old := oldRows{last: last}
+	frameY := 0
+	if initialized {
+		frameY = d.scroll(&fs, last, f, &old)
+	} else {
+		old.last = nil // nothing on the terminal is reused
+	}
+
+	wrap := false
+	for ; frameY < f.Height(); frameY++ {
+		wrap = d.putRow(initialized, &fs, f, frameY, old.row(frameY), wrap)
+	}
+
+	if !initialized || f.CursorRow() != fs.y || f.CursorCol() != fs.x {
+		fs.appendMove(f.CursorRow(), f.CursorCol())
+	}
+	if !initialized || f.CursorVisible() != fs.visible {
+		fs.out = appendDECMode(fs.out, 25, f.CursorVisible())
+	}
+	fs.updateRendition(f.Rendition(), !initialized)
+
+	return appendModes(fs.out, initialized, last, f)
+}
+
+// appendModes writes the input modes that changed (all of them when not
+// initialized): bracketed paste, mouse reporting, focus events and mouse
+// encoding, in mosh's order.
+func appendModes(out []byte, initialized bool, last, f *Framebuffer) []byte {
+	if !initialized || f.BracketedPaste() != last.BracketedPaste() {
+		out = appendDECMode(out, 2004, f.BracketedPaste())
+	}
+	if !initialized || f.MouseReporting() != last.MouseReporting() {
+		if f.MouseReporting() == MouseNone {
+			out = append(out, "\x1b[?1003l\x1b[?1002l\x1b[?1001l\x1b[?1000l"...)
+		} else {
+			if last.MouseReporting() != MouseNone {
+				out = appendDECMode(out, int(last.MouseReporting()), false)
+			}
+			out = appendDECMode(out, int(f.MouseReporting()), true)
+		}
+	}
+	if !initialized || f.FocusEvents() != last.FocusEvents() {
+		out = appendDECMode(out, 1004, f.FocusEvents())
+	}
+	if !initialized || f.MouseEncoding() != last.MouseEncoding() {
+		if f.MouseEncoding() == MouseEncodingDefault {
+			out = append(out, "\x1b[?1015l\x1b[?1006l\x1b[?1005l"...)
+		} else {
+			if last.MouseEncoding() != MouseEncodingDefault {
+				out = appendDECMode(out, int(last.MouseEncoding()), false)
+			}
+			out = appendDECMode(out, int(f.MouseEncoding()), true)
+		}
+	}
+	return out
+}
+
+// appendDECMode writes DECSET (CSI ? n h) or DECRST (CSI ? n l).
+func appendDECMode(out []byte, mode int, on bool) []byte {
+	out = append(out, "\x1b[?"...)
+	out = strconv.AppendInt(out, int64(mode), 10)
+	if on {
+		return append(out, 'h')
+	}
+	return append(out, 'l')
+}
+
+// oldRows is mosh's local copy of the old frame's rows inside new_frame,
+// without the copy: after a scroll of n lines inside rows 0..bottom, row y
+// of the terminal shows old row y+n, or a blank row for the last n rows of
+// the region.
+type oldRows struct {
+	last           *Framebuffer // nil: no old row is on the terminal
+	scrolled       int
+	scrolledBottom int
+}
+
+// row returns the old row the terminal shows at y; nil stands for a blank
+// row (default cells) that equals no row of the new frame.
+func (o *oldRows) row(y int) *Row {
+	if o.last == nil {
+		return nil
+	}
+	if o.scrolled > 0 && y <= o.scrolledBottom {
+		if y+o.scrolled > o.scrolledBottom {
+			return nil
+		}
+		return o.last.Row(y + o.scrolled)
+	}
+	return o.last.Row(y)
+}
+
+// scroll looks for the new top row further down the old frame; when the
+// screen (or its top part) moved up, it scrolls the terminal the same way
+// with line feeds, so the rows that moved need not be redrawn. It returns
+// the number of rows at the top that are then already right.
+//
+// Rows match by identity (generation and cells, Row.Same), not by looks:
+// two blank rows are not "the same line".
+func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int {
+	h := f.Height()
+	linesScrolled, scrollHeight := 0, 0
+	top := f.Row(0)
+	for r := 0; r < h; r++ {
+		if !top.Same(last.Row(r)) {
+			continue
+		}
+		if r == 0 {
+			break // the top row stayed: no scroll
+		}
+		linesScrolled, scrollHeight = r, 1
+		for k := 1; linesScrolled+k < h; k++ {
+			if !f.Row(k).Same(last.Row(linesScrolled + k)) {
+				break
+			}
+			scrollHeight = k + 1
+		}
+		break
+	}
+	if scrollHeight == 0 {
+		return 0
+	}
+
+	// Scrolled-in lines are blank in the default rendition.
+	fs.updateRendition(Rendition{}, true)
+	bottom := linesScrolled + scrollHeight - 1
+	if linesScrolled+scrollHeight == h && fs.y+1 == h {
+		// Common case: the whole screen scrolled and the cursor is on
+		// the bottom line already, so plain line feeds will do.
+		fs.out = append(fs.out, '\r')
+		fs.out = appendRepeat(fs.out, '\n', linesScrolled)
+		fs.x = 0
+	} else {
+		// Set a scrolling region ending at the region's bottom, feed
+		// lines there, and reset the region. DECSTBM homes the cursor,
+		// so its position is unknown afterwards.
+		fs.out = append(fs.out, "\x1b[1;"...)
+		fs.out = strconv.AppendInt(fs.out, int64(bottom+1), 10)
+		fs.out = append(fs.out, 'r')
+		fs.x, fs.y = -1, -1
+		fs.appendSilentMove(bottom, 0)
+		fs.out = appendRepeat(fs.out, '\n', linesScrolled)
+		fs.out = append(fs.out, "\x1b[r"...)
+		fs.x, fs.y = -1, -1
+	}
+	old.scrolled, old.scrolledBottom = linesScrolled, bottom
+	return scrollHeight
+}
+
+// putRow draws row y of f over oldRow (nil = blank) and reports whether the
+// next row must start with its first cell, because this one ended by
+// running past the right margin (mosh's Display::put_row). wrap says that
+// the previous row did so: the cursor is on this row's first cell with the
+// wrap pending on the terminal, and that cell is written first, whatever
+// the old contents, so that the terminal marks the line as continued.
+func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int, oldRow *Row, wrap bool) bool {
+	row := f.Row(y)
+	cells := row.Cells()
+	x := 0
+	if wrap {
+		c := cells[0]
+		fs.updateRendition(c.Rendition(), false)
+		fs.out = c.AppendGrapheme(fs.out)
+		x += c.Width()
+		fs.x += c.Width()
+	}
+	if initialized && row == oldRow {
+		return false // the very same row: nothing changed
+	}
+
+	wrapThis := row.Wrap()
+	width := f.Width()
+	clearCount := 0
+	wroteLast := false
+	var blankRend Rendition
+	for x < width {
+		c := cells[x]
+		if initialized && clearCount == 0 && c == oldCell(oldRow, x) {
+			x += c.Width()
+			continue
+		}
+		// Collect a run of empty cells of one rendition; it is cleared
+		// in one go when something else (or the end) comes.
+		if c.Empty() {
+			if clearCount == 0 {
+				blankRend = c.Rendition()
+			}
+			if c.Rendition() == blankRend {
+				clearCount++
+				x++
+				continue
+			}
+		}
+		if clearCount > 0 {
+			fs.appendSilentMove(y, x-clearCount)
+			fs.updateRendition(blankRend, false)
+			canErase := d.HasBCE || fs.rend == Rendition{}
+			if canErase && d.HasECH && clearCount > 4 {
+				fs.out = append(fs.out, "\x1b["...)
+				fs.out = strconv.AppendInt(fs.out, int64(clearCount), 10)
+				fs.out = append(fs.out, 'X')
+			} else {
+				fs.out = appendRepeat(fs.out, ' ', clearCount)
+				fs.x = x
+			}
+			clearCount = 0
+			if c.Empty() { // an empty cell in another rendition starts a new run
+				blankRend = c.Rendition()
+				clearCount = 1
+				x++
+				continue
+			}
+		}
+
+		cw := c.Width()
+		if wrapThis && x+cw >= width {
+			// The terminal may hold its cursor in the last column or
+			// past it; an absolute move works either way.
+			fs.x, fs.y = -1, -1
+		}
+		fs.appendSilentMove(y, x)
+		fs.updateRendition(c.Rendition(), false)
+		fs.out = c.AppendGrapheme(fs.out)
+		x += cw
+		fs.x += cw
+		if x >= width {
+			wroteLast = true
+		}
+	}
+
+	if clearCount > 0 {
+		fs.appendSilentMove(y, x-clearCount)
+		fs.updateRendition(blankRend, false)
+		canErase := d.HasBCE || fs.rend == Rendition{}
+		if canErase && !wrapThis {
+			fs.out = append(fs.out, "\x1b[K"...)
+		} else {
+			// A continued line must be filled to the margin, so that
+			// the terminal wraps into the next one.
+			fs.out = appendRepeat(fs.out, ' ', clearCount)
+			fs.x = x
+			wroteLast = true
+		}
+	}
+
+	if !wroteLast || y >= f.Height()-1 {
+		return false
+	}
+	if wrapThis {
+		// Let the terminal wrap by itself (so that selecting a word
+		// across the two lines works): the next row starts with its
+		// first cell, written at once.
+		fs.x = 0
+		fs.y++
+		return true
+	}
+	fs.out = append(fs.out, "\r\n"...)
+	fs.x = 0
+	fs.y++
+	return false
+}
+
+// oldCell returns cell x of an old row; a nil row is blank.
+func oldCell(r *Row, x int) Cell {
+	if r == nil {
+		return Cell{}
+	}
+	return r.cells[x]
+}
+
+// appendRepeat appends n copies of b.
+func appendRepeat(out []byte, b byte, n int) []byte {
+	for ; n > 0; n-- {
+		out = append(out, b)
+	}
+	return out
+}
