@@ -3,11 +3,11 @@ package wire
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"encoding/binary"
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/ocb"
-	"pgregory.net/rapid"
 )
 
 // rfc7253Vectors is RFC 7253 Appendix A, AES-128, 96-bit nonces, 128-bit
@@ -41,13 +41,13 @@ var rfc7253Vectors = []struct{ nonce, ad, plaintext, ciphertext string }{
 		"4412923493C57D5DE0D700F753CCE0D1D2D95060122E9F15A5DDBFC5787E50B5CC55EE507BCB084E479AD363AC366B95A98CA5F3000B1479"},
 }
 
-func newTestOCB(tb testing.TB, key []byte) *ocb3 {
+func newTestOCB(tb testing.TB, key []byte) cipher.AEAD {
 	tb.Helper()
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	o, err := newOCB3(block)
+	o, err := ocb.NewOCBWithNonceAndTagSize(block, 12, TagLen)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -96,54 +96,6 @@ func TestRFC7253Iterated(t *testing.T) {
 	if want := unhex(t, "67E944D23256C5E0B6C61FA22FDF1EA2"); !bytes.Equal(got, want) {
 		t.Fatalf("got %X, want %X", got, want)
 	}
-}
-
-// TestOCBMatchesProtonMail compares with github.com/ProtonMail/go-crypto/ocb
-// on random keys, nonces, lengths, and in-place use.
-func TestOCBMatchesProtonMail(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		key := rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "key")
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref, err := ocb.NewOCBWithNonceAndTagSize(block, 12, 16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, err := newOCB3(block)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range rapid.IntRange(1, 4).Draw(t, "messages") {
-			nonce := rapid.SliceOfN(rapid.Byte(), 12, 12).Draw(t, "nonce")
-			pt := rapid.SliceOfN(rapid.Byte(), 0, 300).Draw(t, "pt")
-			ad := rapid.SliceOfN(rapid.Byte(), 0, 40).Draw(t, "ad")
-			want := ref.Seal(nil, nonce, pt, ad)
-			got := o.Seal([]byte("prefix"), nonce, pt, ad)
-			if !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
-				t.Fatalf("Seal = %X, want %X", got, want)
-			}
-			inPlace := append([]byte(nil), pt...)
-			inPlace = o.Seal(inPlace[:0], nonce, inPlace, ad)
-			if !bytes.Equal(inPlace, want) {
-				t.Fatalf("in-place Seal = %X, want %X", inPlace, want)
-			}
-			back, err := o.Open(inPlace[:0], nonce, inPlace, ad)
-			if err != nil || !bytes.Equal(back, pt) {
-				t.Fatalf("in-place Open = %X, %v", back, err)
-			}
-			bad := append([]byte(nil), want...)
-			bad[rapid.IntRange(0, len(bad)-1).Draw(t, "flip")] ^= 1 << rapid.IntRange(0, 7).Draw(t, "bit")
-			out := make([]byte, 0, len(bad))
-			if _, err := o.Open(out, nonce, bad, ad); err == nil {
-				t.Fatal("tampered message opened")
-			}
-			if bytes.Count(out[:cap(out)][:len(bad)-TagLen], []byte{0}) != len(bad)-TagLen {
-				t.Fatal("failed Open left plaintext in dst")
-			}
-		}
-	})
 }
 
 func TestOCBShortCiphertext(t *testing.T) {
