@@ -118,6 +118,11 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 	if err != nil {
 		return err
 	}
+	if _, ok := remote.(*net.TCPAddr); !ok {
+		// A ProxyCommand pipe has no address; known_hosts is looked up
+		// by name anyway.
+		remote = &net.TCPAddr{IP: net.IPv4zero}
+	}
 	if cb != nil {
 		err = cb(h.knownFor, remote, key)
 	} else {
