@@ -1,0 +1,148 @@
+package roam
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// Datagram is one datagram received on a Path.
+type Datagram struct {
+	// Data is owned by the receiver of the Datagram.
+	Data []byte
+	// From is the sender's address (for a server, where the client is now).
+	From net.Addr
+	// Congested reports that the IP header carried ECN CE (0b11).
+	Congested bool
+}
+
+// Path carries the session's datagrams: a UDP socket (UDPServer,
+// UDPClient), or any other datagram path such as an SSH channel. One
+// goroutine, the session loop (see Pump), calls Send and reads Incoming.
+//
+// Optional capabilities are separate interfaces the loop finds by type
+// assertion: MTUPath, RoamPath (servers), HopPath (clients).
+type Path interface {
+	// Send transmits one datagram to the peer. A failure is reported but is
+	// not fatal: the transport retransmits.
+	Send(b []byte) error
+	// Incoming delivers received datagrams. It is closed once Close has
+	// stopped every reader.
+	Incoming() <-chan Datagram
+	// Close stops the readers and releases the path. It is safe to call
+	// more than once; later calls return nil.
+	Close() error
+}
+
+// MTUPath reports the datagram size limit of a path; it may shrink (for UDP,
+// to wire.MTUFallback after EMSGSIZE).
+type MTUPath interface {
+	MTU() int
+}
+
+// RoamPath is a server path that can follow its client to a new address.
+// The loop calls Roam only for datagrams Transport.Recv judged authentic and
+// newest (RecvInfo.Newest).
+type RoamPath interface {
+	Roam(to net.Addr) bool
+}
+
+// HopPath is a client path that can move to a new source port
+// (Transport.ShouldHop decides when).
+type HopPath interface {
+	Hop() error
+}
+
+// ErrNoPeer is returned by a server's Send before any client was seen.
+var ErrNoPeer = errors.New("roam: no client address yet")
+
+// readLoop reads datagrams from pc into out until pc is closed or done is
+// closed. It is the only reader of pc. Transient errors are retried, with a
+// short pause once they repeat, so a persistent error cannot spin a CPU.
+func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
+	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
+	oob := make([]byte, 128)
+	uc, _ := pc.(*net.UDPConn)
+	failures := 0
+	for {
+		var (
+			n         int
+			from      net.Addr
+			congested bool
+			err       error
+		)
+		if uc != nil {
+			var oobn int
+			var ua *net.UDPAddr
+			n, oobn, _, ua, err = uc.ReadMsgUDP(buf, oob)
+			if err == nil {
+				from = ua
+				congested = ecnCE(oob[:oobn])
+			}
+		} else {
+			n, from, err = pc.ReadFrom(buf)
+		}
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+			failures++
+			if failures > 10 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			continue
+		}
+		failures = 0
+		d := Datagram{Data: append([]byte(nil), buf[:n]...), From: from, Congested: congested}
+		select {
+		case out <- d:
+		case <-done:
+			return
+		}
+	}
+}
+
+// readers owns the reader goroutines of a path and the channel they feed.
+type readers struct {
+	out       chan Datagram
+	done      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// incomingBuffer absorbs bursts (a multi-fragment frame) while the loop is
+// busy.
+const incomingBuffer = 64
+
+func newReaders() *readers {
+	return &readers{out: make(chan Datagram, incomingBuffer), done: make(chan struct{})}
+}
+
+func (r *readers) start(pc net.PacketConn) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		readLoop(pc, r.out, r.done)
+	}()
+}
+
+// stop ends the readers after their sockets were closed, then closes out.
+func (r *readers) stop() {
+	r.closeOnce.Do(func() {
+		close(r.done)
+		r.wg.Wait()
+		close(r.out)
+	})
+}
+
+// isMsgSize reports a send that failed because the datagram is too big.
+func isMsgSize(err error) bool { return errors.Is(err, syscall.EMSGSIZE) }

@@ -1,0 +1,199 @@
+package roam
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/netem"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// stack is a client and a server, each with its Pump, over an in-memory
+// network, with the applications: the client types; the server shows the
+// upper-cased text typed so far.
+type stack struct {
+	t              *testing.T
+	client         *clientT
+	server         *serverT
+	cpath, spath   Path
+	clientEv       chan func(time.Time)
+	mu             sync.Mutex
+	replica        string    // client's view of the server's screen
+	firstServerGot time.Time // when the server app first saw input
+	firstEcho      time.Time // when the client first saw the echo
+	errs           chan error
+}
+
+func newStack(t *testing.T, cfg Config, imp *netem.Config) *stack {
+	a, b := netem.Pipe()
+	if imp != nil {
+		ia, err := netem.Impair(a, *imp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		simp := *imp
+		simp.Seed++
+		ib, err := netem.Impair(b, simp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b = ia, ib
+	}
+	opened := false
+	cpath, err := NewClientPath(netem.PipeAddr("pipe-b"), wire.MTUv4, func() (net.PacketConn, error) {
+		if opened {
+			return nil, errors.New("the in-memory network has one client port")
+		}
+		opened = true
+		return a, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	c, err := NewTransport(Client, testKey, &logState{}, &valState{}, now, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewTransport(Server, testKey, &valState{}, &logState{}, now, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stack{t: t, client: c, server: s, cpath: cpath, spath: NewServerPath(b, wire.MTUv4),
+		clientEv: make(chan func(time.Time)), errs: make(chan error, 2)}
+}
+
+// run starts both pumps; they end with the shutdown handshake.
+func (st *stack) run(ctx context.Context) {
+	var typed []byte
+	serverPump := &Pump[*valState, *logState]{
+		Transport: st.server,
+		Path:      st.spath,
+		OnRemote: func(now time.Time) {
+			typed = append(typed, st.server.RemoteDiff()...)
+			st.server.Current().v = bytes.ToUpper(typed)
+			st.mu.Lock()
+			if st.firstServerGot.IsZero() && len(typed) > 0 {
+				st.firstServerGot = now
+			}
+			st.mu.Unlock()
+		},
+		Done: func(time.Time) bool {
+			return st.server.RemoteNum() == shutdownNum && st.server.CounterpartyShutdownAckSent()
+		},
+	}
+	clientPump := &Pump[*logState, *valState]{
+		Transport: st.client,
+		Path:      st.cpath,
+		Events:    st.clientEv,
+		OnRemote: func(now time.Time) {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			st.replica = string(st.client.Remote().v)
+			if st.firstEcho.IsZero() && st.replica != "" {
+				st.firstEcho = now
+			}
+		},
+		Done: func(now time.Time) bool {
+			return st.client.ShutdownInProgress() &&
+				(st.client.ShutdownAcknowledged() || st.client.ShutdownAckTimedOut(now))
+		},
+	}
+	go func() { st.errs <- serverPump.Run(ctx) }()
+	go func() { st.errs <- clientPump.Run(ctx) }()
+}
+
+func (st *stack) typeKeys(s string) time.Time {
+	at := make(chan time.Time)
+	st.clientEv <- func(now time.Time) { st.client.Current().push(s); at <- now }
+	return <-at
+}
+
+// waitReplica sleeps on the (fake) clock until the client shows want.
+func (st *stack) waitReplica(want string, limit time.Duration) {
+	st.t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		st.mu.Lock()
+		got := st.replica
+		st.mu.Unlock()
+		if got == want {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st.t.Fatalf("client replica never became %q", want)
+}
+
+// finish runs the shutdown handshake and waits for both pumps and paths.
+func (st *stack) finish() {
+	st.t.Helper()
+	st.clientEv <- func(now time.Time) { st.client.StartShutdown(now) }
+	for range 2 {
+		if err := <-st.errs; err != nil {
+			st.t.Errorf("pump: %v", err)
+		}
+	}
+	if !st.client.ShutdownAcknowledged() {
+		st.t.Errorf("shutdown not acknowledged (timed out instead)")
+	}
+	_ = st.cpath.Close()
+	_ = st.spath.Close()
+}
+
+func TestPumpIdleKeystrokeLeavesAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newStack(t, Config{}, nil)
+		st.run(t.Context())
+		time.Sleep(5 * time.Second) // let the opening exchange settle
+		typedAt := st.typeKeys("x")
+		st.waitReplica("X", time.Second)
+		st.mu.Lock()
+		got, echo := st.firstServerGot.Sub(typedAt), st.firstEcho.Sub(typedAt)
+		st.mu.Unlock()
+		if got != 0 || echo != 0 {
+			t.Errorf("idle link: keystroke reached the server after %v and its echo the client after %v, want both at once", got, echo)
+		}
+		st.finish()
+	})
+}
+
+func TestPumpStrictMoshPacingDelays(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newStack(t, Config{StrictMoshPacing: true}, nil)
+		st.run(t.Context())
+		time.Sleep(5 * time.Second)
+		typedAt := st.typeKeys("x")
+		st.waitReplica("X", time.Second)
+		st.mu.Lock()
+		echo := st.firstEcho.Sub(typedAt)
+		st.mu.Unlock()
+		if echo < 2*MoshSendMinDelay {
+			t.Errorf("strict pacing echoed after %v, want at least two SEND_MINDELAYs", echo)
+		}
+		st.finish()
+	})
+}
+
+func TestPumpConvergesOverImpairedNetwork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newStack(t, Config{}, &netem.Config{Delay: 50 * time.Millisecond, Jitter: 10 * time.Millisecond,
+			Loss: 0.2, Duplicate: 0.05, Reorder: 0.05, Seed: 7})
+		st.run(t.Context())
+		want := ""
+		for i := range 40 {
+			k := string(rune('a' + i%26))
+			st.typeKeys(k)
+			want += k
+			time.Sleep(time.Duration(i%7) * 13 * time.Millisecond)
+		}
+		st.waitReplica(string(bytes.ToUpper([]byte(want))), time.Minute)
+		st.finish()
+	})
+}

@@ -1,0 +1,354 @@
+package roam
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// Mosh's socket constants (src/network/network.h).
+const (
+	PortRangeLow    = 60001
+	PortRangeHigh   = 60999
+	maxPortsOpen    = 10
+	maxOldSocketAge = 60 * time.Second
+)
+
+// UDPServer is the server's one socket. It sends to the client's newest
+// address, which the session loop updates with Roam. Safe for use by the
+// loop goroutine together with its own readers.
+type UDPServer struct {
+	pc net.PacketConn
+	rd *readers
+
+	mu     sync.Mutex
+	remote net.Addr
+	mtu    int
+	closed bool
+}
+
+var (
+	_ Path     = (*UDPServer)(nil)
+	_ MTUPath  = (*UDPServer)(nil)
+	_ RoamPath = (*UDPServer)(nil)
+	_ Path     = (*UDPClient)(nil)
+	_ MTUPath  = (*UDPClient)(nil)
+	_ HopPath  = (*UDPClient)(nil)
+)
+
+// ListenUDP binds the server socket like mosh-server: on ip ("" = the IPv4
+// wildcard, which is what mosh gets from glibc), at the first free port of
+// low..high. A negative low or high means mosh's default 60001 or 60999;
+// low = high = 0 lets the kernel choose. If ip cannot be bound, the wildcard
+// is tried, as mosh does. The socket sends ECT(0), never sets DF, and reports
+// received ECN marks.
+func ListenUDP(ip string, low, high int) (*UDPServer, error) {
+	if low < 0 {
+		low = PortRangeLow
+	}
+	if high < 0 {
+		high = PortRangeHigh
+	}
+	if low > high || high > 65535 || (low == 0 && high != 0) {
+		return nil, fmt.Errorf("roam: bad UDP port range %d:%d", low, high)
+	}
+	addrs := []string{"0.0.0.0"}
+	if ip != "" {
+		addrs = []string{ip, "0.0.0.0"}
+	}
+	var errs []error
+	for _, a := range addrs {
+		ap, err := netip.ParseAddr(a)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("roam: bind address %q: %w", a, err))
+			continue
+		}
+		uc, err := bindRange(ap.Unmap(), low, high)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		mtu := wire.MTUv4
+		if ap.Unmap().Is6() {
+			mtu = wire.MTUv6
+		}
+		return NewServerPath(uc, mtu), nil
+	}
+	return nil, errors.Join(errs...)
+}
+
+// bindRange binds the first free port of low..high on ip.
+func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
+	network := "udp4"
+	if ip.Is6() {
+		network = "udp6"
+	}
+	var last error
+	for port := low; port <= high; port++ {
+		uc, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err != nil {
+			last = err
+			continue
+		}
+		if err := setSocketOptions(uc, ip.Is6()); err != nil {
+			_ = uc.Close()
+			return nil, err
+		}
+		return uc, nil
+	}
+	return nil, fmt.Errorf("roam: no free UDP port in %d:%d on %v: %w", low, high, ip, last)
+}
+
+// NewServerPath makes a server path on any PacketConn (a real socket, an
+// in-memory pipe, a netem wrapper) with the given MTU, and starts its reader.
+// The path owns pc and closes it.
+func NewServerPath(pc net.PacketConn, mtu int) *UDPServer {
+	s := &UDPServer{pc: pc, rd: newReaders(), mtu: mtu}
+	s.rd.start(pc)
+	return s
+}
+
+// Port is the local port.
+func (s *UDPServer) Port() int {
+	if ua, ok := s.pc.LocalAddr().(*net.UDPAddr); ok {
+		return ua.Port
+	}
+	return 0
+}
+
+// LocalAddr is the bound address.
+func (s *UDPServer) LocalAddr() net.Addr { return s.pc.LocalAddr() }
+
+// MTU implements MTUPath.
+func (s *UDPServer) MTU() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mtu
+}
+
+// Remote is where datagrams go (nil before the first client datagram).
+func (s *UDPServer) Remote() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
+
+// Roam implements RoamPath: later datagrams go to to. It reports whether the
+// address changed.
+func (s *UDPServer) Roam(to net.Addr) bool {
+	if to == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.remote != nil && s.remote.Network() == to.Network() && s.remote.String() == to.String() {
+		return false
+	}
+	s.remote = to
+	return true
+}
+
+// Send implements Path.
+func (s *UDPServer) Send(b []byte) error {
+	s.mu.Lock()
+	remote := s.remote
+	s.mu.Unlock()
+	if remote == nil {
+		return ErrNoPeer
+	}
+	_, err := s.pc.WriteTo(b, remote)
+	if err != nil {
+		if isMsgSize(err) {
+			s.mu.Lock()
+			s.mtu = wire.MTUFallback
+			s.mu.Unlock()
+		}
+		return fmt.Errorf("roam: sendto %v: %w", remote, err)
+	}
+	return nil
+}
+
+// Incoming implements Path.
+func (s *UDPServer) Incoming() <-chan Datagram { return s.rd.out }
+
+// Close implements Path.
+func (s *UDPServer) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	err := s.pc.Close()
+	s.rd.stop()
+	return err
+}
+
+// clientSock is one of the client's sockets.
+type clientSock struct {
+	pc     net.PacketConn
+	opened time.Time
+}
+
+// UDPClient is the client's side: it sends from its newest socket and
+// receives on all of them, since datagrams the server sent before noticing
+// a hop still arrive at older ports (mosh's Connection socks deque).
+type UDPClient struct {
+	server net.Addr
+	open   func() (net.PacketConn, error)
+	now    func() time.Time // the socket layer's clock, for pruning
+	rd     *readers
+
+	mu     sync.Mutex
+	socks  []clientSock // oldest first
+	mtu    int
+	closed bool
+}
+
+// DialUDP makes a client path to the server's address, with one socket on
+// an ephemeral port of the server's address family.
+func DialUDP(server *net.UDPAddr) (*UDPClient, error) {
+	ap := server.AddrPort()
+	is6 := ap.Addr().Unmap().Is6()
+	network, mtu := "udp4", wire.MTUv4
+	if is6 {
+		network, mtu = "udp6", wire.MTUv6
+	}
+	open := func() (net.PacketConn, error) {
+		uc, err := net.ListenUDP(network, nil)
+		if err != nil {
+			return nil, fmt.Errorf("roam: client socket: %w", err)
+		}
+		if err := setSocketOptions(uc, is6); err != nil {
+			_ = uc.Close()
+			return nil, err
+		}
+		return uc, nil
+	}
+	to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+	return NewClientPath(to, mtu, open)
+}
+
+// NewClientPath makes a client path to server over PacketConns made by open
+// (called now and at every Hop). The path owns the conns and closes them.
+func NewClientPath(server net.Addr, mtu int, open func() (net.PacketConn, error)) (*UDPClient, error) {
+	c := &UDPClient{server: server, open: open, now: time.Now, rd: newReaders(), mtu: mtu}
+	if err := c.Hop(); err != nil {
+		c.rd.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Server is the address datagrams are sent to.
+func (c *UDPClient) Server() net.Addr { return c.server }
+
+// MTU implements MTUPath.
+func (c *UDPClient) MTU() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mtu
+}
+
+// Ports returns the local ports of the open sockets, oldest first.
+func (c *UDPClient) Ports() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ps []int
+	for _, s := range c.socks {
+		if ua, ok := s.pc.LocalAddr().(*net.UDPAddr); ok {
+			ps = append(ps, ua.Port)
+		}
+	}
+	return ps
+}
+
+// Hop implements HopPath: open a new socket, which sends from now on, and
+// prune old ones.
+func (c *UDPClient) Hop() error {
+	pc, err := c.open()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		_ = pc.Close()
+		return net.ErrClosed
+	}
+	c.socks = append(c.socks, clientSock{pc: pc, opened: c.now()})
+	c.rd.start(pc)
+	c.pruneLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+// pruneLocked closes old sockets (prune_sockets): all but the newest once it
+// has been in use for a minute, and beyond ten in any case.
+func (c *UDPClient) pruneLocked() {
+	n := len(c.socks)
+	if n <= 1 {
+		return
+	}
+	kill := 0
+	if c.now().Sub(c.socks[n-1].opened) > maxOldSocketAge {
+		kill = n - 1
+	} else if n > maxPortsOpen {
+		kill = n - maxPortsOpen
+	}
+	for _, s := range c.socks[:kill] {
+		_ = s.pc.Close()
+	}
+	c.socks = append(c.socks[:0], c.socks[kill:]...)
+}
+
+// Send implements Path: from the newest socket.
+func (c *UDPClient) Send(b []byte) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return net.ErrClosed
+	}
+	c.pruneLocked()
+	pc := c.socks[len(c.socks)-1].pc
+	c.mu.Unlock()
+	if _, err := pc.WriteTo(b, c.server); err != nil {
+		if isMsgSize(err) {
+			c.mu.Lock()
+			c.mtu = wire.MTUFallback
+			c.mu.Unlock()
+		}
+		return fmt.Errorf("roam: sendto %v: %w", c.server, err)
+	}
+	return nil
+}
+
+// Incoming implements Path.
+func (c *UDPClient) Incoming() <-chan Datagram { return c.rd.out }
+
+// Close implements Path.
+func (c *UDPClient) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	socks := c.socks
+	c.socks = nil
+	c.mu.Unlock()
+	var errs []error
+	for _, s := range socks {
+		if err := s.pc.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.rd.stop()
+	return errors.Join(errs...)
+}
