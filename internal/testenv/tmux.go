@@ -342,14 +342,21 @@ func (m *Tmux) WaitFor(substr string, timeout time.Duration) string {
 }
 
 // WaitForFunc polls the screen until f accepts it and returns it; on
-// timeout it fails the test with desc and the last screen.
+// timeout, or as soon as the program has exited without f accepting its
+// last screen, it fails the test with desc and that screen.
 func (m *Tmux) WaitForFunc(desc string, f func(screen string) bool, timeout time.Duration) string {
 	m.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
+		// Read the status before the screen: a program that has exited
+		// has written its last output, so a screen read after it is final.
+		st, exited := readIntFile(filepath.Join(m.dir, "status"))
 		screen := m.Capture()
 		if f(screen) {
 			return screen
+		}
+		if exited {
+			m.t.Fatalf("testenv: the program exited with status %d while waiting for %s; screen:\n%s", st, desc, FrameScreen(screen))
 		}
 		if time.Now().After(deadline) {
 			m.t.Fatalf("testenv: timed out after %v waiting for %s; screen:\n%s", timeout, desc, FrameScreen(screen))

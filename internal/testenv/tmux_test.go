@@ -104,6 +104,22 @@ func TestTmuxExitStatus(t *testing.T) {
 	}
 }
 
+func TestTmuxWaitForFailsFastWhenProgramExits(t *testing.T) {
+	m := StartTmux(t, TmuxOptions{}, "/bin/sh", "-c", "echo nope; exit 3")
+	ft := &fakeTB{TB: t}
+	m.t = ft
+	start := time.Now()
+	ft.run(func(testing.TB) { m.WaitFor("never-printed", time.Minute) })
+	m.t = t
+	msg := strings.Join(ft.msgs, "")
+	if !ft.failed || !strings.Contains(msg, "status 3") || !strings.Contains(msg, "nope") {
+		t.Fatalf("failed=%v msg=%q", ft.failed, msg)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("WaitFor took %v to notice the exit", d)
+	}
+}
+
 func TestTmuxExitBySignal(t *testing.T) {
 	m := StartTmux(t, TmuxOptions{}, "/bin/sh", "-c", "kill -KILL $$")
 	if st := m.WaitExit(waitLong); st != 128+9 {
