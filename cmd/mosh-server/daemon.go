@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/session"
+)
+
+// runDaemon is the detached half: it reads its configuration from the pipe,
+// takes over the bound socket and serves until the session ends.
+func runDaemon() int {
+	fd, err := strconv.Atoi(os.Getenv(daemonEnv))
+	os.Unsetenv(daemonEnv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-server: bad %s\n", daemonEnv)
+		return 1
+	}
+	pipe := os.NewFile(uintptr(fd), "config")
+	cfg, err := readConfig(pipe)
+	pipe.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	sockFile := os.NewFile(3, "udp")
+	pc, err := net.FilePacketConn(sockFile)
+	sockFile.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-server: inheriting the UDP socket: %v\n", err)
+		return 1
+	}
+	key, err := wire.ParseKey(cfg.Key)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-server: %v\n", err)
+		return 1
+	}
+
+	// A detached server must not die with the ssh session that started it
+	// (SIGHUP) or on a closed pipe; it ends through its own rules.
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+
+	log := slog.New(slog.DiscardHandler)
+	if cfg.Verbose > 0 {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else {
+		redirectStdio()
+	}
+	mtu := wire.MTUv4
+	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
+		mtu = wire.MTUv6
+	}
+	path := roam.NewServerPath(pc, mtu)
+	defer path.Close()
+	err = session.Serve(context.Background(), session.ServerConfig{
+		Path:           path,
+		Key:            key,
+		Width:          cfg.Width,
+		Height:         cfg.Height,
+		Path0:          cfg.Command[0],
+		Argv:           append([]string{cfg.Argv0}, cfg.Command[1:]...),
+		Env:            cfg.Env,
+		Dir:            cfg.Dir,
+		Motd:           cfg.Motd,
+		NetworkTimeout: cfg.NetworkTimeout,
+		SignalTimeout:  cfg.SignalTimeout,
+		Signals:        sigs,
+		Log:            log,
+	})
+	if err != nil {
+		log.Info("session ended", "err", err)
+		fmt.Fprintf(os.Stderr, "mosh-server: %v\n", err)
+	}
+	fmt.Fprint(os.Stdout, "\n[mosh-server is exiting.]\n")
+	return 0
+}
+
+// redirectStdio points stdin, stdout and stderr at /dev/null, so the
+// daemon holds nothing of the ssh session open (sshd waits for them).
+func redirectStdio() {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer null.Close()
+	for _, fd := range []int{0, 1, 2} {
+		_ = syscall.Dup2(int(null.Fd()), fd)
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/session"
+	"github.com/ssh-mosh/ssh-mosh/term/overlay"
+)
+
+// clientSettings are the mosh-client environment variables (PROTOCOL.md §2.4).
+type clientSettings struct {
+	predict   overlay.DisplayPreference
+	overwrite bool
+	escape    session.EscapeKey
+	noPrefix  bool
+	noInit    bool
+}
+
+// settingsFromEnv reads MOSH_PREDICTION_DISPLAY, MOSH_PREDICTION_OVERWRITE,
+// MOSH_ESCAPE_KEY, MOSH_TITLE_NOPREFIX and MOSH_NO_TERM_INIT. predictFlag,
+// when set, overrides the environment (--predict).
+func settingsFromEnv(predictFlag string) (clientSettings, error) {
+	var s clientSettings
+	p := os.Getenv("MOSH_PREDICTION_DISPLAY")
+	if predictFlag != "" {
+		p = predictFlag
+	}
+	var err error
+	if s.predict, err = overlay.ParseDisplayPreference(p); err != nil {
+		return s, err
+	}
+	s.overwrite = os.Getenv("MOSH_PREDICTION_OVERWRITE") == "yes"
+	esc, set := os.LookupEnv("MOSH_ESCAPE_KEY")
+	s.escape = session.ParseEscapeKey(esc, set)
+	_, s.noPrefix = os.LookupEnv("MOSH_TITLE_NOPREFIX")
+	_, s.noInit = os.LookupEnv("MOSH_NO_TERM_INIT")
+	return s, nil
+}
+
+// takeKey reads the session key from MOSH_KEY and removes it from our
+// environment, so no child process ever sees it.
+func takeKey() (wire.Key, error) {
+	v, ok := os.LookupEnv("MOSH_KEY")
+	os.Unsetenv("MOSH_KEY")
+	if !ok {
+		return wire.Key{}, fmt.Errorf("MOSH_KEY environment variable not found")
+	}
+	k, err := wire.ParseKey(v)
+	if err != nil {
+		return wire.Key{}, fmt.Errorf("bad MOSH_KEY: %w", err)
+	}
+	return k, nil
+}
+
+// runSession runs the interactive client to server addr and prints mosh's
+// closing messages. It returns the exit status.
+func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, status func() string) int {
+	path, err := roam.DialUDP(addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1
+	}
+	defer path.Close()
+	res, err := session.RunClient(ctx, session.ClientConfig{
+		Path:             path,
+		Key:              key,
+		Port:             addr.Port,
+		In:               os.Stdin,
+		Out:              os.Stdout,
+		Term:             os.Getenv("TERM"),
+		Escape:           s.escape,
+		TitleNoPrefix:    s.noPrefix,
+		NoTermInit:       s.noInit,
+		Predict:          s.predict,
+		PredictOverwrite: s.overwrite,
+		Status:           status,
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1
+	}
+	switch {
+	case !res.Connected:
+		fmt.Fprintf(os.Stderr, "\nmosh did not make a successful connection to %s.\n", addr)
+		fmt.Fprintf(os.Stderr, "Please verify that UDP port %d is not firewalled and can reach the server.\n\n", addr.Port)
+		fmt.Fprintf(os.Stderr, "(By default, mosh uses a UDP port between 60000 and 61000. The -p option\nselects a specific UDP port number.)\n")
+		return 1
+	case !res.Clean:
+		fmt.Fprintf(os.Stderr, "\n\nmosh did not shut down cleanly. Please note that the\nmosh-server process may still be running on the server.\n")
+	}
+	return 0
+}
+
+// parseHostPort accepts "IP PORT" (mosh-client's two arguments) or "IP:PORT".
+func parseHostPort(args []string) (*net.UDPAddr, error) {
+	var host, port string
+	switch len(args) {
+	case 1:
+		h, p, err := net.SplitHostPort(args[0])
+		if err != nil {
+			return nil, fmt.Errorf("expected IP PORT or IP:PORT: %w", err)
+		}
+		host, port = h, p
+	case 2:
+		host, port = args[0], args[1]
+	default:
+		return nil, fmt.Errorf("expected IP PORT")
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	if ip == nil {
+		return nil, fmt.Errorf("%q is not a numeric IP address", host)
+	}
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return nil, fmt.Errorf("bad UDP port %q", port)
+		}
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return nil, fmt.Errorf("bad UDP port %q", port)
+	}
+	return &net.UDPAddr{IP: ip, Port: n}, nil
+}

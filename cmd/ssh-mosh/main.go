@@ -1,0 +1,81 @@
+// Command ssh-mosh is ssh with mosh's roaming and local echo:
+//
+//	ssh-mosh [ssh flags] [user@]host [command]
+//
+// It reads the ssh configuration, connects in-process, starts mosh-server on
+// the host and moves the session to roaming UDP. Anything that is not an
+// interactive login is handed to OpenSSH's ssh unchanged, so
+// `alias ssh=ssh-mosh` is safe. Invoked as mosh-client (through a symlink)
+// or with --connect, it is a drop-in for mosh 1.4's mosh-client; with
+// --local it runs a server and a client on this machine.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+)
+
+func main() {
+	if filepath.Base(os.Args[0]) == "mosh-client" {
+		os.Exit(moshClientMain(os.Args[1:]))
+	}
+	os.Exit(run(os.Args))
+}
+
+// exitError carries an exit status through cobra.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func run(argv []string) int {
+	var o sshcfg.Options
+	cmd := &cobra.Command{
+		Use:   "ssh-mosh [ssh flags] [user@]host [command...]",
+		Short: "ssh with mosh's roaming and local echo",
+		Long: "ssh-mosh connects wherever `ssh host` connects, with the same configuration, then moves an\n" +
+			"interactive session to mosh's roaming UDP transport with predictive local echo. Anything\n" +
+			"else (a remote command, pipes, forwarding, scp/rsync/git) runs through OpenSSH's ssh unchanged.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code := dispatch(&o, argv, args)
+			if code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	o.AddFlags(cmd.Flags())
+	cmd.SetArgs(argv[1:])
+	if err := cmd.Execute(); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	return 0
+}
+
+// dispatch picks the mode: --local, --connect, or a destination.
+func dispatch(o *sshcfg.Options, argv, args []string) int {
+	if err := o.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	switch {
+	case o.Local:
+		return runLocal(o, args)
+	case o.Connect != "":
+		return runConnect(o, args)
+	}
+	return runRemote(o, argv, args)
+}

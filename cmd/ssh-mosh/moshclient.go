@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+)
+
+const moshClientVersion = "mosh-client (mosh 1.4.0) [build ssh-mosh]"
+
+// moshClientMain is mosh-client 1.4's command line:
+// `mosh-client [-# 'ARGS'] [-v] IP PORT`, `mosh-client -c`, with the key in
+// MOSH_KEY. The real `mosh` wrapper runs it as --client.
+func moshClientMain(args []string) int {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--help" || a == "-h":
+			fmt.Println("Usage: mosh-client [-# 'ARGS'] IP PORT\n       mosh-client -c")
+			return 0
+		case a == "--version":
+			fmt.Println(moshClientVersion)
+			return 0
+		case a == "-c":
+			fmt.Println(colorCount())
+			return 0
+		case a == "-#":
+			i++ // the original mosh arguments, for display only
+		case len(a) > 2 && a[:2] == "-#":
+		case a == "-v":
+		default:
+			rest = append(rest, a)
+		}
+	}
+	addr, err := parseHostPort(rest)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-client: %v\nUsage: mosh-client [-# 'ARGS'] IP PORT\n", err)
+		return 1
+	}
+	key, err := takeKey()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-client: %v\n", err)
+		return 1
+	}
+	s, err := settingsFromEnv("")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mosh-client: %v\n", err)
+		return 1
+	}
+	return runSession(context.Background(), addr, key, s, nil)
+}
+
+// runConnect is `ssh-mosh --connect IP PORT` (or --connect IP:PORT), the
+// mosh-client mode under our own name.
+func runConnect(o *sshcfg.Options, args []string) int {
+	hp := append([]string{o.Connect}, args...)
+	addr, err := parseHostPort(hp)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: --connect: %v\n", err)
+		return 1
+	}
+	key, err := takeKey()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1
+	}
+	s, err := settingsFromEnv(o.Predict)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1
+	}
+	if o.PredictOverwrite {
+		s.overwrite = true
+	}
+	if o.NoInit {
+		s.noInit = true
+	}
+	return runSession(context.Background(), addr, key, s, nil)
+}
+
+// colorCount is what `mosh-client -c` prints: the terminal's colour count,
+// which the mosh wrapper passes to the server as -c. Without terminfo we
+// infer it from $TERM and $COLORTERM as terminals advertise them.
+func colorCount() int {
+	t := os.Getenv("TERM")
+	switch {
+	case os.Getenv("COLORTERM") == "truecolor" || os.Getenv("COLORTERM") == "24bit":
+		return 256
+	case len(t) >= 9 && t[len(t)-9:] == "256color":
+		return 256
+	case t == "dumb" || t == "":
+		return 0
+	}
+	return 8
+}

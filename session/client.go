@@ -1,0 +1,428 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	mterm "github.com/ssh-mosh/ssh-mosh/term"
+	"github.com/ssh-mosh/ssh-mosh/term/overlay"
+)
+
+// ClientPath is what the client loop needs of its datagram path.
+// *roam.UDPClient implements it; Hop moves to a new local port.
+type ClientPath interface {
+	Incoming() <-chan roam.Datagram
+	Send(b []byte) error
+	Hop() error
+}
+
+// Client timings of mosh-client (stmclient.cc).
+const (
+	// ConnectingNoticeAfter is the silence before "Nothing received from server".
+	ConnectingNoticeAfter = 250 * time.Millisecond
+	// ConnectTimeout gives up on a server that never answered.
+	ConnectTimeout = 15 * time.Second
+)
+
+// ClientConfig describes one client session on a terminal.
+type ClientConfig struct {
+	Path ClientPath
+	Key  wire.Key
+	// Port is the server's UDP port, for the "Nothing received" notice.
+	Port int
+
+	In  *os.File  // the user's terminal (raw mode is set and restored here)
+	Out io.Writer // usually the same terminal
+	// Term is $TERM: it decides title support and the like.
+	Term             string
+	Escape           EscapeKey
+	TitleNoPrefix    bool // MOSH_TITLE_NOPREFIX
+	NoTermInit       bool // MOSH_NO_TERM_INIT: no alternate screen
+	Predict          overlay.DisplayPreference
+	PredictOverwrite bool // MOSH_PREDICTION_OVERWRITE=yes
+
+	// Status, when set, is shown in the notification bar while non-empty
+	// (e.g. which datagram path is in use).
+	Status func() string
+
+	Transport roam.Config
+	Log       *slog.Logger
+}
+
+// ClientResult tells how a session ended.
+type ClientResult struct {
+	Connected bool // a server state ever arrived
+	Clean     bool // the shutdown handshake completed
+}
+
+// ErrNotTerminal means the client was started without a terminal.
+var ErrNotTerminal = errors.New("session: standard input is not a terminal")
+
+// RunClient runs the interactive client until the session ends. The user's
+// terminal is restored on every way out, including a panic.
+func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err error) {
+	fd := int(cfg.In.Fd())
+	if !term.IsTerminal(fd) {
+		return res, ErrNotTerminal
+	}
+	saved, err := term.MakeRaw(fd)
+	if err != nil {
+		return res, fmt.Errorf("session: raw mode: %w", err)
+	}
+	display := mterm.DisplayForTerm(cfg.Term)
+	restore := func() {
+		_, _ = cfg.Out.Write(display.Close(cfg.NoTermInit))
+		_ = term.Restore(fd, saved)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			restore()
+			panic(p)
+		}
+	}()
+	_, _ = cfg.Out.Write(display.Open(cfg.NoTermInit))
+
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGCONT)
+	defer signal.Stop(sigs)
+
+	c, err := newClient(cfg, display, time.Now())
+	if err != nil {
+		restore()
+		return res, err
+	}
+	stdin := make(chan []byte, 4)
+	stop := make(chan struct{})
+	go readInput(cfg.In, stdin, stop)
+	defer close(stop)
+
+	res, err = c.loop(ctx, stdin, sigs, func() { restore() }, func() error {
+		if _, err := term.MakeRaw(fd); err != nil {
+			return err
+		}
+		_, _ = cfg.Out.Write(display.Open(cfg.NoTermInit))
+		return nil
+	})
+	c.finalFrame()
+	restore()
+	return res, err
+}
+
+// readInput forwards what the user types. It stops forwarding when stop is
+// closed; the blocked read itself ends with the process, as stdin can't be
+// interrupted portably — the goroutine owns nothing else.
+func readInput(in io.Reader, out chan<- []byte, stop <-chan struct{}) {
+	buf := make([]byte, 16384)
+	for {
+		n, err := in.Read(buf)
+		if n > 0 {
+			select {
+			case out <- append([]byte(nil), buf[:n]...):
+			case <-stop:
+				return
+			}
+		}
+		if err != nil {
+			close(out)
+			return
+		}
+	}
+}
+
+type client struct {
+	cfg      ClientConfig
+	log      *slog.Logger
+	t        *roam.Transport[*UserStream, *Complete]
+	display  mterm.Display
+	local    *mterm.Framebuffer // what the real terminal shows now
+	notes    *overlay.Notifications
+	predict  *overlay.Prediction
+	escape   escapeFilter
+	repaint  bool
+	width    int
+	height   int
+	started  time.Time
+	connMsg  string
+	quitting bool
+}
+
+func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
+	w, h, err := term.GetSize(int(cfg.In.Fd()))
+	if err != nil || w <= 0 || h <= 0 {
+		w, h = 80, 24
+	}
+	t, err := roam.NewTransport(roam.Client, cfg.Key, NewUserStream(), NewComplete(w, h), now, cfg.Transport)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &client{
+		cfg: cfg, log: log, t: t, display: display,
+		local:   mterm.NewFramebuffer(w, h),
+		notes:   overlay.NewNotifications(now, cfg.Escape.Name),
+		predict: overlay.NewPrediction(cfg.Predict, cfg.PredictOverwrite),
+		escape:  escapeFilter{key: cfg.Escape},
+		width:   w, height: h, started: now,
+		connMsg: fmt.Sprintf("Nothing received from server on UDP port %d.", cfg.Port),
+	}
+	_, _ = cfg.Out.Write(display.NewFrame(false, c.local, c.local))
+	t.Current().PushResize(w, h)
+	return c, nil
+}
+
+func (c *client) stillConnecting() bool { return c.t.RemoteNum() == 0 }
+
+// frame draws the server's screen plus overlays, as a diff against what the
+// terminal shows.
+func (c *client) frame(now time.Time) {
+	next := c.t.Remote().Framebuffer().Clone()
+	c.predict.Apply(next, now)
+	if s := c.status(); s != "" && c.notes.Message() == "" {
+		c.notes.SetMessage(s, false, true, now)
+	}
+	c.notes.Apply(next, now)
+	if !c.cfg.TitleNoPrefix {
+		prefixTitle(next, "[mosh] ")
+	}
+	out := c.display.NewFrame(!c.repaint, c.local, next)
+	c.repaint = false
+	if len(out) > 0 {
+		_, _ = c.cfg.Out.Write(out)
+	}
+	c.local = next
+}
+
+func (c *client) status() string {
+	if c.cfg.Status == nil {
+		return ""
+	}
+	return c.cfg.Status()
+}
+
+// finalFrame redraws without notification or title prefix before the
+// terminal is handed back, as mosh's STMClient::shutdown does.
+func (c *client) finalFrame() {
+	now := time.Now()
+	c.notes = overlay.NewNotifications(now, "")
+	c.cfg.TitleNoPrefix = true
+	c.cfg.Status = nil
+	c.frame(now)
+}
+
+func prefixTitle(fb *mterm.Framebuffer, prefix string) {
+	if !fb.TitleSet() {
+		return
+	}
+	icon, title := fb.IconName(), fb.Title()
+	if icon == title {
+		fb.SetTitle(prefix+icon, prefix+title)
+	} else {
+		fb.SetTitle(icon, prefix+title)
+	}
+}
+
+func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error) (ClientResult, error) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	incoming := c.cfg.Path.Incoming()
+	var res ClientResult
+	for {
+		now := time.Now()
+		c.frame(now)
+
+		// Exit rules (stmclient.cc).
+		switch {
+		case c.t.ShutdownInProgress() && c.t.ShutdownAcknowledged():
+			res.Clean = true
+			return res, nil
+		case c.t.ShutdownInProgress() && c.t.ShutdownAckTimedOut(now):
+			return res, nil
+		case c.t.CounterpartyShutdownAckSent():
+			res.Clean = true
+			return res, nil
+		}
+		if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > ConnectingNoticeAfter {
+			if now.Sub(c.started) > ConnectTimeout {
+				c.notes.SetMessage("Timed out waiting for server...", true, true, now)
+				c.t.StartShutdown(now)
+			} else {
+				c.notes.SetMessage(c.connMsg, true, true, now)
+			}
+		} else if !c.stillConnecting() && c.notes.Message() == c.connMsg {
+			c.notes.SetMessage("", false, true, now)
+		}
+
+		sendErr := false
+		out, err := c.t.Tick(now)
+		if err != nil {
+			return res, fmt.Errorf("session: %w", err)
+		}
+		for _, d := range out {
+			if err := c.cfg.Path.Send(d); err != nil {
+				c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
+				sendErr = true
+			}
+		}
+		if !sendErr {
+			c.notes.ClearNetworkError(now)
+		}
+		if c.t.ShouldHop(now) {
+			if err := c.cfg.Path.Hop(); err == nil {
+				c.t.NoteHop(now)
+			}
+		}
+
+		wake := c.t.NextWake(now)
+		for _, w := range []time.Time{c.notes.NextWake(now), c.predict.NextWake(now)} {
+			if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
+				wake = w
+			}
+		}
+		if c.stillConnecting() {
+			if w := now.Add(ConnectingNoticeAfter); wake.IsZero() || w.Before(wake) {
+				wake = w
+			}
+		}
+		if wake.IsZero() || wake.Before(now) {
+			wake = now
+		}
+		timer.Reset(time.Until(wake))
+
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case dg, ok := <-incoming:
+			if !ok {
+				return res, errors.New("session: the datagram path closed")
+			}
+			c.receive(dg, time.Now())
+			if c.t.RemoteNum() != 0 {
+				res.Connected = true
+			}
+		case b, ok := <-stdin:
+			if !ok {
+				stdin = nil
+				if !c.t.Attached() {
+					return res, nil
+				}
+				if !c.t.ShutdownInProgress() {
+					c.notes.SetMessage("Exiting...", true, true, time.Now())
+					c.t.StartShutdown(time.Now())
+				}
+				continue
+			}
+			if quit := c.userInput(b, time.Now(), suspend, resume); quit {
+				return res, nil
+			}
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGWINCH:
+				c.resize()
+			case syscall.SIGCONT:
+				c.repaint = true
+			default:
+				if !c.t.Attached() {
+					return res, nil
+				}
+				if !c.t.ShutdownInProgress() {
+					c.notes.SetMessage("Signal received, shutting down...", true, true, time.Now())
+					c.t.StartShutdown(time.Now())
+				}
+			}
+		case <-timer.C:
+		}
+	}
+}
+
+func (c *client) receive(dg roam.Datagram, now time.Time) {
+	if _, err := c.t.Recv(dg.Data, now, dg.Congested); err != nil {
+		c.log.Debug("dropped datagram", "err", err)
+		return
+	}
+	c.notes.ServerHeard(c.t.LastHeard())
+	c.notes.ServerAcked(c.t.AckedSentAt())
+	c.predict.SetLocalFrameAcked(c.t.AckedNum())
+	c.predict.SetSendInterval(c.t.SendInterval())
+	c.predict.SetLocalFrameLateAcked(c.t.Remote().EchoAck())
+}
+
+// userInput handles typed bytes; it reports whether the client should quit
+// at once (escape-quit before the server was ever reached).
+func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func() error) bool {
+	if c.t.ShutdownInProgress() {
+		return false
+	}
+	c.predict.SetLocalFrameSent(c.t.SentNum())
+	us := c.t.Current()
+	var out []byte
+	for _, ch := range b {
+		c.predict.NewUserByte(ch, c.local, now)
+		var act escapeAction
+		out, act = c.escape.feed(ch, out[:0])
+		switch act {
+		case escStart:
+			c.notes.SetMessage(c.cfg.Escape.Help, true, false, now)
+			continue
+		case escQuit:
+			if c.t.Attached() {
+				c.notes.SetMessage("Exiting on user request...", true, true, now)
+				c.t.StartShutdown(now)
+				return false
+			}
+			return true
+		case escSuspend:
+			suspend()
+			_, _ = io.WriteString(c.cfg.Out, "\n\033[37;44m[mosh is suspended.]\033[m\n")
+			_ = syscall.Kill(0, syscall.SIGSTOP)
+			_ = resume()
+			c.local = mterm.NewFramebuffer(c.width, c.height)
+			c.repaint = true
+		case escFinished:
+			if c.notes.Message() == c.cfg.Escape.Help {
+				c.notes.SetMessage("", false, true, now)
+			}
+		case escRepaint:
+			c.repaint = true
+		}
+		us.PushKeys(out)
+	}
+	if len(b) > 100 {
+		// A paste: mosh resets predictions rather than guessing at it.
+		c.predict.Reset()
+	}
+	return false
+}
+
+func (c *client) resize() {
+	w, h, err := term.GetSize(int(c.cfg.In.Fd()))
+	if err != nil || w <= 0 || h <= 0 {
+		return
+	}
+	c.width, c.height = w, h
+	if !c.t.ShutdownInProgress() {
+		c.t.Current().PushResize(w, h)
+	}
+	c.predict.Reset()
+}
+
+func unwrapSyscall(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,117 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
+)
+
+// serverDisplay renders the diffs the server sends. Mosh's server builds its
+// Display without terminfo, so every capability is on (PROTOCOL.md §6).
+var serverDisplay = term.Display{HasECH: true, HasBCE: true, HasTitle: true}
+
+// Complete is the server→client state: the terminal screen and the echo
+// acknowledgement (mosh's Terminal::Complete, src/statesync/completeterminal.cc).
+//
+// A diff is a HostMessage: the echo ack when it changed, then, if the screen
+// differs, a resize when the size changed and the escape string that turns
+// the old screen into the new one. The receiver replays that string through
+// its own emulator, so the replica stays equal to the server's screen.
+type Complete struct {
+	fb      *term.Framebuffer
+	echoAck uint64
+}
+
+var _ roam.State[*Complete] = (*Complete)(nil)
+
+// NewComplete returns a blank width×height screen with echo ack 0.
+func NewComplete(width, height int) *Complete {
+	return &Complete{fb: term.NewFramebuffer(width, height)}
+}
+
+// Framebuffer is the screen. The server's emulator writes to it in place;
+// clients must treat it as read-only.
+func (c *Complete) Framebuffer() *term.Framebuffer { return c.fb }
+
+// EchoAck is the newest client state whose echo is in the screen.
+func (c *Complete) EchoAck() uint64 { return c.echoAck }
+
+// SetEchoAck raises the echo ack; it never goes down (a real mosh-client
+// asserts on that).
+func (c *Complete) SetEchoAck(n uint64) {
+	if n > c.echoAck {
+		c.echoAck = n
+	}
+}
+
+// Clone implements roam.State. Framebuffer rows are copy-on-write, so this is
+// cheap enough to do for every state sent.
+func (c *Complete) Clone() *Complete {
+	return &Complete{fb: c.fb.Clone(), echoAck: c.echoAck}
+}
+
+// Equal implements roam.State.
+func (c *Complete) Equal(o *Complete) bool {
+	return c.echoAck == o.echoAck && c.fb.Equal(o.fb)
+}
+
+// DiffFrom implements roam.State.
+func (c *Complete) DiffFrom(existing *Complete) []byte {
+	var ins []wire.HostInstruction
+	if c.echoAck != existing.echoAck {
+		ins = append(ins, wire.HostInstruction{Kind: wire.HostEchoAck, EchoAck: c.echoAck})
+	}
+	if !c.fb.Equal(existing.fb) {
+		if c.fb.Width() != existing.fb.Width() || c.fb.Height() != existing.fb.Height() {
+			ins = append(ins, wire.HostInstruction{Kind: wire.HostResize, Width: int32(c.fb.Width()), Height: int32(c.fb.Height())})
+		}
+		ins = append(ins, wire.HostInstruction{Kind: wire.HostBytes, Bytes: serverDisplay.NewFrame(true, existing.fb, c.fb)})
+	}
+	if len(ins) == 0 {
+		return nil
+	}
+	return wire.AppendHostMessage(nil, ins)
+}
+
+var errEchoAckDecrease = errors.New("session: echo ack decreased")
+
+// Apply implements roam.State. The whole diff is checked before anything is
+// applied, so a hostile diff leaves the state as it was.
+func (c *Complete) Apply(diff []byte) error {
+	if len(diff) == 0 {
+		return nil
+	}
+	ins, err := wire.ParseHostMessage(diff)
+	if err != nil {
+		return fmt.Errorf("session: host diff: %w", err)
+	}
+	ack := c.echoAck
+	for _, in := range ins {
+		if in.Kind == wire.HostEchoAck {
+			if in.EchoAck < ack {
+				return errEchoAckDecrease
+			}
+			ack = in.EchoAck
+		}
+	}
+	emu := term.NewEmulatorFor(c.fb)
+	for _, in := range ins {
+		switch in.Kind {
+		case wire.HostBytes:
+			_, _ = emu.Write(in.Bytes)
+			// A server never interrogates the client's replica; answers to
+			// a hostile query are dropped, never sent anywhere.
+			_ = emu.TakeAnswers()
+		case wire.HostResize:
+			emu.Resize(int(in.Width), int(in.Height))
+		}
+	}
+	c.echoAck = ack
+	return nil
+}
+
+// Subtract implements roam.State; terminal states have no prefix to drop.
+func (c *Complete) Subtract(*Complete) {}

@@ -1,0 +1,427 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
+)
+
+// ServerPath is what the server loop needs of its datagram path: datagrams
+// in, datagrams out to the current client, and following the client to a
+// new address. *roam.UDPServer implements it.
+type ServerPath interface {
+	Incoming() <-chan roam.Datagram
+	Send(b []byte) error
+	Roam(to net.Addr) bool
+}
+
+// Server timings that are mosh-server's behaviour, not the transport's.
+const (
+	// NoClientTimeout ends a server no client ever reached (mosh's
+	// timeout_if_no_client).
+	NoClientTimeout = 60 * time.Second
+)
+
+// ServerConfig describes one server session.
+type ServerConfig struct {
+	Path          ServerPath
+	Key           wire.Key
+	Width, Height int // initial screen size, until the client's first resize
+
+	// The program to run on the pty once the first client state arrives.
+	Path0 string   // executable path (looked up in Env's PATH if not absolute)
+	Argv  []string // argv; Argv[0] may be "-bash" for a login shell
+	Env   []string
+	Dir   string
+	Motd  bool // print /etc/motd first, unless ~/.hushlogin exists (as sshd and mosh do)
+
+	// NetworkTimeout ends the session after that long without a new client
+	// state (MOSH_SERVER_NETWORK_TMOUT; 0 = never). SignalTimeout makes
+	// SIGUSR1 end the session only when idle that long (MOSH_SERVER_SIGNAL_TMOUT;
+	// 0 = always).
+	NetworkTimeout, SignalTimeout time.Duration
+	// Signals delivers SIGTERM, SIGINT and SIGUSR1 (the caller registers them).
+	Signals <-chan os.Signal
+
+	Transport roam.Config
+	Log       *slog.Logger
+}
+
+// server is the state of Serve's loop; one goroutine owns all of it.
+type server struct {
+	cfg      ServerConfig
+	log      *slog.Logger
+	t        *roam.Transport[*Complete, *UserStream]
+	emu      *term.Emulator
+	echo     echoTracker
+	ptmx     *os.File
+	child    *exec.Cmd
+	ptyOut   chan []byte // nil until the child runs; closed at EOF
+	remote   uint64      // newest client state applied
+	started  time.Time
+	lastData time.Time // arrival of the newest client state
+}
+
+// Serve runs a server session until the shell exits and the client has been
+// told, the client asked to shut down, a timeout or a signal ends it, or ctx
+// is cancelled. It never leaves the child running.
+func Serve(ctx context.Context, cfg ServerConfig) error {
+	now := time.Now()
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t, err := roam.NewTransport(roam.Server, cfg.Key, NewComplete(cfg.Width, cfg.Height), NewUserStream(), now, cfg.Transport)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	s := &server{cfg: cfg, log: log, t: t, started: now, lastData: now}
+	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
+	defer s.stopChild()
+	return s.loop(ctx)
+}
+
+func (s *server) loop(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	incoming := s.cfg.Path.Incoming()
+	var sigUSR1 bool
+	for {
+		now := time.Now()
+		if s.echo.update(now) {
+			s.t.Current().SetEchoAck(s.echo.ack)
+		}
+		out, err := s.t.Tick(now)
+		if err != nil {
+			return fmt.Errorf("session: %w", err)
+		}
+		for _, d := range out {
+			if err := s.cfg.Path.Send(d); err != nil {
+				s.log.Debug("send", "err", err)
+			}
+		}
+		if done, err := s.finished(now, &sigUSR1); done {
+			return err
+		}
+		timer.Reset(time.Until(s.wake(now)))
+
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case dg, ok := <-incoming:
+			if !ok {
+				return errors.New("session: the datagram path closed")
+			}
+			s.receive(dg, time.Now())
+		case out, ok := <-s.ptyOut:
+			if !ok {
+				s.ptyOut = nil
+				if !s.t.ShutdownInProgress() {
+					s.t.StartShutdown(time.Now())
+				}
+				continue
+			}
+			s.hostOutput(out)
+		case sig := <-s.cfg.Signals:
+			if sig == syscall.SIGUSR1 {
+				sigUSR1 = true
+			} else if s.signalled(time.Now()) {
+				return nil
+			}
+		case <-timer.C:
+		}
+	}
+}
+
+// wake is when the loop must next run if nothing arrives.
+func (s *server) wake(now time.Time) time.Time {
+	next := s.t.NextWake(now)
+	earlier := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	earlier(s.echo.next())
+	if s.t.RemoteNum() == 0 || s.t.ShutdownInProgress() {
+		earlier(now.Add(5 * time.Second))
+	}
+	if s.cfg.NetworkTimeout > 0 {
+		earlier(s.lastData.Add(s.cfg.NetworkTimeout))
+	}
+	if s.t.RemoteNum() == 0 {
+		earlier(s.started.Add(NoClientTimeout))
+	}
+	if next.IsZero() || next.Before(now) {
+		return now
+	}
+	return next
+}
+
+// finished applies mosh-server's exit rules after each step.
+func (s *server) finished(now time.Time, sigUSR1 *bool) (bool, error) {
+	idle := now.Sub(s.lastData)
+	idleShutdown := s.cfg.NetworkTimeout > 0 && idle >= s.cfg.NetworkTimeout
+	if *sigUSR1 {
+		*sigUSR1 = false
+		if s.cfg.SignalTimeout == 0 || idle >= s.cfg.SignalTimeout {
+			idleShutdown = true
+		}
+	}
+	if idleShutdown {
+		s.log.Info("network idle", "seconds", int(idle/time.Second))
+		if s.signalled(now) {
+			return true, nil
+		}
+	}
+	switch {
+	case s.t.ShutdownInProgress() && s.t.ShutdownAcknowledged():
+		return true, nil
+	case s.t.ShutdownInProgress() && s.t.ShutdownAckTimedOut(now):
+		return true, nil
+	case s.t.CounterpartyShutdownAckSent():
+		return true, nil
+	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= NoClientTimeout:
+		return true, fmt.Errorf("session: no connection within %d seconds", int(NoClientTimeout/time.Second))
+	}
+	return false, nil
+}
+
+// signalled starts a shutdown, or reports that the server should just exit
+// when there is no client to tell (mosh's rule).
+func (s *server) signalled(now time.Time) bool {
+	if !s.t.Attached() || s.t.ShutdownInProgress() {
+		return true
+	}
+	s.t.StartShutdown(now)
+	return false
+}
+
+// receive feeds one datagram to the transport and applies new user input.
+func (s *server) receive(dg roam.Datagram, now time.Time) {
+	info, err := s.t.Recv(dg.Data, now, dg.Congested)
+	if err != nil {
+		s.log.Debug("dropped datagram", "from", dg.From, "err", err)
+		return
+	}
+	if info.Newest {
+		if s.cfg.Path.Roam(dg.From) {
+			s.log.Info("server now attached to client", "addr", dg.From)
+		}
+	}
+	if s.t.RemoteNum() == s.remote {
+		return
+	}
+	s.remote = s.t.RemoteNum()
+	s.lastData = now
+	var us UserStream
+	if err := us.Apply(s.t.RemoteDiff()); err != nil {
+		s.log.Debug("bad user diff", "err", err)
+		return
+	}
+	s.applyUserEvents(us.Events())
+	if len(us.Events()) > 0 {
+		s.echo.register(s.remote, now)
+	}
+	if s.child == nil && !s.t.ShutdownInProgress() {
+		if err := s.startChild(); err != nil {
+			// The user sees why on their screen, and the session ends.
+			_, _ = s.emu.Write([]byte("\r\nmosh-server: " + err.Error() + "\r\n"))
+			s.t.StartShutdown(now)
+		}
+	}
+}
+
+// applyUserEvents gives keystrokes to the application and resizes to the pty
+// and the emulator. Of consecutive resizes only the last reaches the pty.
+func (s *server) applyUserEvents(evs []UserEvent) {
+	var keys []byte
+	flush := func() {
+		if len(keys) > 0 {
+			s.writePty(s.emu.TranslateKeys(keys))
+			keys = keys[:0]
+		}
+	}
+	for i, ev := range evs {
+		if !ev.Resize {
+			keys = append(keys, ev.Byte)
+			continue
+		}
+		flush()
+		s.emu.Resize(int(ev.Width), int(ev.Height))
+		if i+1 < len(evs) && evs[i+1].Resize {
+			continue
+		}
+		if s.ptmx != nil {
+			_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(ev.Width), Rows: uint16(ev.Height)})
+		}
+	}
+	flush()
+}
+
+// hostOutput runs application output through the emulator and writes back
+// the answers to its queries.
+func (s *server) hostOutput(out []byte) {
+	_, _ = s.emu.Write(out)
+	if a := s.emu.TakeAnswers(); len(a) > 0 {
+		s.writePty(a)
+	}
+}
+
+func (s *server) writePty(b []byte) {
+	if s.ptmx == nil || len(b) == 0 {
+		return
+	}
+	if _, err := s.ptmx.Write(b); err != nil && !s.t.ShutdownInProgress() {
+		s.t.StartShutdown(time.Now())
+	}
+}
+
+// startChild starts the application on a new pty of the emulator's size.
+func (s *server) startChild() error {
+	fb := s.emu.Framebuffer()
+	if s.cfg.Motd {
+		s.printMotd()
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return fmt.Errorf("opening a pty: %w", err)
+	}
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(fb.Width()), Rows: uint16(fb.Height())}); err != nil {
+		ptmx.Close()
+		return fmt.Errorf("sizing the pty: %w", err)
+	}
+	// IUTF8 lets the line discipline erase whole UTF-8 characters, as
+	// mosh-server sets it.
+	if tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); err == nil {
+		tio.Iflag |= unix.IUTF8
+		_ = unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio)
+	}
+	path := s.cfg.Path0
+	if !strings.Contains(path, "/") {
+		if p, err := lookPathIn(path, s.cfg.Env); err == nil {
+			path = p
+		}
+	}
+	cmd := &exec.Cmd{
+		Path:   path,
+		Args:   s.cfg.Argv,
+		Env:    s.cfg.Env,
+		Dir:    s.cfg.Dir,
+		Stdin:  tty,
+		Stdout: tty,
+		Stderr: tty,
+		SysProcAttr: &syscall.SysProcAttr{
+			Setsid:  true,
+			Setctty: true,
+		},
+	}
+	if cmd.Dir != "" {
+		if st, err := os.Stat(cmd.Dir); err != nil || !st.IsDir() {
+			cmd.Dir = ""
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		ptmx.Close()
+		return fmt.Errorf("starting %s: %w", s.cfg.Path0, err)
+	}
+	s.ptmx, s.child = ptmx, cmd
+	s.ptyOut = make(chan []byte, 4)
+	go readPty(ptmx, s.ptyOut)
+	return nil
+}
+
+// readPty forwards pty output until EOF or EIO (the child's side closed),
+// then closes out. It ends when the loop closes the pty.
+func readPty(r io.Reader, out chan<- []byte) {
+	defer close(out)
+	buf := make([]byte, 16384)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			out <- append([]byte(nil), buf[:n]...)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (s *server) printMotd() {
+	if s.cfg.Dir != "" {
+		if _, err := os.Lstat(s.cfg.Dir + "/.hushlogin"); err == nil {
+			return
+		}
+	}
+	b, err := os.ReadFile("/etc/motd")
+	if err != nil || len(b) == 0 {
+		return
+	}
+	_, _ = s.emu.Write([]byte(strings.ReplaceAll(string(b), "\n", "\r\n")))
+}
+
+// stopChild ends the application: SIGHUP to its session (what a terminal
+// hang-up does), then SIGKILL if it lingers, and reaps it.
+func (s *server) stopChild() {
+	if s.child == nil {
+		return
+	}
+	pid := s.child.Process.Pid
+	_ = syscall.Kill(-pid, syscall.SIGHUP)
+	_ = s.child.Process.Signal(syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		_ = s.child.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		<-done
+	}
+	s.ptmx.Close()
+	// Drain so readPty can finish.
+	if s.ptyOut != nil {
+		for range s.ptyOut {
+		}
+	}
+}
+
+// lookPathIn finds name in the PATH of env.
+func lookPathIn(name string, env []string) (string, error) {
+	path := ""
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			path = kv[5:]
+		}
+	}
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: not found in PATH", name)
+}
