@@ -32,11 +32,15 @@ func ServerDisplay() Display { return Display{HasECH: true, HasBCE: true, HasTit
 // terminal's contents are not trusted: the screen is cleared and f drawn
 // in full, with every mode set explicitly. A size change forces the same.
 //
-// The string is built exactly as mosh 1.4 builds it, byte for byte, with
-// one deliberate exception (see frameState.appendMove): mosh may move the
-// cursor left with backspaces from the "phantom" column past the right
-// margin, where a real terminal (and mosh's own emulator) sits in the last
-// column with a wrap pending, which lands one column too far left.
+// The string is built as mosh 1.4 builds it, byte for byte, with two
+// deliberate exceptions where mosh's string leaves the receiving terminal
+// (and a mosh client's replica) different from f:
+//   - mosh may move the cursor left with backspaces from the "phantom"
+//     column past the right margin, which lands one column too far left
+//     (see frameState.appendMove);
+//   - mosh treats a cell that was hidden under a wide character as already
+//     drawn, so it stays blank when the wide character goes (see
+//     coveredBefore).
 func (d Display) NewFrame(initialized bool, last, f *Framebuffer) []byte {
 	return d.AppendNewFrame(nil, initialized, last, f)
 }
@@ -272,7 +276,7 @@ func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int,
 	var blankRend Rendition
 	for x < width {
 		c := cells[x]
-		if initialized && clearCount == 0 && c == oldCell(oldRow, x) {
+		if initialized && clearCount == 0 && c == oldCell(oldRow, x) && !coveredBefore(oldRow, x) {
 			x += c.Width()
 			continue
 		}
@@ -355,6 +359,20 @@ func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int,
 	fs.x = 0
 	fs.y++
 	return false
+}
+
+// coveredBefore reports whether cell x of an old row was hidden under the
+// right half of a wide character. The terminal then does not show what
+// the old frame holds there (the emulator blanked it when it printed the
+// wide character, or the frame never wrote it), so it cannot count as
+// already drawn.
+//
+// Deviation from mosh, which compares such a cell like any other: when a
+// wide character is replaced by a narrow one and the cell it covered holds
+// the same thing as before, mosh does not redraw it and the client's
+// replica keeps showing a blank there (TestDisplayUncoveredCellRedrawn).
+func coveredBefore(r *Row, x int) bool {
+	return r != nil && x > 0 && r.cells[x-1].Wide()
 }
 
 // oldCell returns cell x of an old row; a nil row is blank.
