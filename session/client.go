@@ -56,6 +56,14 @@ type ClientConfig struct {
 	// (e.g. which datagram path is in use).
 	Status func() string
 
+	// OnConnect, when set, runs once when the first server state arrives
+	// (ssh-mosh then closes the SSH connection it kept for a fallback).
+	OnConnect func()
+	// GiveUpAfter, when non-zero, ends the session with Connected false if
+	// no server state arrived in that time, without mosh's 15 s wait and
+	// shutdown attempts: the caller has a better plan (plain SSH).
+	GiveUpAfter time.Duration
+
 	Transport roam.Config
 	Log       *slog.Logger
 }
@@ -255,6 +263,9 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 			res.Clean = true
 			return res, nil
 		}
+		if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {
+			return res, nil
+		}
 		if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > ConnectingNoticeAfter {
 			if now.Sub(c.started) > ConnectTimeout {
 				c.notes.SetMessage("Timed out waiting for server...", true, true, now)
@@ -296,6 +307,11 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 			if w := now.Add(ConnectingNoticeAfter); wake.IsZero() || w.Before(wake) {
 				wake = w
 			}
+			if c.cfg.GiveUpAfter > 0 {
+				if w := c.started.Add(c.cfg.GiveUpAfter); w.Before(wake) {
+					wake = w
+				}
+			}
 		}
 		if wake.IsZero() || wake.Before(now) {
 			wake = now
@@ -310,8 +326,11 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				return res, errors.New("session: the datagram path closed")
 			}
 			c.receive(dg, time.Now())
-			if c.t.RemoteNum() != 0 {
+			if c.t.RemoteNum() != 0 && !res.Connected {
 				res.Connected = true
+				if c.cfg.OnConnect != nil {
+					c.cfg.OnConnect()
+				}
 			}
 		case b, ok := <-stdin:
 			if !ok {
