@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -62,10 +63,26 @@ func takeKey() (wire.Key, error) {
 // runSession runs the interactive client to server addr and prints mosh's
 // closing messages. It returns the exit status.
 func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, status func() string) int {
+	code, _ := runSessionWith(ctx, addr, key, s, sessionHooks{status: status})
+	return code
+}
+
+// sessionHooks are what ssh-mosh adds to a plain mosh-client session.
+type sessionHooks struct {
+	status    func() string
+	onConnect func()
+	// giveUp, when set, abandons a session that never connected after that
+	// long, quietly: the caller falls back to plain SSH and says why.
+	giveUp time.Duration
+}
+
+// runSessionWith is runSession with hooks; connected reports whether the
+// server was ever reached.
+func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, h sessionHooks) (code int, connected bool) {
 	path, err := roam.DialUDP(addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 1
+		return 1, false
 	}
 	defer path.Close()
 	res, err := session.RunClient(ctx, session.ClientConfig{
@@ -80,22 +97,26 @@ func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSe
 		NoTermInit:       s.noInit,
 		Predict:          s.predict,
 		PredictOverwrite: s.overwrite,
-		Status:           status,
+		Status:           h.status,
+		OnConnect:        h.onConnect,
+		GiveUpAfter:      h.giveUp,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 1
+		return 1, res.Connected
 	}
 	switch {
+	case !res.Connected && h.giveUp > 0:
+		return 1, false
 	case !res.Connected:
 		fmt.Fprintf(os.Stderr, "\nmosh did not make a successful connection to %s.\n", addr)
 		fmt.Fprintf(os.Stderr, "Please verify that UDP port %d is not firewalled and can reach the server.\n\n", addr.Port)
 		fmt.Fprintf(os.Stderr, "(By default, mosh uses a UDP port between 60000 and 61000. The -p option\nselects a specific UDP port number.)\n")
-		return 1
+		return 1, false
 	case !res.Clean:
 		fmt.Fprintf(os.Stderr, "\n\nmosh did not shut down cleanly. Please note that the\nmosh-server process may still be running on the server.\n")
 	}
-	return 0
+	return 0, true
 }
 
 // parseHostPort accepts "IP PORT" (mosh-client's two arguments) or "IP:PORT".
