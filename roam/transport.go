@@ -50,8 +50,9 @@ type Transport[L State[L], R State[R]] struct {
 	mtu   int
 	stats Stats
 
-	openBuf []byte
-	sealBuf []byte
+	openBuf  []byte
+	sealBuf  []byte
+	chaffBuf [chaffMax]byte
 }
 
 // Stats counts datagrams. Dropped ones are split by reason, as Recv's
@@ -284,10 +285,11 @@ func (t *Transport[L, R]) Tick(now time.Time) ([][]byte, error) {
 	return dgs, nil
 }
 
-// chaff is 0..16 random bytes that blur the length of instructions.
+// chaff is 0..16 random bytes that blur the length of instructions. The
+// slice is reused by the next call (the fragmenter copies what it keeps).
 func (t *Transport[L, R]) chaff() []byte {
 	n := t.rng.IntN(256) % (chaffMax + 1)
-	b := make([]byte, n)
+	b := t.chaffBuf[:n]
 	for i := range b {
 		b[i] = byte(t.rng.Uint32())
 	}
