@@ -1,0 +1,148 @@
+package sshcfg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/term"
+)
+
+// exitConnectionError is ssh's exit status when the connection, not the
+// remote command, failed.
+const exitConnectionError = 255
+
+// RunCommand runs cmd on the remote host with the given streams, as ssh does
+// without a pty when no OpenSSH is installed. It returns the remote exit
+// status, or 255 and an error when the connection failed or the remote did
+// not report a status.
+func RunCommand(ctx context.Context, conn *Conn, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	sess, err := conn.Client.NewSession()
+	if err != nil {
+		return exitConnectionError, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+	}
+	defer sess.Close()
+	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	defer stop()
+	applyEnv(sess, conn.Config)
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
+	if cmd == "" {
+		err = sess.Shell()
+		if err == nil {
+			err = sess.Wait()
+		}
+	} else {
+		err = sess.Run(cmd)
+	}
+	return exitStatus(ctx, conn, err)
+}
+
+// exitStatus maps a session's end to ssh's exit status.
+func exitStatus(ctx context.Context, conn *Conn, err error) (int, error) {
+	var exitErr *ssh.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exitErr):
+		if exitErr.Signal() != "" {
+			return exitConnectionError, fmt.Errorf("sshcfg: remote command on %s killed by signal %s", conn.Config.Host, exitErr.Signal())
+		}
+		return exitErr.ExitStatus(), nil
+	case ctx.Err() != nil:
+		return exitConnectionError, fmt.Errorf("sshcfg: %s: %w", conn.Config.Host, ctx.Err())
+	default:
+		return exitConnectionError, fmt.Errorf("sshcfg: connection to %s lost: %w", conn.Config.Host, err)
+	}
+}
+
+// InteractiveShell runs a login shell (or cmd) on the remote host in a pty,
+// like plain ssh: the local terminal in raw mode, the remote pty sized like
+// it and resized on SIGWINCH. Used when mosh-server is missing or UDP does
+// not get through. When stdin is not a terminal the pty is still requested
+// (as ssh -tt) with an 80x24 size.
+func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io.Reader, stdout, stderr io.Writer, cmd string) (int, error) {
+	sess, err := conn.Client.NewSession()
+	if err != nil {
+		return exitConnectionError, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+	}
+	defer sess.Close()
+	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	defer stop()
+	applyEnv(sess, conn.Config)
+
+	inFd, inTTY := terminalFd(stdin)
+	sizeFd, sizeTTY := terminalFd(stdout)
+	if !sizeTTY {
+		sizeFd, sizeTTY = inFd, inTTY
+	}
+	width, height := 80, 24
+	if sizeTTY {
+		if w, h, err := term.GetSize(sizeFd); err == nil && w > 0 && h > 0 {
+			width, height = w, h
+		}
+	}
+	if termName == "" {
+		termName = "xterm-256color"
+	}
+	if err := sess.RequestPty(termName, height, width, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
+		return exitConnectionError, fmt.Errorf("sshcfg: %s: pty request refused: %w", conn.Config.Host, err)
+	}
+	if inTTY {
+		old, err := term.MakeRaw(inFd)
+		if err != nil {
+			return exitConnectionError, fmt.Errorf("sshcfg: raw terminal: %w", err)
+		}
+		defer func() { _ = term.Restore(inFd, old) }()
+	}
+	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
+
+	if sizeTTY {
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		done := make(chan struct{})
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			for {
+				select {
+				case <-done:
+					return
+				case <-winch:
+					if w, h, err := term.GetSize(sizeFd); err == nil {
+						_ = sess.WindowChange(h, w)
+					}
+				}
+			}
+		}()
+		defer func() {
+			signal.Stop(winch)
+			close(done)
+			<-finished
+		}()
+	}
+
+	if cmd == "" {
+		err = sess.Shell()
+	} else {
+		err = sess.Start(cmd)
+	}
+	if err == nil {
+		err = sess.Wait()
+	}
+	return exitStatus(ctx, conn, err)
+}
+
+// terminalFd returns the descriptor of v if it is a terminal.
+func terminalFd(v any) (int, bool) {
+	f, ok := v.(interface{ Fd() uintptr })
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
