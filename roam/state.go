@@ -17,10 +17,13 @@ type State[S any] interface {
 	DiffFrom(other S) []byte
 	// Apply applies a diff produced by DiffFrom (mosh's apply_string). A
 	// diff from the network may be hostile: Apply returns an error, never
-	// panics, and leaves the state unchanged on error.
+	// panics, and leaves the state unchanged on error. diff is only valid
+	// during the call (the transport reuses its buffer): copy what is kept.
 	Apply(diff []byte) error
 	// Subtract removes from the receiver the prefix it shares with prefix
 	// (mosh's subtract; only meaningful for the user stream, a no-op for
-	// terminal states).
+	// terminal states). prefix may be the receiver itself, which then
+	// becomes empty: the transport subtracts the acknowledged state from
+	// every state it holds, that one included, as mosh does.
 	Subtract(prefix S)
 }
