@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -210,8 +211,8 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	if err != nil {
 		return nil, "", fmt.Errorf("sshcfg: %s: %w", host, err)
 	}
-	var stderr bytes.Buffer
-	sess.Stderr = &stderr
+	// With a pty the remote stderr arrives merged into stdout.
+	sess.Stderr = io.Discard
 	// /bin/sh by path: the login shell may be fish or csh, and PATH may be
 	// anything.
 	if err := sess.Start("/bin/sh -c " + ShellQuote(remoteScript(req, locale))); err != nil {
@@ -232,7 +233,6 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	if ctx.Err() != nil {
 		return nil, "", fmt.Errorf("sshcfg: starting mosh-server on %s: %w", host, ctx.Err())
 	}
-	buf.Write(stderr.Bytes())
 	out := strings.ReplaceAll(buf.String(), "\r", "")
 	var runErr error
 	info := &ServerInfo{Host: host, IP: conn.RemoteIP}

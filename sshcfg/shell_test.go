@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +56,8 @@ func TestInteractiveShellPipes(t *testing.T) {
 	conn := plainConn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var out bytes.Buffer
+	// stdout and stderr are copied by two goroutines: one locked buffer.
+	var out syncBuffer
 	st, err := InteractiveShell(ctx, conn, "vt100", strings.NewReader(""), &out, &out, `tty; echo "term=$TERM"; stty size; exit 7`)
 	if err != nil || st != 7 {
 		t.Fatalf("status %d err %v output %q", st, err, out.String())
@@ -66,4 +68,21 @@ func TestInteractiveShellPipes(t *testing.T) {
 			t.Errorf("output %q lacks %q", got, want)
 		}
 	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
