@@ -11,9 +11,11 @@
 //     against what the peer is assumed to have, acknowledges, retransmits,
 //     measures the round trip, and runs the shutdown handshake. Time is
 //     passed in; it never reads a clock or touches a socket.
-//   - Path, UDPServer, UDPClient, PacketConnPath (conn.go, udp.go): the
+//   - Path, UDPServer, UDPClient (conn.go, udp.go, sockopt_*.go): the
 //     datagram edge, the only code that touches the network. The server
-//     follows a roaming client; the client hops source ports.
+//     follows a roaming client; the client hops source ports. Both also run
+//     on any net.PacketConn (NewServerPath, NewClientPath), e.g. an
+//     in-memory pipe or internal/netem.
 //   - Pump (pump.go): the single-goroutine loop tying a Transport to a Path.
 //
 // The byte formats (OCB3 sealing, packets, fragments, protobuf
@@ -40,4 +42,8 @@
 //     1.4 has none.
 //   - Recv reports datagrams that authenticate but break the protocol as
 //     errors and drops them, where a real mosh peer would abort.
+//   - mosh takes timestamps, RTT samples and the peer's address from any
+//     authentic in-order datagram before decoding its payload; Recv does
+//     so only once the whole datagram decoded, so a malformed one changes
+//     nothing.
 package roam
