@@ -34,7 +34,7 @@ func TestUTF8Vectors(t *testing.T) {
 		want []rune
 	}{
 		{"a\u00e9\u4e00\U0001F600", []rune{'a', 0xe9, 0x4e00, 0x1f600}},
-		{"\xe2\x82(", []rune{0xfffd, '('}},     // cut short by ASCII
+		{"\xe2\x82(", []rune{0xfffd, '('}},       // cut short by ASCII
 		{"\xe0\x80\x80", []rune{0xfffd, 0xfffd}}, // overlong: rejected whole, last byte again
 		{"\xed\xa0\x80", []rune{0xfffd, 0xfffd}}, // surrogate
 		{"\xf4\x90\x80\x80", []rune{0xfffd}},     // above U+10FFFF: one replacement
