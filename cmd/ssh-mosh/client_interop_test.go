@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +31,7 @@ func TestClientSession(t *testing.T) {
 func testClientSession(t *testing.T, k serverKind, cl ourClient) {
 	const w, h = 80, 24
 	srv := startServer(t, k)
-	s := startClient(t, testenv.TmuxOptions{Width: w, Height: h}, srv.Key, cl.argv(t, srv.Port))
+	s := startClient(t, testenv.TmuxOptions{Width: w, Height: h}, cl.argv(t, srv.Port), "MOSH_KEY="+srv.Key)
 
 	// Typing and output.
 	s.run("echo hi-$((6*7))", "hi-42")
@@ -66,4 +69,83 @@ func testClientSession(t *testing.T, k serverKind, cl ourClient) {
 	if !testenv.WaitGone(srv.PID, waitLong) {
 		t.Errorf("%s mosh-server %d still running after Ctrl-^ .", k.name, srv.PID)
 	}
+}
+
+// TestClientRemoteExit: when the remote shell exits, the client ends by
+// itself with status 0, the server is gone and the terminal restored. It
+// also runs with MOSH_TITLE_NOPREFIX, which leaves the title as the remote
+// set it.
+func TestClientRemoteExit(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	for i, srv := range serverKinds {
+		cl := ourClients[i%len(ourClients)]
+		t.Run(srv.name+"-server/"+cl.name, func(t *testing.T) {
+			t.Parallel()
+			server := startServer(t, srv)
+			s := startClient(t, testenv.TmuxOptions{}, cl.argv(t, server.Port),
+				"MOSH_KEY="+server.Key, "MOSH_TITLE_NOPREFIX=")
+			s.run(`printf '\033]0;t-%s\007' ok; echo titled`, "titled\n")
+			s.WaitForFunc("title t-ok", func(string) bool { return s.Title() == "t-ok" }, waitLong)
+			s.SendText("exit")
+			s.SendKeys("Enter")
+			if st := s.WaitExit(waitLong); st != 0 {
+				t.Fatalf("client exit status %d after the remote shell exited; screen:\n%s", st, testenv.FrameScreen(s.Capture()))
+			}
+			s.sttyUnchanged()
+			if !testenv.WaitGone(server.PID, waitLong) {
+				t.Errorf("mosh-server %d still running after its shell exited", server.PID)
+			}
+		})
+	}
+}
+
+// TestRealMoshWrapperRunsOurClient: the real `mosh` (perl) with
+// --client=<our binary named mosh-client> logs in through OpenSSH, starts
+// the real mosh-server and execs our client with MOSH_KEY; the session
+// types, shows the prefixed title and quits with Ctrl-^ . (status 0),
+// leaving nothing running on the server side.
+func TestRealMoshWrapperRunsOurClient(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveRoot(t)
+	testenv.MustHaveExec(t, "perl")
+	testenv.MustHaveExec(t, "tmux")
+	t.Parallel()
+	priv, pub := testenv.NewUserKey(t, "", "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfg, _ := sshd.ClientConfig(t, "moshhost", priv)
+	argv := append(testenv.MoshArgv(t, cfg), "--client="+moshClientLink(t), "--predict=never",
+		"moshhost", "--", "env", "PS1=$ ", "ENV=", "/bin/sh")
+	s := startClient(t, testenv.TmuxOptions{}, argv)
+	s.run("echo via-$((40+2))", "via-42")
+	s.run(`printf '\033]0;t-%s\007' ok; echo titled`, "titled\n")
+	s.WaitForFunc("title [mosh] t-ok", func(string) bool { return s.Title() == "[mosh] t-ok" }, waitLong)
+	if !runsBinary(s.PanePID(), testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")) {
+		t.Fatal("the session is not run by our binary")
+	}
+	servers := sshd.SessionPIDs()
+	if len(servers) == 0 {
+		t.Fatal("no process carries the sshd's SSH_CONNECTION: where is mosh-server?")
+	}
+	s.quit()
+	s.sttyUnchanged()
+	for _, pid := range servers {
+		if !testenv.WaitGone(pid, waitLong) {
+			t.Errorf("session pid %d still running after Ctrl-^ .", pid)
+		}
+	}
+}
+
+// runsBinary reports whether pid or one of its descendants executes bin.
+func runsBinary(pid int, bin string) bool {
+	want, err := filepath.EvalSymlinks(bin)
+	if err != nil {
+		return false
+	}
+	for _, p := range append([]int{pid}, testenv.Descendants(pid)...) {
+		if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(p), "exe")); err == nil && exe == want {
+			return true
+		}
+	}
+	return false
 }

@@ -88,12 +88,12 @@ type clientPane struct {
 	dir string // holds the stty records
 }
 
-// startClient runs argv in tmux under sttyWrapper with the session key in
-// MOSH_KEY (and env added).
-func startClient(t *testing.T, opts testenv.TmuxOptions, key string, argv []string, env ...string) *clientPane {
+// startClient runs argv in tmux under sttyWrapper, with env (KEY=value
+// pairs, e.g. MOSH_KEY) added to its environment.
+func startClient(t *testing.T, opts testenv.TmuxOptions, argv []string, env ...string) *clientPane {
 	t.Helper()
 	dir := t.TempDir()
-	opts.Env = append(append([]string{"MOSH_KEY=" + key}, opts.Env...), env...)
+	opts.Env = append(opts.Env, env...)
 	full := append([]string{"/bin/sh", "-c", sttyWrapper, "wrapper", dir}, argv...)
 	return &clientPane{Tmux: testenv.StartTmux(t, opts, full...), t: t, dir: dir}
 }
