@@ -55,9 +55,11 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	}
 	defer closeConn()
 
+	// ssh gives a remote command to the user's shell as one string;
+	// mosh-server execs its command words directly, so wrap it the same way.
 	var command []string
 	if len(args) > 1 {
-		command = args[1:]
+		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", strings.Join(args[1:], " ")}
 	}
 	info, err := sshcfg.StartServer(context.Background(), conn, sshcfg.ServerRequest{
 		Server:  o.Server,
@@ -73,7 +75,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 			return 255
 		}
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v — continuing with plain ssh\n", err)
-		return plainShell(conn, command)
+		return plainShell(conn, args[1:])
 	}
 	verbosef(o, "%s", info)
 	key, err := wire.ParseKey(info.Key)
@@ -107,7 +109,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		return 255
 	}
 	fmt.Fprintf(os.Stderr, "ssh-mosh: %s — continuing with plain ssh\n", msg)
-	return plainShell(conn, command)
+	return plainShell(conn, args[1:])
 }
 
 // plainShell continues over the SSH connection already open: a remote
