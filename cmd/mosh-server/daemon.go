@@ -45,8 +45,15 @@ func runDaemon() int {
 	}
 
 	// A detached server must not die with the ssh session that started it
-	// (SIGHUP) or on a closed pipe; it ends through its own rules.
-	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	// (SIGHUP) or on a closed pipe; it ends through its own rules. Not
+	// signal.Ignore: SIG_IGN survives exec, so the user's shell and every
+	// command in it would ignore SIGHUP and SIGPIPE (`yes | head` would
+	// complain of a broken pipe, and a hang-up would not end the shell).
+	// A caught signal reverts to the default in the child, as mosh-server
+	// arranges by resetting both after forkpty. Notify never blocks on a
+	// full channel, so this one, never read, swallows them.
+	swallowed := make(chan os.Signal, 1)
+	signal.Notify(swallowed, syscall.SIGHUP, syscall.SIGPIPE)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 
