@@ -32,9 +32,9 @@ type ServerPath interface {
 
 // Server timings that are mosh-server's behaviour, not the transport's.
 const (
-	// NoClientTimeout ends a server no client ever reached (mosh's
+	// DefaultNoClientTimeout ends a server no client ever reached (mosh's
 	// timeout_if_no_client).
-	NoClientTimeout = 60 * time.Second
+	DefaultNoClientTimeout = 60 * time.Second
 )
 
 // ServerConfig describes one server session.
@@ -55,6 +55,9 @@ type ServerConfig struct {
 	// SIGUSR1 end the session only when idle that long (MOSH_SERVER_SIGNAL_TMOUT;
 	// 0 = always).
 	NetworkTimeout, SignalTimeout time.Duration
+	// NoClientTimeout ends a server that no client reached within it;
+	// 0 means mosh's 60 s (DefaultNoClientTimeout). Only tests shorten it.
+	NoClientTimeout time.Duration
 	// Signals delivers SIGTERM, SIGINT and SIGUSR1 (the caller registers them).
 	Signals <-chan os.Signal
 
@@ -89,6 +92,9 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	t, err := roam.NewTransport(roam.Server, cfg.Key, NewComplete(cfg.Width, cfg.Height), NewUserStream(), now, cfg.Transport)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
+	}
+	if cfg.NoClientTimeout <= 0 {
+		cfg.NoClientTimeout = DefaultNoClientTimeout
 	}
 	s := &server{cfg: cfg, log: log, t: t, started: now, lastData: now}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
@@ -164,7 +170,7 @@ func (s *server) wake(now time.Time) time.Time {
 		earlier(s.lastData.Add(s.cfg.NetworkTimeout))
 	}
 	if s.t.RemoteNum() == 0 {
-		earlier(s.started.Add(NoClientTimeout))
+		earlier(s.started.Add(s.cfg.NoClientTimeout))
 	}
 	if next.IsZero() || next.Before(now) {
 		return now
@@ -195,8 +201,8 @@ func (s *server) finished(now time.Time, sigUSR1 *bool) (bool, error) {
 		return true, nil
 	case s.t.CounterpartyShutdownAckSent():
 		return true, nil
-	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= NoClientTimeout:
-		return true, fmt.Errorf("session: no connection within %d seconds", int(NoClientTimeout/time.Second))
+	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= s.cfg.NoClientTimeout:
+		return true, fmt.Errorf("session: no connection within %v", s.cfg.NoClientTimeout)
 	}
 	return false, nil
 }

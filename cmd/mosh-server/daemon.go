@@ -70,19 +70,20 @@ func runDaemon() int {
 	path := roam.NewServerPath(pc, mtu)
 	defer path.Close()
 	err = session.Serve(context.Background(), session.ServerConfig{
-		Path:           path,
-		Key:            key,
-		Width:          cfg.Width,
-		Height:         cfg.Height,
-		Path0:          cfg.Command[0],
-		Argv:           append([]string{cfg.Argv0}, cfg.Command[1:]...),
-		Env:            cfg.Env,
-		Dir:            cfg.Dir,
-		Motd:           cfg.Motd,
-		NetworkTimeout: cfg.NetworkTimeout,
-		SignalTimeout:  cfg.SignalTimeout,
-		Signals:        sigs,
-		Log:            log,
+		Path:            path,
+		Key:             key,
+		Width:           cfg.Width,
+		Height:          cfg.Height,
+		Path0:           cfg.Command[0],
+		Argv:            append([]string{cfg.Argv0}, cfg.Command[1:]...),
+		Env:             cfg.Env,
+		Dir:             cfg.Dir,
+		Motd:            cfg.Motd,
+		NetworkTimeout:  cfg.NetworkTimeout,
+		SignalTimeout:   cfg.SignalTimeout,
+		NoClientTimeout: cfg.NoClientTimeout,
+		Signals:         sigs,
+		Log:             log,
 	})
 	if err != nil {
 		log.Info("session ended", "err", err)

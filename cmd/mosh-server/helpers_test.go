@@ -1,8 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strings"
+	"os"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -83,13 +84,12 @@ func (s *live) run(line, want string) string {
 // shellPID asks the session's shell for its pid.
 func (s *live) shellPID() int {
 	s.t.Helper()
-	screen := s.run("echo shell-pid-$(( $$ + 0 ))-end", "-end")
-	i := strings.LastIndex(screen, "shell-pid-")
-	var pid int
-	if i < 0 {
-		s.t.Fatalf("no shell pid on the screen:\n%s", testenv.FrameScreen(screen))
-	}
-	if _, err := fmt.Sscanf(screen[i:], "shell-pid-%d-end", &pid); err != nil || pid <= 0 {
+	re := regexp.MustCompile(`shell-pid-(\d+)-end`)
+	s.tm.SendText("echo shell-pid-$(( $$ + 0 ))-end")
+	s.tm.SendKeys("Enter")
+	screen := s.tm.WaitForFunc("the shell's pid", re.MatchString, waitShort)
+	pid, err := strconv.Atoi(re.FindStringSubmatch(screen)[1])
+	if err != nil || pid <= 0 {
 		s.t.Fatalf("bad shell pid on the screen (%v):\n%s", err, testenv.FrameScreen(screen))
 	}
 	return pid
@@ -122,4 +122,9 @@ func (s *live) clientAlive() {
 	if done, st := s.tm.Exited(); done {
 		s.t.Fatalf("mosh-client exited (status %d); screen:\n%s", st, testenv.FrameScreen(s.tm.Capture()))
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

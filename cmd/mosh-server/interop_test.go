@@ -32,6 +32,15 @@ func TestRealClientShell(t *testing.T) {
 	// Multi-byte UTF-8 goes through the server's emulator and back intact.
 	s.run("printf 'utf8-%s-ok\\n' $(printf '\\303\\251\\342\\202\\254')", "utf8-é€-ok")
 
+	// The application gets default signal dispositions (mosh-server resets
+	// SIGHUP and SIGPIPE, which the server itself ignores): a process that
+	// sends itself either signal dies of it (status 128+n).
+	s.run(`sh -c 'kill -PIPE $$; echo survived'; echo pipe-rc-$?-end`, "pipe-rc-141-end")
+	s.run(`sh -c 'kill -HUP $$; echo survived'; echo hup-rc-$?-end`, "hup-rc-129-end")
+	if screen := s.tm.Capture(); strings.Contains(screen, "\nsurvived") {
+		t.Errorf("a signal the application should die of was ignored:\n%s", testenv.FrameScreen(screen))
+	}
+
 	pid := s.shellPID()
 	s.exit()
 	if !testenv.WaitGone(pid, waitShort) {

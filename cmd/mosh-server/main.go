@@ -26,6 +26,12 @@ const version = "1.4.0"
 // carrying daemonConfig.
 const daemonEnv = "SSH_MOSH_SERVER_DAEMON"
 
+// noClientTimeoutEnv is for tests only: a Go duration ("2s") replacing the
+// 60 s after which a server that no client reached gives up, so the rule can
+// be tested without waiting a minute. It is not part of mosh's interface
+// and is removed from the application's environment.
+const noClientTimeoutEnv = "SSH_MOSH_TEST_NO_CLIENT_TIMEOUT"
+
 func main() {
 	if os.Getenv(daemonEnv) != "" {
 		os.Exit(runDaemon())
@@ -57,6 +63,9 @@ type daemonConfig struct {
 	Verbose        int
 	NetworkTimeout time.Duration
 	SignalTimeout  time.Duration
+	// NoClientTimeout is 0 (the session's default) unless a test set
+	// noClientTimeoutEnv.
+	NoClientTimeout time.Duration
 }
 
 // parseTimeout reads MOSH_SERVER_NETWORK_TMOUT / MOSH_SERVER_SIGNAL_TMOUT

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/locale"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -58,13 +59,18 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		NetworkTimeout: parseTimeout("MOSH_SERVER_NETWORK_TMOUT", stderr),
 		SignalTimeout:  parseTimeout("MOSH_SERVER_SIGNAL_TMOUT", stderr),
 	}
+	if v := os.Getenv(noClientTimeoutEnv); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			cfg.NoClientTimeout = d
+		}
+	}
 	cfg.Command, cfg.Argv0, cfg.Motd, err = childCommand(o.command)
 	if err != nil {
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		return 1
 	}
 	cfg.Dir = homeDir()
-	cfg.Env = session.ChildEnv(choice.Env, o.colors, cfg.Dir, daemonEnv)
+	cfg.Env = session.ChildEnv(choice.Env, o.colors, cfg.Dir, daemonEnv, noClientTimeoutEnv)
 	cfg.Width, cfg.Height = 80, 24
 	if w, h, err := term.GetSize(int(stdin.Fd())); err == nil && w > 0 && h > 0 {
 		cfg.Width, cfg.Height = w, h
