@@ -80,7 +80,9 @@ func TestRunRelayIdle(t *testing.T) {
 	inR, inW := io.Pipe()
 	defer inW.Close() // ends the stdin reader RunRelay leaves behind
 	done := make(chan error, 1)
-	go func() { done <- RunRelay(context.Background(), inR, io.Discard, pc.LocalAddr().(*net.UDPAddr), 50*time.Millisecond) }()
+	go func() {
+		done <- RunRelay(context.Background(), inR, io.Discard, pc.LocalAddr().(*net.UDPAddr), 50*time.Millisecond)
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
