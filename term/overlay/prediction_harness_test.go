@@ -2,17 +2,24 @@ package overlay
 
 import (
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/term"
 )
 
+// tester is what the harness needs of *testing.T, *testing.B and *rapid.T.
+type tester interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Fatal(args ...any)
+}
+
 // predictTest drives a Prediction the way the client loop does, with a fake
 // clock and a fake server: the server's screen is an emulator the test writes
 // echoes into, and every batch of typed bytes is one user state.
 type predictTest struct {
-	t     testing.TB
+	t     tester
 	p     *Prediction
 	srv   *term.Emulator
 	local *term.Framebuffer // what the user's terminal shows
@@ -20,7 +27,7 @@ type predictTest struct {
 	sent  uint64 // newest user state sent
 }
 
-func newPredictTest(t testing.TB, pref DisplayPreference, overwrite bool, w, h int) *predictTest {
+func newPredictTest(t tester, pref DisplayPreference, overwrite bool, w, h int) *predictTest {
 	t.Helper()
 	pt := &predictTest{
 		t:   t,
