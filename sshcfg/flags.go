@@ -293,7 +293,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Transport, "transport", "", "datagram path: auto|udp|ssh")
 	fs.BoolVar(&o.Local, "local", false, "run client and server on this machine (testing)")
 	fs.DurationVar(&o.Delay, "delay", 0, "with --local: one-way delay added to each datagram")
-	fs.Float64Var(&o.Loss, "loss", 0, "with --local: fraction of datagrams dropped (0..1)")
+	fs.Var((*lossValue)(&o.Loss), "loss", "with --local: datagrams dropped, as a fraction (0.05) or a percentage (5%)")
 	fs.StringVar(&o.Connect, "connect", "", "HOST:PORT of a running mosh-server (key in MOSH_KEY); no SSH")
 }
 
@@ -374,5 +374,23 @@ func (v *sshCommandValue) Set(s string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sshcfg: --ssh=%q: only flags may follow the program, not %q", s, fs.Arg(0))
 	}
+	return nil
+}
+
+// lossValue is --loss: a fraction of datagrams (0.05) or a percentage (5%).
+type lossValue float64
+
+func (l *lossValue) String() string { return strconv.FormatFloat(float64(*l), 'g', -1, 64) }
+func (l *lossValue) Type() string   { return "fraction" }
+func (l *lossValue) Set(s string) error {
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil {
+		return fmt.Errorf("want a fraction like 0.05 or a percentage like 5%%")
+	}
+	if pct {
+		v /= 100
+	}
+	*l = lossValue(v)
 	return nil
 }

@@ -1,6 +1,7 @@
 package sshcfg
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -104,5 +105,26 @@ func TestSplitShellWords(t *testing.T) {
 		if err != nil || !cmp.Equal(got, want) {
 			t.Errorf("SplitShellWords(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+func TestLossFlag(t *testing.T) {
+	for in, want := range map[string]float64{"0.05": 0.05, "5%": 0.05, "0": 0, "100%": 1} {
+		var o Options
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		if err := fs.Parse([]string{"--loss", in}); err != nil {
+			t.Fatalf("--loss %s: %v", in, err)
+		}
+		if o.Loss < want-1e-9 || o.Loss > want+1e-9 {
+			t.Errorf("--loss %s = %v, want %v", in, o.Loss, want)
+		}
+	}
+	var o Options
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.AddFlags(fs)
+	if err := fs.Parse([]string{"--loss", "lots"}); err == nil {
+		t.Error("--loss lots accepted")
 	}
 }
