@@ -128,3 +128,7 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func readLink(path string) (string, error) { return os.Readlink(path) }
