@@ -133,20 +133,19 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 }
 
 type client struct {
-	cfg      ClientConfig
-	log      *slog.Logger
-	t        *roam.Transport[*UserStream, *Complete]
-	display  mterm.Display
-	local    *mterm.Framebuffer // what the real terminal shows now
-	notes    *overlay.Notifications
-	predict  *overlay.Prediction
-	escape   escapeFilter
-	repaint  bool
-	width    int
-	height   int
-	started  time.Time
-	connMsg  string
-	quitting bool
+	cfg     ClientConfig
+	log     *slog.Logger
+	t       *roam.Transport[*UserStream, *Complete]
+	display mterm.Display
+	local   *mterm.Framebuffer // what the real terminal shows now
+	notes   *overlay.Notifications
+	predict *overlay.Prediction
+	escape  escapeFilter
+	repaint bool
+	width   int
+	height  int
+	started time.Time
+	connMsg string
 }
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {

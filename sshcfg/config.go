@@ -338,7 +338,7 @@ func parseJumpList(s, where string) ([]JumpHost, error) {
 			}
 			h, p, err := splitHostPortOpt(rest)
 			if err != nil || h == "" {
-				return nil, fmt.Errorf("sshcfg: %s: ProxyJump %q: bad hop %q: use [user@]host[:port],...", where, s, part)
+				return nil, fmt.Errorf("sshcfg: %s: ProxyJump %q: bad hop %q: use [user@]host[:port][,…]", where, s, part)
 			}
 			j.Host, j.Port = h, p
 		}

@@ -279,7 +279,7 @@ func keyTypeName(key ssh.PublicKey) string {
 		return "ECDSA"
 	case t == ssh.KeyAlgoRSA:
 		return "RSA"
-	case t == ssh.KeyAlgoDSA:
+	case t == "ssh-dss": // DSA: still named in old known_hosts files
 		return "DSA"
 	case strings.HasPrefix(t, "sk-ssh-ed25519"):
 		return "ED25519-SK"

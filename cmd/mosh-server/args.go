@@ -62,6 +62,7 @@ func parseArgs(args []string, sshConnection string) (*options, error) {
 	if o.port != "" {
 		lo, hi, err := parsePortRange(o.port)
 		if err != nil {
+			//lint:ignore ST1005 mosh-server's own message, which scripts may match
 			return nil, fmt.Errorf("Bad UDP port range (%s)", o.port)
 		}
 		o.portLow, o.portHigh = lo, hi
@@ -106,6 +107,7 @@ func (o *options) getopt(args []string, sshConnection string) error {
 			case 'c':
 				n, err := strconv.Atoi(val)
 				if err != nil {
+					//lint:ignore ST1005 mosh-server's own message
 					return fmt.Errorf("Bad number of colors (%s)", val)
 				}
 				o.colors = n
