@@ -219,3 +219,31 @@ func TestRemoteCommandWithTTY(t *testing.T) {
 		t.Fatalf("exit %d; screen:\n%s", code, m.Capture())
 	}
 }
+
+// Without OpenSSH's ssh, a non-interactive command runs in-process with the
+// same streams and exit status.
+func TestPassthroughWithoutOpenSSH(t *testing.T) {
+	f := newRemoteFixture(t)
+	empty := t.TempDir()
+	run := func(stdin string, args ...string) (string, string, int) {
+		cmd := f.sshMoshCmd(args...)
+		cmd.Env = append(cmd.Env, "PATH="+empty)
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return out.String(), errb.String(), exitCode(t, err)
+	}
+	if out, errs, code := run("", "target", "echo", "in-process"); code != 0 || out != "in-process\n" {
+		t.Fatalf("echo: out %q err %q code %d", out, errs, code)
+	}
+	if _, _, code := run("", "target", "exit 3"); code != 3 {
+		t.Fatalf("exit 3 gave %d", code)
+	}
+	if out, _, _ := run("piped\n", "target", "cat"); out != "piped\n" {
+		t.Fatalf("cat gave %q", out)
+	}
+	if _, errs, code := run("", "-p", "1", "target", "true"); code != 255 || !strings.Contains(errs, "port 1") {
+		t.Fatalf("unreachable port: code %d, stderr %q", code, errs)
+	}
+}
