@@ -73,6 +73,8 @@ type Framebuffer struct {
 	bellCount       uint32
 
 	ds drawState
+
+	spare []*Row // scratch for rows leaving the screen, reused by fillRows
 }
 
 // NewFramebuffer returns a blank framebuffer of width×height cells with the
@@ -85,31 +87,52 @@ func NewFramebuffer(width, height int) *Framebuffer {
 		ds:    newDrawState(width, height),
 	}
 	f.rows = make([]*Row, height)
-	f.fillRows(f.rows)
+	f.fillRows(f.rows, nil)
 	return f
 }
 
-// newRow returns a blank row in the current background colour with a fresh
-// generation. It is unowned: it may be placed at several positions, and the
-// first write to any of them copies it (as mosh's shared_ptr rows).
-func (f *Framebuffer) newRow() *Row {
-	r := &Row{cells: make([]Cell, f.ds.width), gen: f.gens.Add(1)}
-	if blank := blankCell(f.ds.rend); blank != (Cell{}) {
-		for i := range r.cells {
-			r.cells[i] = blank
-		}
-	}
-	return r
-}
-
-// fillRows sets every entry of rows to one shared new blank row.
-func (f *Framebuffer) fillRows(rows []*Row) {
-	if len(rows) == 0 {
+// fillRows replaces every entry of dst with a blank row in the current
+// background colour. All of them get one new generation, as mosh inserts
+// copies of a single new row. Rows in spare that f owns (the ones just
+// pushed out of the screen) are recycled instead of allocated, so
+// scrolling an unshared screen allocates nothing.
+func (f *Framebuffer) fillRows(dst, spare []*Row) {
+	if len(dst) == 0 {
 		return
 	}
-	r := f.newRow()
-	for i := range rows {
-		rows[i] = r
+	gen := f.gens.Add(1)
+	blank := blankCell(f.ds.rend)
+	width := f.ds.width
+	var fresh []Row
+	var cells []Cell
+	for i := range dst {
+		var r *Row
+		for r == nil && len(spare) > 0 {
+			if s := spare[0]; s.owner == f.owner && len(s.cells) == width {
+				r = s
+				for j := range r.cells {
+					r.cells[j] = blank
+				}
+			}
+			spare = spare[1:]
+		}
+		if r == nil {
+			if fresh == nil {
+				// One allocation for all the rows still needed.
+				n := len(dst) - i
+				fresh, cells = make([]Row, n), make([]Cell, n*width)
+				if blank != (Cell{}) {
+					for j := range cells {
+						cells[j] = blank
+					}
+				}
+			}
+			r = &fresh[0]
+			r.cells, r.owner = cells[:width:width], f.owner
+			fresh, cells = fresh[1:], cells[width:]
+		}
+		r.gen = gen
+		dst[i] = r
 	}
 }
 
@@ -121,6 +144,7 @@ func (f *Framebuffer) Clone() *Framebuffer {
 	c.owner = new(rowOwner)
 	f.owner = new(rowOwner) // rows now shared: both sides copy before writing
 	c.ds.tabsOwned, f.ds.tabsOwned = false, false
+	c.spare = nil
 	return &c
 }
 
@@ -335,8 +359,10 @@ func (f *Framebuffer) insertLines(before, count int) {
 	if n <= 0 {
 		return
 	}
+	f.spare = append(f.spare[:0], f.rows[bottom+1-n:bottom+1]...)
 	copy(f.rows[before+n:bottom+1], f.rows[before:bottom+1-n])
-	f.fillRows(f.rows[before : before+n])
+	f.fillRows(f.rows[before:before+n], f.spare)
+	clear(f.spare)
 }
 
 // deleteLines deletes count lines at row inside the scrolling region; blank
@@ -350,8 +376,10 @@ func (f *Framebuffer) deleteLines(row, count int) {
 	if n <= 0 {
 		return
 	}
+	f.spare = append(f.spare[:0], f.rows[row:row+n]...)
 	copy(f.rows[row:bottom+1-n], f.rows[row+n:bottom+1])
-	f.fillRows(f.rows[bottom+1-n : bottom+1])
+	f.fillRows(f.rows[bottom+1-n:bottom+1], f.spare)
+	clear(f.spare)
 }
 
 // scroll scrolls the scrolling region up by n lines (down when n < 0).
@@ -388,7 +416,9 @@ func (f *Framebuffer) moveRowsAutoscroll(n int) {
 // title was ever set goes back to its initial state (Framebuffer::reset).
 func (f *Framebuffer) reset() {
 	f.ds = newDrawState(f.ds.width, f.ds.height)
-	f.fillRows(f.rows)
+	f.spare = append(f.spare[:0], f.rows...)
+	f.fillRows(f.rows, f.spare)
+	clear(f.spare)
 	f.title = ""
 	f.clipboard = ""
 }
@@ -421,7 +451,7 @@ func (f *Framebuffer) Resize(width, height int) {
 			f.rows = f.rows[:height]
 		} else {
 			f.rows = append(f.rows, make([]*Row, height-len(f.rows))...)
-			f.fillRows(f.rows[oldHeight:])
+			f.fillRows(f.rows[oldHeight:], nil)
 		}
 		kept = min(oldHeight, height)
 	}
