@@ -67,8 +67,19 @@ func runDaemon() int {
 	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
 		mtu = wire.MTUv6
 	}
-	path := roam.NewServerPath(pc, mtu)
-	defer path.Close()
+	var path session.ServerPath
+	udp := roam.NewServerPath(pc, mtu)
+	path = udp
+	if cfg.UnixSocket != "" {
+		mp, stop, err := withUnixSocket(udp, cfg.UnixSocket)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "mosh-server: %v\n", err)
+		} else {
+			defer stop()
+			path = mp
+		}
+	}
+	defer udp.Close()
 	err = session.Serve(context.Background(), session.ServerConfig{
 		Path:            path,
 		Key:             key,

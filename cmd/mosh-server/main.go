@@ -36,6 +36,9 @@ func main() {
 	if os.Getenv(daemonEnv) != "" {
 		os.Exit(runDaemon())
 	}
+	if len(os.Args) > 1 && os.Args[1] == relayCommand {
+		os.Exit(runRelay(os.Args[2:]))
+	}
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -66,6 +69,9 @@ type daemonConfig struct {
 	// NoClientTimeout is 0 (the session's default) unless a test set
 	// noClientTimeoutEnv.
 	NoClientTimeout time.Duration
+	// UnixSocket is the path of the unix socket passed as fd 5 ("" when
+	// none was asked for); the daemon removes it at the end.
+	UnixSocket string
 }
 
 // parseTimeout reads MOSH_SERVER_NETWORK_TMOUT / MOSH_SERVER_SIGNAL_TMOUT
