@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -13,13 +14,15 @@ type options struct {
 	ipGiven       bool
 	sshIP         bool // -s: bind to the local address of $SSH_CONNECTION
 	port          string
+	portGiven     bool // -p '' is given and means port 0, as strtol reads it
 	portLow       int
 	portHigh      int
 	colors        int
 	verbose       int
 	localeVars    []string
 	command       []string // after --; empty = login shell
-	warnings      []string // non-fatal complaints to print on stderr, as mosh does
+	warnings      []string // non-fatal complaints, whole lines for stderr, as mosh prints them
+	badOption     bool     // getopt complained: mosh then prints the usage (and carries on)
 }
 
 // parseArgs parses argv[1:] the way mosh-server does: a first pass finds
@@ -54,16 +57,15 @@ func parseArgs(args []string, sshConnection string) (*options, error) {
 		o.ip, o.ipGiven = args[0], true
 	case len(args) == 2:
 		o.ip, o.ipGiven = args[0], true
-		o.port = args[1]
+		o.port, o.portGiven = args[1], true
 	default:
 		return nil, fmt.Errorf("too many arguments")
 	}
 	o.portLow, o.portHigh = 60001, 60999
-	if o.port != "" {
-		lo, hi, err := parsePortRange(o.port)
-		if err != nil {
-			//lint:ignore ST1005 mosh-server's own message, which scripts may match
-			return nil, fmt.Errorf("Bad UDP port range (%s)", o.port)
+	if o.portGiven {
+		lo, hi, detail := parsePortRange(o.port)
+		if detail != "" {
+			return nil, &portRangeError{spec: o.port, detail: detail}
 		}
 		o.portLow, o.portHigh = lo, hi
 	}
@@ -91,7 +93,9 @@ func (o *options) getopt(args []string, sshConnection string) error {
 					i++
 					val = args[i]
 				} else {
-					o.warnings = append(o.warnings, fmt.Sprintf("option requires an argument -- '%c'", c))
+					// getopt names its argv[0], which is "new" here.
+					o.warnings = append(o.warnings, fmt.Sprintf("new: option requires an argument -- '%c'", c))
+					o.badOption = true
 					break
 				}
 				j = len(a)
@@ -101,7 +105,7 @@ func (o *options) getopt(args []string, sshConnection string) error {
 			case 'i':
 				o.ip, o.ipGiven, o.sshIP = val, true, false
 			case 'p':
-				o.port = val
+				o.port, o.portGiven = val, true
 			case 's':
 				o.ip, o.ipGiven, o.sshIP = sshBindIP(sshConnection, &o.warnings), false, true
 			case 'c':
@@ -116,7 +120,8 @@ func (o *options) getopt(args []string, sshConnection string) error {
 			case 'l':
 				o.localeVars = append(o.localeVars, val)
 			default:
-				o.warnings = append(o.warnings, fmt.Sprintf("invalid option -- '%c'", c))
+				o.warnings = append(o.warnings, fmt.Sprintf("new: invalid option -- '%c'", c))
+				o.badOption = true
 			}
 		}
 	}
@@ -142,35 +147,81 @@ func sshBindIP(sshConnection string, warnings *[]string) string {
 	return ip
 }
 
-// parsePortRange parses PORT or LOW:HIGH as mosh's Connection::parse_portrange.
-func parsePortRange(s string) (lo, hi int, err error) {
-	one := func(p string) (int, error) {
-		if p == "" {
-			return 0, fmt.Errorf("empty port")
+// portRangeError is a bad -p value. Like mosh-server, we print the parser's
+// explanation on its own line before "Bad UDP port range (…)".
+type portRangeError struct {
+	spec   string // the -p argument
+	detail string // mosh's wording of what is wrong with it
+}
+
+func (e *portRangeError) Error() string { return fmt.Sprintf("Bad UDP port range (%s)", e.spec) }
+
+// parsePortRange parses PORT or LOW:HIGH as mosh's
+// Connection::parse_portrange, which reads numbers with strtol: so leading
+// blanks and a sign are accepted, an empty number is 0 (`-p ”` asks for any
+// port) and `-p 5:` means 5:0. A bad value gets mosh's explanation in
+// detail (a line for stderr, not an error: it is mosh's capitalised text).
+func parsePortRange(s string) (lo, hi int, detail string) {
+	v, rest, overflow := strtol(s)
+	if overflow || (rest != "" && rest[0] != ':') {
+		return 0, 0, fmt.Sprintf("Invalid (low) port number (%s)", s)
+	}
+	if v < 0 || v > 65535 {
+		return 0, 0, fmt.Sprintf("(Low) port number %d outside valid range [0..65535]", v)
+	}
+	lo = int(v)
+	if rest == "" {
+		return lo, lo, ""
+	}
+	cp := rest[1:]
+	v, rest, overflow = strtol(cp)
+	if overflow || rest != "" {
+		return 0, 0, fmt.Sprintf("Invalid high port number (%s)", cp)
+	}
+	if v < 0 || v > 65535 {
+		return 0, 0, fmt.Sprintf("High port number %d outside valid range [0..65535]", v)
+	}
+	hi = int(v)
+	if lo > hi {
+		return 0, 0, fmt.Sprintf("Low port %d greater than high port %d", lo, hi)
+	}
+	if lo == 0 {
+		return 0, 0, "Low port 0 incompatible with port ranges"
+	}
+	return lo, hi, ""
+}
+
+// strtol reads a decimal number as C's strtol(s, &end, 10): leading white
+// space, an optional sign, digits. It returns the value, the unread rest
+// (all of s when there are no digits, the value then being 0) and whether
+// the value overflowed a 64-bit long (errno ERANGE).
+func strtol(s string) (v int64, rest string, overflow bool) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	var u uint64
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		d := uint64(s[i] - '0')
+		if u > (math.MaxInt64-d)/10 {
+			overflow = true
+		} else {
+			u = u*10 + d
 		}
-		for _, r := range p {
-			if r < '0' || r > '9' {
-				return 0, fmt.Errorf("bad port %q", p)
-			}
-		}
-		n, err := strconv.Atoi(p)
-		if err != nil || n > 65535 {
-			return 0, fmt.Errorf("bad port %q", p)
-		}
-		return n, nil
+		i++
 	}
-	a, b, isRange := strings.Cut(s, ":")
-	if lo, err = one(a); err != nil {
-		return 0, 0, err
+	if i == start {
+		return 0, s, false
 	}
-	if !isRange {
-		return lo, lo, nil
+	v = int64(u)
+	if neg {
+		v = -v
 	}
-	if hi, err = one(b); err != nil {
-		return 0, 0, err
-	}
-	if lo > hi || lo == 0 {
-		return 0, 0, fmt.Errorf("bad port range %q", s)
-	}
-	return lo, hi, nil
+	return v, s[i:], overflow
 }
