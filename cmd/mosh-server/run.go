@@ -49,6 +49,8 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		printUsage(stderr, argv0)
 	}
 
+	var wantUnix bool
+	o.localeVars, wantUnix = takeUnixSocketRequest(o.localeVars, os.Getenv)
 	choice, err := locale.Choose(os.Environ(), o.localeVars, locale.Installed())
 	if err != nil {
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
@@ -74,7 +76,7 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		return 1
 	}
 	cfg.Dir = homeDir()
-	cfg.Env = session.ChildEnv(choice.Env, o.colors, cfg.Dir, daemonEnv, noClientTimeoutEnv)
+	cfg.Env = session.ChildEnv(choice.Env, o.colors, cfg.Dir, daemonEnv, noClientTimeoutEnv, unixSocketVar)
 	cfg.Width, cfg.Height = 80, 24
 	if w, h, err := term.GetSize(int(stdin.Fd())); err == nil && w > 0 && h > 0 {
 		cfg.Width, cfg.Height = w, h
@@ -93,15 +95,35 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 	}
 	cfg.Key = key.String()
 
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	var unixLn *net.UnixListener
+	if wantUnix {
+		// Without the socket the session still works over UDP (or a
+		// relay): say why, and carry on.
+		ln, path, err := listenUnix(unixSocketDir(os.Getenv), port)
+		if err != nil {
+			fmt.Fprintf(stderr, "mosh-server: %v\n", err)
+		} else {
+			defer ln.Close()
+			unixLn, cfg.UnixSocket = ln, path
+		}
+	}
+
 	// Typeahead echoed by a pty could glue onto the MOSH CONNECT line; mosh
 	// starts it on a fresh line in that case, and so do we.
 	if term.IsTerminal(int(stdin.Fd())) {
 		fmt.Fprint(stdout, "\r\n\n")
 	}
-	fmt.Fprintf(stdout, "MOSH CONNECT %d %s\n", conn.LocalAddr().(*net.UDPAddr).Port, cfg.Key)
+	if cfg.UnixSocket != "" {
+		fmt.Fprintf(stdout, "%s%s\n", unixSocketMark, cfg.UnixSocket)
+	}
+	fmt.Fprintf(stdout, "MOSH CONNECT %d %s\n", port, cfg.Key)
 
-	pid, err := detach(conn, cfg, stderr)
+	pid, err := detach(conn, unixLn, cfg, stderr)
 	if err != nil {
+		if cfg.UnixSocket != "" {
+			_ = os.Remove(cfg.UnixSocket)
+		}
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		return 1
 	}
@@ -110,8 +132,9 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 }
 
 // detach starts the daemon: this same binary, in a new session, with the
-// bound socket as fd 3 and the configuration pipe as fd 4.
-func detach(conn *net.UDPConn, cfg *daemonConfig, stderr *os.File) (int, error) {
+// bound socket as fd 3, the configuration pipe as fd 4 and the unix socket
+// listener, if any, as fd 5.
+func detach(conn *net.UDPConn, unixLn *net.UnixListener, cfg *daemonConfig, stderr *os.File) (int, error) {
 	sock, err := conn.File()
 	if err != nil {
 		return 0, fmt.Errorf("passing the UDP socket to the daemon: %w", err)
@@ -130,6 +153,14 @@ func detach(conn *net.UDPConn, cfg *daemonConfig, stderr *os.File) (int, error) 
 	cmd.Args = []string{"mosh-server"}
 	cmd.Env = append(os.Environ(), daemonEnv+"=4")
 	cmd.ExtraFiles = []*os.File{sock, pr}
+	if unixLn != nil {
+		lf, err := unixLn.File()
+		if err != nil {
+			return 0, fmt.Errorf("passing the unix socket to the daemon: %w", err)
+		}
+		defer lf.Close()
+		cmd.ExtraFiles = append(cmd.ExtraFiles, lf)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if cfg.Verbose > 0 {
 		cmd.Stderr = stderr
