@@ -269,9 +269,9 @@ func (c *ClientPaths) Status() string {
 	}
 	switch {
 	case c.choose.Mode == TransportSSH:
-		return "Datagrams go over SSH (--transport=ssh)."
+		return "Over SSH."
 	case c.choose.OnSSH():
-		return fmt.Sprintf("Datagrams go over SSH: nothing received on UDP port %d.", c.choose.Port)
+		return fmt.Sprintf("Over SSH (no reply on UDP port %d).", c.choose.Port)
 	}
 	return ""
 }

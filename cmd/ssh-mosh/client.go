@@ -74,17 +74,24 @@ type sessionHooks struct {
 	// giveUp, when set, abandons a session that never connected after that
 	// long, quietly: the caller falls back to plain SSH and says why.
 	giveUp time.Duration
+	// path, when set, carries the datagrams instead of a UDP socket to
+	// addr (the caller closes it).
+	path session.ClientPath
 }
 
 // runSessionWith is runSession with hooks; connected reports whether the
 // server was ever reached.
 func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, h sessionHooks) (code int, connected bool) {
-	path, err := roam.DialUDP(addr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 1, false
+	path := h.path
+	if path == nil {
+		udp, err := roam.DialUDP(addr)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+			return 1, false
+		}
+		defer udp.Close()
+		path = udp
 	}
-	defer path.Close()
 	res, err := session.RunClient(ctx, session.ClientConfig{
 		Path:             path,
 		Key:              key,

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/session"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
@@ -61,14 +62,27 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	if len(args) > 1 {
 		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", strings.Join(args[1:], " ")}
 	}
-	info, err := sshcfg.StartServer(context.Background(), conn, sshcfg.ServerRequest{
+	// Validate accepted the value.
+	tmode, _ := session.ParseTransportMode(o.Transport)
+	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
+	req := sshcfg.ServerRequest{
 		Server:  o.Server,
 		Colors:  colorCount(),
 		UDPPort: o.UDPPort,
 		Command: command,
 		Term:    os.Getenv("TERM"),
-		Notice:  func(msg string) { fmt.Fprintln(os.Stderr, msg) },
-	})
+		Notice:  startNotice.notice,
+	}
+	if tmode != session.TransportUDP {
+		// Ask our mosh-server for its unix socket (harmless to the stock
+		// one, see sshcfg.UnixSocketVar).
+		loc, msg := sshcfg.ServerLocale(os.LookupEnv)
+		if msg != "" {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
+	}
+	info, err := sshcfg.StartServer(context.Background(), conn, req)
 	if err != nil {
 		if o.NoFallback {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
@@ -93,11 +107,26 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
 
-	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
-	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
-		onConnect: closeConn, // the SSH connection is not needed once UDP works
-		giveUp:    udpGiveUp,
-	})
+	var (
+		code      int
+		connected bool
+	)
+	if tmode == session.TransportUDP {
+		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
+		code, connected = runSessionWith(context.Background(), addr, key, s, sessionHooks{
+			onConnect: closeConn, // the SSH connection is not needed once UDP works
+			giveUp:    udpGiveUp,
+		})
+	} else {
+		// The SSH connection stays: it carries the datagrams when UDP
+		// does not get through, and is dialled again when it dies.
+		r := runWithSSHPath(conn, info, startNotice.Socket(), tmode, o.Server, key, s)
+		if r.conn != conn {
+			_ = conn.Close()
+			conn = r.conn
+		}
+		code, connected = r.code, r.connected
+	}
 	if connected {
 		return code
 	}

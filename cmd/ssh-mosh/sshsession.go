@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/session"
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+)
+
+// sshPathGiveUp is how long a session with an SSH path waits for the
+// server's first state before the plain-SSH fallback: UDP's 3 s, then the
+// SSH path's first round trips through a jump chain.
+const sshPathGiveUp = 12 * time.Second
+
+// serverStartNotice wraps a StartServer notice function: it takes our
+// mosh-server's unix socket line for itself and passes every other line on.
+type serverStartNotice struct {
+	mu     sync.Mutex
+	socket string
+	pass   func(string)
+}
+
+func (n *serverStartNotice) notice(line string) {
+	if p, ok := sshcfg.ParseUnixSocketLine(line); ok {
+		n.mu.Lock()
+		n.socket = p
+		n.mu.Unlock()
+		return
+	}
+	n.pass(line)
+}
+
+func (n *serverStartNotice) Socket() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.socket
+}
+
+// sshPathResult is how a session with an SSH path ended.
+type sshPathResult struct {
+	code      int
+	connected bool
+	// conn is the SSH connection now (re-dialled ones included), for the
+	// plain-SSH fallback; the caller closes it.
+	conn *sshcfg.Conn
+}
+
+// runWithSSHPath runs the session over ClientPaths: UDP first (auto) and
+// the SSH stream, or the SSH stream alone (ssh). The one-line notices of
+// route changes are printed once the terminal is restored.
+func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, mode session.TransportMode,
+	serverCmd string, key wire.Key, s clientSettings) sshPathResult {
+	var (
+		noticeMu sync.Mutex
+		notices  []string
+	)
+	chooser := session.NewPathChooser(mode, time.Now())
+	chooser.Port = info.Port
+	chooser.Notice = func(msg string) {
+		noticeMu.Lock()
+		notices = append(notices, msg)
+		noticeMu.Unlock()
+	}
+	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
+	var udp session.ClientPath
+	if mode == session.TransportAuto && info.IP != nil {
+		if u, err := roam.DialUDP(addr); err == nil {
+			udp = u
+		}
+	}
+	paths := session.NewClientPaths(udp, chooser, nil)
+	defer paths.Close()
+
+	relayHost := "127.0.0.1"
+	if info.SSHConnectionIP != nil {
+		// mosh-server -s bound the address sshd answered on.
+		relayHost = info.SSHConnectionIP.String()
+	}
+	link := newSSHLink(conn, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		link.run(ctx)
+	}()
+	stop := func() {
+		cancel()
+		_ = paths.Close() // ends the stream, so a blocked relay start returns
+		wg.Wait()
+	}
+
+	if mode == session.TransportSSH || udp == nil {
+		// Nothing else can carry the first datagram: wait for the stream.
+		if err := <-link.attached; err != nil {
+			stop()
+			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+			return sshPathResult{code: 1, conn: link.Conn()}
+		}
+	}
+	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
+		path:   paths,
+		status: paths.Status,
+		giveUp: sshPathGiveUp,
+	})
+	stop()
+	noticeMu.Lock()
+	for _, n := range notices {
+		fmt.Fprintln(os.Stderr, n)
+	}
+	noticeMu.Unlock()
+	return sshPathResult{code: code, connected: connected, conn: link.Conn()}
+}
