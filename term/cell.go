@@ -142,16 +142,25 @@ const maxCellBytes = 32
 // with the default rendition. Cells are comparable with ==, which compares
 // exactly what mosh's Cell::operator== compares (including the wrap flag).
 type Cell struct {
-	base  rune   // first character of the contents, 0 when empty
-	comb  string // UTF-8 of the characters appended after base (combining marks)
-	rend  Rendition
-	flags cellFlags
+	// The rendition is stored flat rather than as a Rendition so that the
+	// cell packs into 32 bytes: cells are copied in bulk when rows scroll,
+	// are erased and are copied on write.
+	comb   string // UTF-8 of the characters appended after base (combining marks)
+	base   rune   // first character of the contents, 0 when empty
+	fg, bg Color
+	attrs  Attr
+	flags  cellFlags
+}
+
+// newCellOf returns a cell holding r drawn with rend.
+func newCellOf(r rune, rend Rendition) Cell {
+	return Cell{base: r, fg: rend.Fg, bg: rend.Bg, attrs: rend.Attrs}
 }
 
 // NewCell returns a cell holding contents (a base character and any
 // combining characters, as UTF-8), drawn with rend.
 func NewCell(contents string, wide bool, rend Rendition) Cell {
-	c := Cell{rend: rend}
+	c := newCellOf(0, rend)
 	if contents != "" {
 		r, n := utf8.DecodeRuneInString(contents)
 		c.base, c.comb = r, contents[n:]
@@ -249,16 +258,31 @@ func (c Cell) Fallback() bool { return c.flags&cellFallback != 0 }
 func (c Cell) Wrap() bool { return c.flags&cellWrap != 0 }
 
 // Rendition returns the cell's rendition.
-func (c Cell) Rendition() Rendition { return c.rend }
+func (c Cell) Rendition() Rendition { return Rendition{Fg: c.fg, Bg: c.bg, Attrs: c.attrs} }
 
 // WithRendition returns a copy of c drawn with r.
 func (c Cell) WithRendition(r Rendition) Cell {
-	c.rend = r
+	c.fg, c.bg, c.attrs = r.Fg, r.Bg, r.Attrs
 	return c
 }
 
 // blankCell is the cell mosh's Cell::reset produces under the rendition rend.
-func blankCell(rend Rendition) Cell { return Cell{rend: rend.backgroundOnly()} }
+func blankCell(rend Rendition) Cell { return Cell{bg: rend.Bg} }
+
+// fillCells sets every cell of cells to c.
+func fillCells(cells []Cell, c Cell) {
+	if c == (Cell{}) {
+		clear(cells)
+		return
+	}
+	if len(cells) == 0 {
+		return
+	}
+	cells[0] = c
+	for n := 1; n < len(cells); n *= 2 {
+		copy(cells[n:], cells[:n])
+	}
+}
 
 // appendChar appends a character to the contents (mosh's Cell::append).
 func (c *Cell) appendChar(r rune) {

@@ -94,7 +94,7 @@ func (a *actions) Print(r rune) {
 		if ds.insertMode {
 			fb.insertCells(ds.cursorRow, ds.cursorCol, w)
 		}
-		c := Cell{base: r, rend: ds.rend}
+		c := newCellOf(r, ds.rend)
 		if w == 2 {
 			c.flags = cellWide
 		}
@@ -145,7 +145,7 @@ func (a *actions) PrintASCII(text []byte) {
 		cells := fb.mutableRow(ds.cursorRow).cells[col : col+n]
 		rend := ds.rend
 		for k, b := range text[:n] {
-			cells[k] = Cell{base: rune(b), rend: rend}
+			cells[k] = newCellOf(rune(b), rend)
 		}
 		text = text[n:]
 		// The per-character cursor moves collapse into the last one.

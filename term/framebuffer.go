@@ -110,9 +110,7 @@ func (f *Framebuffer) fillRows(dst, spare []*Row) {
 		for r == nil && len(spare) > 0 {
 			if s := spare[0]; s.owner == f.owner && len(s.cells) == width {
 				r = s
-				for j := range r.cells {
-					r.cells[j] = blank
-				}
+				fillCells(r.cells, blank)
 			}
 			spare = spare[1:]
 		}
@@ -121,11 +119,7 @@ func (f *Framebuffer) fillRows(dst, spare []*Row) {
 				// One allocation for all the rows still needed.
 				n := len(dst) - i
 				fresh, cells = make([]Row, n), make([]Cell, n*width)
-				if blank != (Cell{}) {
-					for j := range cells {
-						cells[j] = blank
-					}
-				}
+				fillCells(cells, blank)
 			}
 			r = &fresh[0]
 			r.cells, r.owner = cells[:width:width], f.owner
@@ -298,10 +292,7 @@ func (f *Framebuffer) resetCell(row, col int) {
 func (f *Framebuffer) resetRow(i int) {
 	r := f.mutableRow(i)
 	r.gen = f.gens.Add(1)
-	blank := blankCell(f.ds.rend)
-	for j := range r.cells {
-		r.cells[j] = blank
-	}
+	fillCells(r.cells, blankCell(f.ds.rend))
 }
 
 // clearCells erases columns start..end (inclusive) of a row.
@@ -309,11 +300,7 @@ func (f *Framebuffer) clearCells(row, start, end int) {
 	if start > end {
 		return
 	}
-	cells := f.mutableRow(row).cells
-	blank := blankCell(f.ds.rend)
-	for j := start; j <= end; j++ {
-		cells[j] = blank
-	}
+	fillCells(f.mutableRow(row).cells[start:end+1], blankCell(f.ds.rend))
 }
 
 // insertCells shifts the cells from col right by n, dropping those pushed
@@ -327,10 +314,7 @@ func (f *Framebuffer) insertCells(row, col, n int) {
 		return
 	}
 	copy(cells[col+n:], cells[col:])
-	blank := blankCell(f.ds.rend)
-	for j := col; j < col+n; j++ {
-		cells[j] = blank
-	}
+	fillCells(cells[col:col+n], blankCell(f.ds.rend))
 }
 
 // deleteCells removes n cells at col, shifting the rest left and filling
@@ -342,10 +326,7 @@ func (f *Framebuffer) deleteCells(row, col, n int) {
 		return
 	}
 	copy(cells[col:], cells[col+n:])
-	blank := blankCell(f.ds.rend)
-	for j := len(cells) - n; j < len(cells); j++ {
-		cells[j] = blank
-	}
+	fillCells(cells[len(cells)-n:], blankCell(f.ds.rend))
 }
 
 // insertLines inserts count blank lines before row inside the scrolling
@@ -463,9 +444,7 @@ func (f *Framebuffer) Resize(width, height int) {
 		old := f.rows[i]
 		r := &Row{cells: make([]Cell, width), gen: old.gen, owner: f.owner}
 		n := copy(r.cells, old.cells)
-		for j := n; j < width; j++ {
-			r.cells[j] = blank
-		}
+		fillCells(r.cells[n:], blank)
 		if width > len(old.cells) {
 			// mosh clears the flag on the old last cell, then pads; when
 			// the row shrinks, that cell is cut off instead.

@@ -51,7 +51,7 @@ func oracleDump(e *Emulator, answers []byte) string {
 	for y, row := range fb.rows {
 		fmt.Fprintf(&b, "row %d:", y)
 		for _, c := range row.cells {
-			fmt.Fprintf(&b, " %x/%d%d%d%s", c.AppendContents(nil), b2i(c.Wide()), b2i(c.Fallback()), b2i(c.Wrap()), c.rend.SGR()[2:])
+			fmt.Fprintf(&b, " %x/%d%d%d%s", c.AppendContents(nil), b2i(c.Wide()), b2i(c.Fallback()), b2i(c.Wrap()), c.Rendition().SGR()[2:])
 		}
 		b.WriteString("\n")
 	}
@@ -120,6 +120,11 @@ var oracleFragments = []string{
 	"\x1b[!p", "\x1b[c", "\x1b[>c", "\x1b[5n", "\x1b[6n", "\x1b]0;title\x07", "\x1b]1;icon\x1b\\", "\x1b]2;t\u00e9\x07", "\x1b];x\x07",
 	"\x1b]52;c;aGk=\x07", "\x1bPq#0;1\x1b\\", "\x1b[999999999;99999999H", "\x1b[99999999@", "\x1b[65535P", "\x1b[65535L",
 	"\xe2\x82", "\xac", "\xc3", "\xff", "\x9b", "\x1b[", "1;", "\x1b]",
+	"\x1b[" + strings.Repeat("1;", 60) + "31m", "\x1b[" + strings.Repeat("0", 98) + "123H", "\x1b[        m", "\x1b[?1;1000;1006;2004h",
+	"\x1b[?1;1000;1006;2004l", "\x1b[1\u00e9", "\x1b[?\u4e00", "\x1b\u00e9", "\x1b(\u0100", "\x1b]0;" + strings.Repeat("t", 300) + "\x07",
+	"\x1b]0\x07", "\x1b]5;x\x07", "\x1b]52;c\x07", "\x1b]2;a\x18", "\u009d0;b\u009c", "\x1b[0;0r", "\x1b[1;1r", "\x1b[0;1r",
+	"\u4e00\u0301", "\x1b[2;2H\u0301", "\x1b[38;2;1;2m", "\x1b[48;5;-1m", "\x1b[38;5;0;1m", "\x1b[?6h\x1b[2;3r\x1b[?6h\x1b7\x1b[?6l",
+	"\x1b[3;2H\x1b[6n", "\x1b[?5;6n", "\x1b[4;6h", "\x1b[>0c", "\x1b[=c", "\x1b[ q", "\x1b[!q", "\x1b[12;34\x1b[H",
 }
 
 func randomOracleCase(rng *rand.Rand) oracleCase {

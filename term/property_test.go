@@ -100,7 +100,7 @@ func visibleDump(fb *Framebuffer) string {
 		for _, c := range r.cells {
 			s = c.AppendContents(s)
 			s = append(s, byte(c.flags))
-			s = c.rend.AppendSGR(s)
+			s = c.Rendition().AppendSGR(s)
 		}
 		s = append(s, '\n')
 	}
