@@ -69,7 +69,9 @@ func printable(b []byte) string {
 // until in ends, ctx ends, or nothing moved for idle. It writes RelayMagic
 // first.
 func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPAddr, idle time.Duration) error {
-	uc, err := net.DialUDP("udp", nil, target)
+	// From the server's own address, so the datagrams stay on the host
+	// (and a firewall rule for outside clients does not apply to them).
+	uc, err := net.DialUDP("udp", &net.UDPAddr{IP: target.IP}, target)
 	if err != nil {
 		return fmt.Errorf("session: relay to %v: %w", target, err)
 	}

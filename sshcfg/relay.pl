@@ -9,7 +9,8 @@ my ($host, $port) = @ARGV;
 my $idle = 60;
 my $class = eval { require IO::Socket::IP; 'IO::Socket::IP' }
   || do { require IO::Socket::INET; 'IO::Socket::INET' };
-my $u = $class->new(Proto => 'udp', PeerAddr => $host, PeerPort => $port)
+# Sent from the server's own address: the datagrams stay on the host.
+my $u = $class->new(Proto => 'udp', LocalAddr => $host, PeerAddr => $host, PeerPort => $port)
   or die "ssh-mosh relay: UDP $host:$port: $!\n";
 binmode STDIN;
 binmode STDOUT;

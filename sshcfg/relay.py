@@ -7,6 +7,7 @@ host, port = sys.argv[1], int(sys.argv[2])
 idle = 60
 ai = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
 u = socket.socket(ai[0], socket.SOCK_DGRAM)
+u.bind((ai[4][0], 0))  # from the server's own address: stays on the host
 u.connect(ai[4])
 i, o = sys.stdin.fileno(), sys.stdout.fileno()
 def out(b):
