@@ -131,7 +131,9 @@ func (f *Framebuffer) fillRows(dst, spare []*Row) {
 }
 
 // Clone returns an independent copy. It costs one pointer copy per row: rows
-// are shared until either side writes to them.
+// are shared until either side writes to them. Clone also marks f's rows as
+// shared, so it counts as a write to f: do not Clone one framebuffer from
+// two goroutines at once.
 func (f *Framebuffer) Clone() *Framebuffer {
 	c := *f
 	c.rows = append([]*Row(nil), f.rows...)
@@ -171,7 +173,9 @@ func (f *Framebuffer) Width() int { return f.ds.width }
 // Height returns the number of rows.
 func (f *Framebuffer) Height() int { return f.ds.height }
 
-// Row returns row i (0 = top) as a read-only view.
+// Row returns row i (0 = top) as a read-only view. A row taken from a
+// framebuffer that is still being written to may change with later writes;
+// take rows from a clone for a stable view.
 func (f *Framebuffer) Row(i int) *Row { return f.rows[i] }
 
 // Cell returns the cell at row, col.
