@@ -33,6 +33,7 @@ type sessionOptions struct {
 	command    []string // the program; nil means a plain sh with the test prompt
 	width      int
 	height     int
+	realServer bool // run the real mosh-server instead of ours (for comparisons)
 }
 
 // live is our server with the real mosh-client attached in tmux.
@@ -55,7 +56,11 @@ func startSession(t testing.TB, o sessionOptions) *live {
 	}
 	env := append([]string{"PS1=" + prompt, "ENV="}, o.serverEnv...)
 	args := append(append(append([]string(nil), o.serverArgs...), "--"), cmd...)
-	srv := testenv.StartMoshServerEnv(t, ourServer(t), env, args...)
+	bin := "" // the real one
+	if !o.realServer {
+		bin = ourServer(t)
+	}
+	srv := testenv.StartMoshServerEnv(t, bin, env, args...)
 	s := &live{t: t, srv: srv}
 	s.tm = attachClient(t, srv, o.width, o.height)
 	if o.command == nil {
