@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// The blocked-UDP tests run in a network namespace of their own (unshare
+// -n) where only loopback exists and nftables drops UDP 60000-61000 from
+// 127.0.0.1: the client's datagrams to the target (127.0.0.2) never
+// arrive, while a relay on the target, which sends from the target's own
+// address, still reaches its mosh-server. The test binary re-executes
+// itself inside the namespace with netnsEnv set, selecting the same test.
+
+// netnsEnv marks the re-executed test binary running inside the namespace.
+const netnsEnv = "SSH_MOSH_TEST_IN_NETNS"
+
+// netnsSetup brings loopback up and drops the client's UDP.
+const netnsSetup = `set -e
+ip link set lo up
+nft add table ip sshmosh
+nft add chain ip sshmosh in '{ type filter hook input priority 0; }'
+nft add rule ip sshmosh in ip saddr 127.0.0.1 udp dport 60000-61000 drop
+exec "$@"`
+
+// inNetns reports whether the test runs inside its namespace. Outside, it
+// runs the test there (failing if it fails) and returns false.
+func inNetns(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(netnsEnv) == "1" {
+		return true
+	}
+	testenv.Short(t)
+	testenv.MustHaveRoot(t)
+	for _, tool := range []string{"unshare", "nft", "ip", "sshd", "tmux", "mosh-server", "perl"} {
+		testenv.MustHaveExec(t, tool)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testenv.MustHaveExec(t, "unshare"), "-n", "--", "/bin/sh", "-c", netnsSetup, "netns",
+		os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1", "-test.timeout=4m")
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("in the network namespace: %v\n%s", err, out)
+	}
+	t.Logf("in the network namespace:\n%s", out)
+	return false
+}
+
+// checkUDPBlocked proves the namespace's rule: 127.0.0.1 → 127.0.0.2:60999
+// is dropped, 127.0.0.2 → 127.0.0.2:60999 arrives.
+func checkUDPBlocked(t *testing.T) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.2:60999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	send := func(from string) bool {
+		c, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.ParseIP(from)}, pc.LocalAddr().(*net.UDPAddr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte(from))
+		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		buf := make([]byte, 64)
+		n, _, err := pc.ReadFrom(buf)
+		return err == nil && string(buf[:n]) == from
+	}
+	if send("127.0.0.1") {
+		t.Fatal("UDP from 127.0.0.1 to port 60999 is not blocked in the namespace")
+	}
+	if !send("127.0.0.2") {
+		t.Fatal("UDP from 127.0.0.2 to port 60999 is blocked too")
+	}
+}
+
+// jumpChain is a target behind two jump hosts: hop1 and hop2 on 127.0.0.1,
+// the target also listening on 127.0.0.2 (reached as 127.0.0.2 from hop2).
+type jumpChain struct {
+	f            *remoteFixture
+	hop1, hop2   *testenv.SSHD
+	config       string
+	knownHosts   string
+	targetListen string
+}
+
+func newJumpChain(t *testing.T) *jumpChain {
+	t.Helper()
+	dir := t.TempDir()
+	key, pub := testenv.NewUserKey(t, dir, "")
+	target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
+	hop1 := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	hop2 := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	kh := filepath.Join(dir, "known_hosts")
+	lines := hop1.KnownHostsLine + "\n" + hop2.KnownHostsLine + "\n" +
+		fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)
+	if err := os.WriteFile(kh, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("  IdentityFile %s\n  IdentitiesOnly yes\n", key)
+	cfg := hostBlock("hop1", hop1, kh, id) + hostBlock("hop2", hop2, kh, id) +
+		fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
+			"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  ProxyJump hop1,hop2\n%s", target.Port, kh, id)
+	f := &remoteFixture{
+		sshd:    target,
+		key:     key,
+		config:  writeConfig(t, cfg),
+		sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
+		server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server"),
+	}
+	return &jumpChain{f: f, hop1: hop1, hop2: hop2, config: f.config, knownHosts: kh}
+}
+
+// TestBlockedUDPThroughJumpChain: with UDP blocked, `ssh-mosh target`
+// through a 2-hop ProxyJump chain still gives a working session, with the
+// stock mosh-server (Perl relay) and ours (unix socket); the bar and the
+// closing notice name the UDP port.
+func TestBlockedUDPThroughJumpChain(t *testing.T) {
+	if !inNetns(t) {
+		return
+	}
+	checkUDPBlocked(t)
+	for _, srv := range sshPathServers {
+		t.Run(srv.name, func(t *testing.T) {
+			c := newJumpChain(t)
+			m := startSSHPath(t, c.f, c.config, srv.server(t, c.f), "target")
+			runCmd(t, m, "jumped-"+srv.name)
+			top := strings.SplitN(m.Capture(), "\n", 2)[0]
+			if !strings.Contains(top, "no reply on UDP port 60") {
+				t.Errorf("the bar does not name the UDP port: %q", top)
+			}
+			for _, h := range []*testenv.SSHD{c.hop1, c.hop2} {
+				if !strings.Contains(h.Log(), "Accepted publickey") {
+					t.Errorf("hop on port %d saw no login", h.Port)
+				}
+			}
+			m.SendText("exit\r")
+			if code := m.WaitExit(waitLong); code != 0 {
+				t.Fatalf("exit status %d; screen:\n%s", code, m.Capture())
+			}
+			screen := m.Capture()
+			joined := strings.ReplaceAll(screen, "\n", "") // the notice wraps
+			if !strings.Contains(joined, "UDP port 60") || !strings.Contains(joined, "continuing over SSH") ||
+				!strings.Contains(joined, "--dport 60000:61000") {
+				t.Errorf("no notice naming the port and the firewall rule after exit:\n%s", screen)
+			}
+			wantNoSessionProcesses(t, c.f.sshd, 10*time.Second)
+		})
+	}
+}
