@@ -161,8 +161,21 @@ func (c *cellPrediction) resetWithOrig() {
 		c.reset()
 		return
 	}
-	c.original = append(c.original, c.replacement)
+	c.remember(c.replacement)
 	c.resetConditional()
+}
+
+// remember adds o to the originals. Only whether some original's contents
+// match the guess matters, so a cell whose contents are already there is not
+// added again: the list stays as small as the set of different characters
+// the cell showed, however long the server stays silent.
+func (c *cellPrediction) remember(o term.Cell) {
+	for _, x := range c.original {
+		if x.ContentsMatch(o) {
+			return
+		}
+	}
+	c.original = append(c.original, o)
 }
 
 // predictedRow is one screen row's cell predictions (ConditionalOverlayRow).

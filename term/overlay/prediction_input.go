@@ -156,7 +156,7 @@ func (p *Prediction) predictBackspace(fb *term.Framebuffer, now time.Time) {
 		// mosh takes the cell under the terminal's cursor, which is the
 		// predicted one whenever predictions are being shown.
 		orig := fb.Cell(fb.CursorRow(), fb.CursorCol())
-		c.original = append(c.original, orig)
+		c.remember(orig)
 		c.replacement = term.NewCell(" ", false, orig.Rendition())
 		return
 	}
@@ -164,7 +164,7 @@ func (p *Prediction) predictBackspace(fb *term.Framebuffer, now time.Time) {
 	for i := cur.col; i < w; i++ {
 		c := &r.cells[i]
 		p.arm(c, now)
-		c.original = append(c.original, fb.Cell(cur.row, i))
+		c.remember(fb.Cell(cur.row, i))
 		// mosh stops pulling cells in two columns early (i+2 < width): the
 		// last two columns become unknown.
 		if i+2 >= w {
@@ -210,7 +210,7 @@ func (p *Prediction) predictChar(ch rune, fb *term.Framebuffer, now time.Time) {
 	for i := rightmost; i > cur.col; i-- {
 		c := &r.cells[i]
 		p.arm(c, now)
-		c.original = append(c.original, fb.Cell(cur.row, i))
+		c.remember(fb.Cell(cur.row, i))
 		prev := &r.cells[i-1]
 		switch {
 		case i == w-1:
@@ -239,7 +239,7 @@ func (p *Prediction) predictChar(ch rune, fb *term.Framebuffer, now time.Time) {
 		}
 	}
 	c.replacement = term.NewCell(string(ch), false, rend)
-	c.original = append(c.original, fb.Cell(cur.row, cur.col))
+	c.remember(fb.Cell(cur.row, cur.col))
 
 	cur.expire(p.localFrameSent+1, now)
 	if cur.col < w-1 {

@@ -627,3 +627,25 @@ func TestPredictionExperimentalWrongCursor(t *testing.T) {
 		t.Errorf("%d cursor predictions left", len(pt.p.cursors))
 	}
 }
+
+// Typing on while the server is silent does not grow the engine without
+// bound: each cell remembers each different original only once.
+func TestPredictionMemoryBoundedWhileSilent(t *testing.T) {
+	pt := newPredictTest(t, Adaptive, false, 80, 24)
+	pt.server("$ ")
+	for i := range 5000 {
+		pt.typeKeys(string(rune('a' + i%3)))
+		if i%70 == 69 {
+			pt.typeKeys("\x15") // Ctrl-U: the line editor would clear it
+		}
+	}
+	most := 0
+	for _, r := range pt.p.rows {
+		for _, c := range r.cells {
+			most = max(most, len(c.original))
+		}
+	}
+	if most > 4 { // blank, a, b, c
+		t.Errorf("a cell remembers %d originals", most)
+	}
+}
