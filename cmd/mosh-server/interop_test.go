@@ -131,3 +131,53 @@ func TestRealClientFloodInterrupt(t *testing.T) {
 	s.clientAlive()
 	s.exit()
 }
+
+// TestLoginShellEnvironment: with no command, the server runs $SHELL as a
+// login shell (argv[0] "-sh") in $HOME, with TERM from -c, NCURSES_NO_UTF8_ACS
+// set and STY removed — the same as the real mosh-server, which runs the
+// same probe first.
+func TestLoginShellEnvironment(t *testing.T) {
+	testenv.Short(t)
+	home := t.TempDir()
+	probe := `echo "probe:$0|$TERM|$NCURSES_NO_UTF8_ACS|$([ "$(pwd)" = "$HOME" ] && echo home)|${STY-nosty}|$(stty -a | grep -o -- '-*iutf8')|end"`
+	results := map[bool]string{}
+	for _, realServer := range []bool{true, false} {
+		bin := ""
+		if !realServer {
+			bin = ourServer(t)
+		}
+		env := []string{"SHELL=/bin/sh", "HOME=" + home, "STY=1234.screen", "ENV="}
+		srv := testenv.StartMoshServerEnv(t, bin, env, "-c", "256")
+		tm := attachClient(t, srv, 0, 0)
+		// Type only at the prompt (/etc/profile makes it "# " for root): the
+		// real server's child consumes a line of early input while it waits
+		// to be released.
+		tm.WaitForFunc("the login shell's prompt", func(screen string) bool {
+			for _, row := range strings.Split(screen, "\n") {
+				if r := strings.TrimSpace(row); r == "#" || r == "$" {
+					return true
+				}
+			}
+			return false
+		}, waitShort)
+		tm.SendText(probe)
+		tm.SendKeys("Enter")
+		screen := tm.WaitForFunc("the probe's output", func(screen string) bool {
+			return strings.Contains(screen, "|end\n") || strings.Contains(screen, "|end ")
+		}, waitShort)
+		for _, row := range strings.Split(screen, "\n") {
+			if strings.HasPrefix(row, "probe:") {
+				results[realServer] = strings.TrimSpace(row)
+			}
+		}
+		s := &live{t: t, srv: srv, tm: tm}
+		s.exit()
+	}
+	want := "probe:-sh|xterm-256color|1|home|nosty|iutf8|end"
+	if results[true] != want {
+		t.Logf("note: the real mosh-server gives %q (expected %q)", results[true], want)
+	}
+	if results[false] != results[true] {
+		t.Errorf("our server's session: %q, the real one's: %q", results[false], results[true])
+	}
+}
