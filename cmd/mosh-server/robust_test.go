@@ -17,11 +17,13 @@ import (
 // that keeps a copy of the client's first datagrams, so a test can replay
 // and mangle genuine traffic. Its goroutines end when the test does.
 type relay struct {
-	front, back *net.UDPConn
-	mu          sync.Mutex
-	client      *net.UDPAddr
-	captured    [][]byte
-	wg          sync.WaitGroup
+	front    *net.UDPConn
+	server   *net.UDPAddr
+	mu       sync.Mutex
+	back     *net.UDPConn // toward the server; replaced by rebind
+	client   *net.UDPAddr
+	captured [][]byte
+	wg       sync.WaitGroup
 }
 
 const relayKeep = 256
@@ -32,21 +34,42 @@ func newRelay(t *testing.T, serverPort int) *relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: serverPort})
-	if err != nil {
-		_ = front.Close()
-		t.Fatal(err)
-	}
-	r := &relay{front: front, back: back}
-	r.wg.Add(2)
-	go r.upstream()
-	go r.downstream()
+	r := &relay{front: front, server: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: serverPort}}
 	t.Cleanup(func() {
 		_ = front.Close()
-		_ = back.Close()
+		r.mu.Lock()
+		if r.back != nil {
+			_ = r.back.Close()
+		}
+		r.mu.Unlock()
 		r.wg.Wait()
 	})
+	if err := r.rebind(); err != nil {
+		t.Fatal(err)
+	}
+	r.wg.Add(1)
+	go r.upstream()
 	return r
+}
+
+// rebind moves the relay's server side to a new socket (a new source
+// port), as a client behind a NAT that changed its mapping: the server must
+// follow it.
+func (r *relay) rebind() error {
+	back, err := net.DialUDP("udp4", nil, r.server)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	old := r.back
+	r.back = back
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go r.downstream(back)
+	if old != nil {
+		_ = old.Close()
+	}
+	return nil
 }
 
 func (r *relay) port() int { return r.front.LocalAddr().(*net.UDPAddr).Port }
@@ -67,16 +90,17 @@ func (r *relay) upstream() {
 		if len(r.captured) < relayKeep {
 			r.captured = append(r.captured, append([]byte(nil), buf[:n]...))
 		}
+		back := r.back
 		r.mu.Unlock()
-		_, _ = r.back.Write(buf[:n])
+		_, _ = back.Write(buf[:n])
 	}
 }
 
-func (r *relay) downstream() {
+func (r *relay) downstream(back *net.UDPConn) {
 	defer r.wg.Done()
 	buf := make([]byte, 65536)
 	for {
-		n, err := r.back.Read(buf)
+		n, err := back.Read(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -236,5 +260,28 @@ func TestHostileDatagrams(t *testing.T) {
 	if n, err := stranger.Read(make([]byte, 2048)); err == nil {
 		t.Errorf("our server sent the stranger a %d-byte datagram: it roamed to an unauthentic or stale source", n)
 	}
+	s.exit()
+}
+
+// TestClientRoams: the client's address changes mid-session (its datagrams
+// suddenly come from another port); our server follows it after the first
+// authentic datagram from there, and the session goes on.
+func TestClientRoams(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "mosh-client")
+	srv := testenv.StartMoshServerEnv(t, ourServer(t), []string{"PS1=" + prompt, "ENV="}, "--", "/bin/sh")
+	rl := newRelay(t, srv.Port)
+	argv, env := testenv.MoshClientArgv(t, srv.Key, rl.port())
+	tm := testenv.StartTmux(t, testenv.TmuxOptions{Env: env}, argv...)
+	s := &live{t: t, srv: srv, tm: tm}
+	tm.WaitFor(prompt, waitShort)
+	for i := range 3 {
+		if err := rl.rebind(); err != nil {
+			t.Fatal(err)
+		}
+		n := strconv.Itoa(i)
+		s.run("echo roamed-"+n+"-$((3*3))", "roamed-"+n+"-9")
+	}
+	s.clientAlive()
 	s.exit()
 }
