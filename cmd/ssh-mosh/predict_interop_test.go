@@ -32,9 +32,24 @@ type predictSession struct {
 	proxy *netem.Proxy
 }
 
-func startPredictSession(t *testing.T, k serverKind, env ...string) *predictSession {
+// predictPair is a client and a server to run a local-echo test with.
+type predictPair struct {
+	server serverKind
+	// realClient runs the real mosh-client instead of ours: the reference
+	// that shows each test asks for mosh's own behaviour.
+	realClient bool
+}
+
+func (p predictPair) name() string {
+	if p.realClient {
+		return "mosh-client+" + p.server.name + "-server"
+	}
+	return p.server.name + "-server"
+}
+
+func startPredictSession(t *testing.T, pair predictPair, env ...string) *predictSession {
 	t.Helper()
-	server := testenv.StartMoshServerEnv(t, k.bin(t),
+	server := testenv.StartMoshServerEnv(t, pair.server.bin(t),
 		[]string{"PS1=$ ", "ENV=", "HISTFILE=/dev/null", "INPUTRC=/dev/null"},
 		"--", "/bin/bash", "--norc", "--noprofile")
 	proxy, err := netem.NewUDPProxy("127.0.0.1:0", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: server.Port},
@@ -43,8 +58,14 @@ func startPredictSession(t *testing.T, k serverKind, env ...string) *predictSess
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = proxy.Close() })
-	s := startClient(t, testenv.TmuxOptions{}, ourClients[0].argv(t, proxy.Addr().Port),
-		append([]string{"MOSH_KEY=" + server.Key}, env...)...)
+	argv := ourClients[0].argv(t, proxy.Addr().Port)
+	env = append([]string{"MOSH_KEY=" + server.Key}, env...)
+	if pair.realClient {
+		var menv []string
+		argv, menv = testenv.MoshClientArgv(t, server.Key, proxy.Addr().Port)
+		env = append(menv, env[1:]...)
+	}
+	s := startClient(t, testenv.TmuxOptions{}, argv, env...)
 	ps := &predictSession{clientPane: s, proxy: proxy, ctl: s.Control()}
 	// clear: the real server's shell starts below a blank row.
 	s.WaitFor("$", waitLong)
@@ -106,14 +127,20 @@ func (s *predictSession) waitRow(r int, want string, timeout time.Duration) (str
 	}
 }
 
-func forServers(t *testing.T, f func(t *testing.T, k serverKind)) {
+// forPairs runs f with our client against the real and our server, and
+// with the real mosh-client against the real server as the reference.
+func forPairs(t *testing.T, f func(t *testing.T, pair predictPair)) {
 	testenv.Short(t)
 	testenv.MustHaveExec(t, "tmux")
 	testenv.MustHaveExec(t, "bash")
-	for _, k := range serverKinds {
-		t.Run(k.name+"-server", func(t *testing.T) {
+	pairs := []predictPair{{server: serverKinds[0]}, {server: serverKinds[1]}, {server: serverKinds[0], realClient: true}}
+	for _, pair := range pairs {
+		t.Run(pair.name(), func(t *testing.T) {
 			t.Parallel()
-			f(t, k)
+			if pair.realClient {
+				testenv.MustHaveExec(t, "mosh-client")
+			}
+			f(t, pair)
 		})
 	}
 }
@@ -122,8 +149,8 @@ func forServers(t *testing.T, f func(t *testing.T, k serverKind)) {
 // appear while the network is cut, so they cannot be the server's echo; they
 // are underlined (the link is slow) until the echo confirms them.
 func TestPredictEchoBeforeServer(t *testing.T) {
-	forServers(t, func(t *testing.T, k serverKind) {
-		s := startPredictSession(t, k)
+	forPairs(t, func(t *testing.T, pair predictPair) {
+		s := startPredictSession(t, pair)
 		s.typeSlowly("echo ", 30*time.Millisecond)
 		if screen, ok := s.waitRow(0, "$ echo", waitLong); !ok {
 			t.Fatalf("typed text never appeared:\n%s", testenv.FrameScreen(screen))
@@ -158,8 +185,8 @@ func TestPredictEchoBeforeServer(t *testing.T) {
 func TestPredictPasswordHidden(t *testing.T) {
 	for _, mode := range []string{"adaptive", "always"} {
 		t.Run(mode, func(t *testing.T) {
-			forServers(t, func(t *testing.T, k serverKind) {
-				s := startPredictSession(t, k, "MOSH_PREDICTION_DISPLAY="+mode)
+			forPairs(t, func(t *testing.T, pair predictPair) {
+				s := startPredictSession(t, pair, "MOSH_PREDICTION_DISPLAY="+mode)
 				s.typeSlowly(`read -s -p "pw: " x; echo "got ${#x}"`, 20*time.Millisecond)
 				s.SendKeys("Enter")
 				if screen, ok := s.waitRow(1, "pw:", waitLong); !ok {
@@ -197,8 +224,8 @@ func TestPredictPasswordHidden(t *testing.T) {
 // TestPredictLineEditing: backspace and arrow editing at a bash prompt end
 // with the screen the shell drew.
 func TestPredictLineEditing(t *testing.T) {
-	forServers(t, func(t *testing.T, k serverKind) {
-		s := startPredictSession(t, k)
+	forPairs(t, func(t *testing.T, pair predictPair) {
+		s := startPredictSession(t, pair)
 		s.typeSlowly("echo abcdef", 30*time.Millisecond)
 		for _, key := range []string{"Left", "Left", "BSpace"} {
 			s.SendKeys(key)
@@ -232,8 +259,8 @@ func TestPredictLineEditing(t *testing.T) {
 // file gets exactly what was typed.
 func TestPredictVimInsert(t *testing.T) {
 	testenv.MustHaveExec(t, "vim")
-	forServers(t, func(t *testing.T, k serverKind) {
-		s := startPredictSession(t, k)
+	forPairs(t, func(t *testing.T, pair predictPair) {
+		s := startPredictSession(t, pair)
 		file := filepath.Join(t.TempDir(), "note.txt")
 		s.typeSlowly("vim -u NONE -N -n "+file, 10*time.Millisecond)
 		s.SendKeys("Enter")
