@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/locale"
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
 
@@ -128,7 +129,7 @@ func TestStartServerMissing(t *testing.T) {
 
 func TestStartServerNonUTF8Locale(t *testing.T) {
 	conn := serverFixture(t, "")
-	for _, v := range localeVars {
+	for _, v := range locale.Vars {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
