@@ -146,6 +146,8 @@ type client struct {
 	height  int
 	started time.Time
 	connMsg string
+	// shownStatus is the Status text the bar shows now ("" if none).
+	shownStatus string
 }
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
@@ -182,9 +184,7 @@ func (c *client) stillConnecting() bool { return c.t.RemoteNum() == 0 }
 func (c *client) frame(now time.Time) {
 	next := c.t.Remote().Framebuffer().Clone()
 	c.predict.Apply(next, now)
-	if s := c.status(); s != "" && c.notes.Message() == "" {
-		c.notes.SetMessage(s, false, true, now)
-	}
+	c.showStatus(now)
 	c.notes.Apply(next, now)
 	if !c.cfg.TitleNoPrefix {
 		prefixTitle(next, "[mosh] ")
@@ -195,6 +195,28 @@ func (c *client) frame(now time.Time) {
 		_, _ = c.cfg.Out.Write(out)
 	}
 	c.local = next
+}
+
+// showStatus keeps the Status text in the bar for as long as it is
+// non-empty, without taking the place of another message (which it
+// follows once that one is gone), and takes it away when it turns empty.
+func (c *client) showStatus(now time.Time) {
+	// Text drops an expired message first, so the status returns on the
+	// very frame that message ends.
+	_ = c.notes.Text(now)
+	s, cur := c.status(), c.notes.Message()
+	switch {
+	case s != "" && (cur == "" || cur == c.shownStatus):
+		if cur != s {
+			c.notes.SetMessage(s, true, true, now)
+		}
+		c.shownStatus = s
+	case s == "" && c.shownStatus != "":
+		if cur == c.shownStatus {
+			c.notes.SetMessage("", false, true, now)
+		}
+		c.shownStatus = ""
+	}
 }
 
 func (c *client) status() string {
