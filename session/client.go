@@ -255,7 +255,6 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 	var res ClientResult
 	for {
 		now := time.Now()
-		c.frame(now)
 
 		// Exit rules (stmclient.cc).
 		switch {
@@ -301,6 +300,10 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				c.t.NoteHop(now)
 			}
 		}
+		// Draw after sending, as mosh's loop does (tick, then
+		// output_new_frame): a keystroke leaves before the screen diff
+		// is computed.
+		c.frame(now)
 
 		wake := c.t.NextWake(now)
 		var pathWake time.Time
