@@ -106,7 +106,7 @@ func (c *Complete) Apply(diff []byte) error {
 			// a hostile query are dropped, never sent anywhere.
 			_ = emu.TakeAnswers()
 		case wire.HostResize:
-			emu.Resize(int(in.Width), int(in.Height))
+			emu.Resize(SaneSize(int(in.Width), int(in.Height)))
 		}
 	}
 	c.echoAck = ack
@@ -115,3 +115,22 @@ func (c *Complete) Apply(diff []byte) error {
 
 // Subtract implements roam.State; terminal states have no prefix to drop.
 func (c *Complete) Subtract(*Complete) {}
+
+// Screen size limits. The wire allows 1..65535 in each dimension, but a
+// 65535×65535 screen is four billion cells: a peer (or a bug) must not be
+// able to make us allocate that. No real terminal comes near these.
+const (
+	MaxScreenSide  = 4096
+	MaxScreenCells = 1 << 21 // 2 Mi cells, e.g. 2048×1024
+)
+
+// SaneSize clamps a screen size to 1..MaxScreenSide on each side and to at
+// most MaxScreenCells in all, keeping the width when it must give way.
+func SaneSize(w, h int) (int, int) {
+	w = min(max(w, 1), MaxScreenSide)
+	h = min(max(h, 1), MaxScreenSide)
+	if w*h > MaxScreenCells {
+		h = max(MaxScreenCells/w, 1)
+	}
+	return w, h
+}

@@ -268,12 +268,13 @@ func (s *server) applyUserEvents(evs []UserEvent) {
 			continue
 		}
 		flush()
-		s.emu.Resize(int(ev.Width), int(ev.Height))
+		w, h := SaneSize(int(ev.Width), int(ev.Height))
+		s.emu.Resize(w, h)
 		if i+1 < len(evs) && evs[i+1].Resize {
 			continue
 		}
 		if s.ptmx != nil {
-			_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(ev.Width), Rows: uint16(ev.Height)})
+			_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)})
 		}
 	}
 	flush()

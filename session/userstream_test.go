@@ -101,3 +101,24 @@ func TestUserStreamApplyRejectsGarbage(t *testing.T) {
 		t.Error("a failed Apply changed the state")
 	}
 }
+
+func TestSaneSize(t *testing.T) {
+	for _, tt := range []struct{ w, h, ww, wh int }{
+		{80, 24, 80, 24}, {0, -3, 1, 1}, {65535, 65535, 4096, 512}, {300, 100000, 300, 4096}, {4096, 4096, 4096, 512},
+	} {
+		if w, h := SaneSize(tt.w, tt.h); w != tt.ww || h != tt.wh {
+			t.Errorf("SaneSize(%d, %d) = %d, %d; want %d, %d", tt.w, tt.h, w, h, tt.ww, tt.wh)
+		}
+	}
+}
+
+func TestCompleteApplyHugeResizeIsClamped(t *testing.T) {
+	c := NewComplete(80, 24)
+	diff := wire.AppendHostMessage(nil, []wire.HostInstruction{{Kind: wire.HostResize, Width: 65535, Height: 65535}})
+	if err := c.Apply(diff); err != nil {
+		t.Fatal(err)
+	}
+	if w, h := c.Framebuffer().Width(), c.Framebuffer().Height(); w*h > MaxScreenCells {
+		t.Fatalf("a hostile resize made a %dx%d screen", w, h)
+	}
+}
