@@ -1,0 +1,178 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// latencyProbe is a program in a tmux pane (a client attached to a shell
+// with local echo off, or the shell itself) at a "$ " prompt, typed into and
+// read back through a control-mode client.
+type latencyProbe struct {
+	name  string
+	pane  *testenv.Tmux
+	ctl   *testenv.TmuxControl
+	row   int    // the prompt's row
+	typed string // what is on the prompt line after "$ "
+	lat   []time.Duration
+}
+
+// keysPerLine is how many keys are typed before the line is cleared, so it
+// never wraps.
+const keysPerLine = 40
+
+// keyGap is the pause between rounds of keys, longer than the 20 ms minimum
+// send interval: about a fast typist's pace.
+var keyGap = flag.Duration("keygap", 50*time.Millisecond, "BenchmarkKeystrokeLatency: pause between rounds of keys")
+
+// keysPerOp is how many keys each session gets per op: enough for a p90
+// from a single op, so the default -benchtime gives a usable sample.
+var keysPerOp = flag.Int("keys", 100, "BenchmarkKeystrokeLatency: keys per session per op")
+
+// keystrokeTimeout bounds the wait for one echo.
+const keystrokeTimeout = 5 * time.Second
+
+func newLatencyProbe(b *testing.B, name string, argv, env []string) *latencyProbe {
+	b.Helper()
+	pane := testenv.StartTmux(b, testenv.TmuxOptions{Env: env}, argv...)
+	pane.SendText("echo ready-$((6*7))")
+	pane.SendKeys("Enter")
+	pane.WaitFor("ready-42\n$", waitLong)
+	_, y := pane.Cursor()
+	return &latencyProbe{name: name, pane: pane, ctl: pane.Control(), row: y}
+}
+
+// line returns the prompt row of the screen.
+func (p *latencyProbe) line(screen string) string {
+	rows := strings.Split(screen, "\n")
+	if p.row >= len(rows) {
+		return ""
+	}
+	return strings.TrimRight(rows[p.row], " ")
+}
+
+// await polls the screen until the prompt line reads "$ "+want.
+func (p *latencyProbe) await(b *testing.B, want string) {
+	deadline := time.Now().Add(keystrokeTimeout)
+	for {
+		screen, err := p.ctl.Capture()
+		if err != nil {
+			b.Fatalf("%s: capture: %v", p.name, err)
+		}
+		if p.line(screen) == strings.TrimRight("$ "+want, " ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s: %q did not appear on row %d:\n%s", p.name, want, p.row, testenv.FrameScreen(screen))
+		}
+	}
+}
+
+// key types one letter and records how long its echo took to show.
+func (p *latencyProbe) key(b *testing.B) {
+	if len(p.typed) == keysPerLine {
+		if _, err := p.ctl.Command("send-keys C-u"); err != nil {
+			b.Fatalf("%s: %v", p.name, err)
+		}
+		p.typed = ""
+		p.await(b, "")
+	}
+	k := string(rune('a' + len(p.typed)%26))
+	start := time.Now()
+	if _, err := p.ctl.Command("send-keys -l " + k); err != nil {
+		b.Fatalf("%s: %v", p.name, err)
+	}
+	p.typed += k
+	p.await(b, p.typed)
+	p.lat = append(p.lat, time.Since(start))
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1)+0.5)]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkKeystrokeLatency measures keystroke → screen on loopback with
+// local echo off, so every key waits for the server's echo. Four sessions
+// take turns key by key, so all see the same machine load (one op is -keys
+// keys to each, 100 by default, with -keygap between rounds):
+//
+//   - mosh: the real mosh-client and the real mosh-server;
+//   - ours: our client (as mosh-client) and the real mosh-server, the
+//     comparison the client alone can change — the real server holds every
+//     frame for its SEND_MINDELAY (8 ms), which bounds this one from below;
+//   - ours-ours: our client and our mosh-server, what an ssh-mosh user gets
+//     (target ≤ 1 ms);
+//   - direct: the shell in tmux without mosh, the floor of the measurement
+//     (tmux, the pty, the polling).
+//
+// Reported: median and p90 per session and the ratios against mosh.
+func BenchmarkKeystrokeLatency(b *testing.B) {
+	testenv.MustHaveExec(b, "tmux")
+	testenv.MustHaveExec(b, "mosh-server")
+	env := []string{"PS1=$ ", "ENV="}
+	noPredict := "MOSH_PREDICTION_DISPLAY=never"
+	client := testenv.GoBuild(b, "./cmd/ssh-mosh", "mosh-client")
+	ourServer := testenv.GoBuild(b, "./cmd/mosh-server", "mosh-server")
+
+	moshSrv := testenv.StartMoshServerEnv(b, "", env, "--", "/bin/sh")
+	moshArgv, moshEnv := testenv.MoshClientArgv(b, moshSrv.Key, moshSrv.Port)
+	mosh := newLatencyProbe(b, "mosh", moshArgv, append(moshEnv, noPredict))
+
+	srv := testenv.StartMoshServerEnv(b, "", env, "--", "/bin/sh")
+	ours := newLatencyProbe(b, "ours", []string{client, "127.0.0.1", fmt.Sprint(srv.Port)},
+		[]string{"MOSH_KEY=" + srv.Key, noPredict})
+
+	srv2 := testenv.StartMoshServerEnv(b, ourServer, env, "--", "/bin/sh")
+	oursOurs := newLatencyProbe(b, "ours-ours", []string{client, "127.0.0.1", fmt.Sprint(srv2.Port)},
+		[]string{"MOSH_KEY=" + srv2.Key, noPredict})
+
+	// The harness's own floor: the shell straight in tmux.
+	direct := newLatencyProbe(b, "direct", []string{"/bin/sh"}, env)
+
+	probes := []*latencyProbe{mosh, ours, oursOurs, direct}
+	for b.Loop() {
+		for range *keysPerOp {
+			for _, p := range probes {
+				p.key(b)
+			}
+			// A typist's pause: keys fired back to back would measure
+			// the frame-rate cap (one frame per send interval, 20 ms and
+			// up on both sides), not the latency of a keystroke.
+			time.Sleep(*keyGap)
+		}
+	}
+	m50 := quantile(mosh.lat, 0.5)
+	summary := fmt.Sprintf("keystroke→screen, %d keys each:", len(mosh.lat))
+	for _, p := range probes {
+		p50, p90 := quantile(p.lat, 0.5), quantile(p.lat, 0.9)
+		b.ReportMetric(ms(p50), p.name+"-p50-ms")
+		b.ReportMetric(ms(p90), p.name+"-p90-ms")
+		summary += fmt.Sprintf(" %s p50 %v p90 %v;", p.name, p50.Round(time.Microsecond), p90.Round(time.Microsecond))
+		if p != mosh && m50 > 0 {
+			r := float64(p50) / float64(m50)
+			b.ReportMetric(r, p.name+"/mosh-p50")
+			summary += fmt.Sprintf(" %s/mosh p50 %.3f;", p.name, r)
+		}
+	}
+	b.Log(summary)
+	if testing.Verbose() {
+		for _, p := range probes {
+			s := slices.Clone(p.lat)
+			slices.Sort(s)
+			b.Logf("%s sorted: %v", p.name, s)
+		}
+	}
+}
