@@ -75,6 +75,10 @@ func (a RouteAddr) String() string {
 	return a.Route.String() + ":" + a.Inner.String()
 }
 
+// streamKeepAlive is how often an SSH stream carries an empty frame, well
+// within RelayIdle.
+const streamKeepAlive = RelayIdle / 4
+
 // NewClientPaths combines udp (nil for SSH only) with SSH streams attached
 // later. choose decides routes; now is the clock (time.Now if nil).
 func NewClientPaths(udp ClientPath, choose *PathChooser, now func() time.Time) *ClientPaths {
@@ -124,10 +128,23 @@ func (c *ClientPaths) Attach(rwc io.ReadWriteCloser) (<-chan struct{}, error) {
 	go c.forward(sp.Incoming(), RouteSSH, stop)
 	go func() {
 		defer c.wg.Done()
-		select {
-		case <-sp.Dead():
-		case <-stop:
-		case <-c.done:
+		// An idle stream still carries an empty frame now and then: a
+		// relay exits after RelayIdle without traffic, and in auto mode
+		// the SSH stream may wait unused for hours while UDP works.
+		tick := time.NewTicker(streamKeepAlive)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case <-sp.Dead():
+				break wait
+			case <-stop:
+				break wait
+			case <-c.done:
+				break wait
+			case <-tick.C:
+				_ = sp.Send(nil)
+			}
 		}
 		c.mu.Lock()
 		if c.ssh == sp {

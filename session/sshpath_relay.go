@@ -96,7 +96,9 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 
 	errc := make(chan error, 2)
 	go func() { // stdin → UDP
-		fr := NewFrameReader(in)
+		// Any bytes count as activity, the client's empty keepalive
+		// frames included.
+		fr := NewFrameReader(touchReader{in, touch})
 		for {
 			d, err := fr.Next()
 			if err != nil {
@@ -147,4 +149,18 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 			return nil
 		}
 	}
+}
+
+// touchReader calls touch after every read that returned bytes.
+type touchReader struct {
+	r     io.Reader
+	touch func()
+}
+
+func (t touchReader) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	if n > 0 {
+		t.touch()
+	}
+	return n, err
 }

@@ -92,3 +92,33 @@ func TestRunRelayIdle(t *testing.T) {
 		t.Fatal("an idle relay kept running")
 	}
 }
+
+// Empty frames (the client's keepalives) keep an otherwise idle relay
+// running.
+func TestRunRelayKeepAlive(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	const idle = 100 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- RunRelay(context.Background(), inR, io.Discard, pc.LocalAddr().(*net.UDPAddr), idle) }()
+	for range 10 {
+		if _, err := inW.Write([]byte{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+			t.Fatal("the relay ended although keepalives arrived")
+		case <-time.After(idle / 3):
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(waitBound):
+		t.Fatal("the relay kept running after the keepalives stopped")
+	}
+}

@@ -90,7 +90,9 @@ func (l *sshLink) open(ctx context.Context, conn *sshcfg.Conn) (io.ReadWriteClos
 // session then has UDP only.
 func (l *sshLink) run(ctx context.Context) {
 	first := true
+	reopenWait := redialFirst
 	for ctx.Err() == nil {
+		attachedAt := time.Now()
 		conn := l.Conn()
 		rwc, err := l.open(ctx, conn)
 		if err != nil {
@@ -110,6 +112,19 @@ func (l *sshLink) run(ctx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if err == nil && connAlive(ctx, conn) {
+			// Only the stream ended (a relay that exited): open another
+			// on the same connection, backing off if streams keep dying
+			// at once (the server is gone).
+			if time.Since(attachedAt) > 10*time.Second {
+				reopenWait = redialFirst
+			}
+			if !sleepCtx(ctx, reopenWait) {
+				return
+			}
+			reopenWait = min(2*reopenWait, redialMax)
+			continue
 		}
 		l.paths.SetRedialing("Connection lost: reconnecting over SSH...")
 		next, ok := l.redial(ctx, conn)
@@ -229,4 +244,40 @@ func shortReason(err error) string {
 		s = s[:40] + "…"
 	}
 	return s
+}
+
+// connAliveTimeout bounds the check that a connection still answers.
+const connAliveTimeout = 3 * time.Second
+
+// connAlive reports whether conn answers a keepalive request in time.
+func connAlive(ctx context.Context, conn *sshcfg.Conn) bool {
+	res := make(chan error, 1)
+	go func() {
+		_, _, err := conn.Client.SendRequest("keepalive@openssh.com", true, nil)
+		res <- err
+	}()
+	t := time.NewTimer(connAliveTimeout)
+	defer t.Stop()
+	select {
+	case err := <-res:
+		return err == nil
+	case <-t.C:
+		// A request that hangs ends when the connection is closed.
+		_ = conn.Close()
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sleepCtx waits d, or less if ctx ends first (then it reports false).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
