@@ -58,6 +58,18 @@ func testClientSession(t *testing.T, k serverKind, cl ourClient) {
 		return !strings.Contains(screen, "lines.txt") && strings.HasSuffix(trimRows(screen), "\n$\n")
 	}, waitLong)
 
+	// Ctrl-^ ^ sends a literal Ctrl-^ (octal 036) to the application.
+	s.SendText("od -An -c")
+	s.SendKeys("Enter")
+	s.SendHex(0x1e)
+	s.WaitFor(escapeHelp, waitLong)
+	s.SendText("^")
+	s.SendKeys("Enter")
+	s.SendHex(0x04)
+	s.WaitForFunc("od showing 036", func(screen string) bool {
+		return strings.Contains(screen, "036  \\n") && !strings.Contains(screen, "mosh: Commands")
+	}, waitLong)
+
 	// A resize reaches the remote side. Keys typed right after the resize
 	// may overtake the SIGWINCH (with real mosh too), so the remote shell
 	// polls its size, a bounded number of times.
@@ -89,9 +101,7 @@ func TestClientRemoteExit(t *testing.T) {
 			s.WaitForFunc("title t-ok", func(string) bool { return s.Title() == "t-ok" }, waitLong)
 			s.SendText("exit")
 			s.SendKeys("Enter")
-			if st := s.WaitExit(waitLong); st != 0 {
-				t.Fatalf("client exit status %d after the remote shell exited; screen:\n%s", st, testenv.FrameScreen(s.Capture()))
-			}
+			s.expectCleanExit("the remote shell exited")
 			s.sttyUnchanged()
 			if !testenv.WaitGone(server.PID, waitLong) {
 				t.Errorf("mosh-server %d still running after its shell exited", server.PID)

@@ -124,13 +124,30 @@ func (s *clientPane) sttyUnchanged() {
 	}
 }
 
-// quit types the escape sequence Ctrl-^ . and expects a clean exit.
+// escapeHelp is the bar mosh shows after the escape key.
+const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "^" gives literal Ctrl-^`
+
+// quit types the escape sequence Ctrl-^ . (checking the help bar in
+// between) and expects a clean exit.
 func (s *clientPane) quit() {
 	s.t.Helper()
 	s.SendHex(0x1e)
+	s.WaitFor(escapeHelp, waitLong)
 	s.SendText(".")
-	if st := s.WaitExit(waitLong); st != 0 {
-		s.t.Fatalf("client exit status %d after Ctrl-^ .; screen:\n%s", st, testenv.FrameScreen(s.Capture()))
+	s.expectCleanExit("Ctrl-^ .")
+}
+
+// expectCleanExit waits for the client to exit with status 0 and without
+// mosh's complaint about an unclean shutdown.
+func (s *clientPane) expectCleanExit(after string) {
+	s.t.Helper()
+	st := s.WaitExit(waitLong)
+	screen := s.Capture()
+	if st != 0 {
+		s.t.Fatalf("client exit status %d after %s; screen:\n%s", st, after, testenv.FrameScreen(screen))
+	}
+	if strings.Contains(screen, "did not shut down cleanly") || strings.Contains(screen, "did not make a successful connection") {
+		s.t.Fatalf("client complained after %s:\n%s", after, testenv.FrameScreen(screen))
 	}
 }
 
