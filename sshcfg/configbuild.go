@@ -3,6 +3,7 @@ package sshcfg
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -269,12 +270,14 @@ func intSetting(v setting, key string, fail func(setting, string, string, ...any
 }
 
 // parseSSHTime parses OpenSSH's time format: seconds, or a sequence of
-// number+unit (s, m, h, d, w), e.g. "90", "1m30s".
+// number+unit (s, m, h, d, w), e.g. "90", "1m30s". Like OpenSSH's convtime
+// it refuses a total above INT_MAX seconds, which would otherwise wrap
+// into a negative duration.
 func parseSSHTime(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty time")
 	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= maxSSHTime {
 		return time.Duration(n) * time.Second, nil
 	}
 	units := map[byte]time.Duration{'s': time.Second, 'S': time.Second, 'm': time.Minute, 'M': time.Minute,
@@ -291,15 +294,30 @@ func parseSSHTime(s string) (time.Duration, error) {
 		if !ok || num == "" {
 			return 0, fmt.Errorf("bad time %q", s)
 		}
-		n, _ := strconv.Atoi(num)
-		total += time.Duration(n) * u
+		if !addSSHTime(&total, num, u) {
+			return 0, fmt.Errorf("time %q is above %d seconds", s, maxSSHTime)
+		}
 		num = ""
 	}
-	if num != "" {
-		n, _ := strconv.Atoi(num)
-		total += time.Duration(n) * time.Second
+	if num != "" && !addSSHTime(&total, num, time.Second) {
+		return 0, fmt.Errorf("time %q is above %d seconds", s, maxSSHTime)
 	}
 	return total, nil
+}
+
+// maxSSHTime is the largest time OpenSSH accepts, in seconds (INT_MAX).
+const maxSSHTime = math.MaxInt32
+
+// addSSHTime adds num units to total, reporting false when the sum would
+// pass maxSSHTime seconds.
+func addSSHTime(total *time.Duration, num string, unit time.Duration) bool {
+	n, err := strconv.Atoi(num)
+	limit := maxSSHTime * time.Second
+	if err != nil || time.Duration(n) > (limit-*total)/unit {
+		return false
+	}
+	*total += time.Duration(n) * unit
+	return true
 }
 
 // splitArgs splits a multi-word keyword value, honouring double quotes as
