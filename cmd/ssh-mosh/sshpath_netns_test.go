@@ -160,3 +160,44 @@ func TestBlockedUDPThroughJumpChain(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedUDPThenOpen: a session that moved to SSH because UDP was
+// blocked moves back to UDP once the firewall lets it through (a UDP probe
+// is answered), and the bar goes away.
+func TestBlockedUDPThenOpen(t *testing.T) {
+	if !inNetns(t) {
+		return
+	}
+	checkUDPBlocked(t)
+	for _, srv := range sshPathServers {
+		t.Run(srv.name, func(t *testing.T) {
+			c := newJumpChain(t)
+			m := startSSHPath(t, c.f, c.config, srv.server(t, c.f), "target")
+			runCmd(t, m, "blocked")
+			m.WaitFor("no reply on UDP port", waitLong)
+
+			nft := func(args ...string) {
+				t.Helper()
+				if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
+					t.Fatalf("nft %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+			nft("flush", "chain", "ip", "sshmosh", "in")
+			t.Cleanup(func() {
+				nft("add", "rule", "ip", "sshmosh", "in", "ip", "saddr", "127.0.0.1", "udp", "dport", "60000-61000", "drop")
+			})
+			// A probe goes out every 10 s.
+			m.WaitForFunc("the bar gone", func(screen string) bool {
+				return !strings.Contains(strings.SplitN(screen, "\n", 2)[0], "mosh:")
+			}, 2*waitLong)
+			runCmd(t, m, "open")
+			m.SendText("exit\r")
+			if code := m.WaitExit(waitLong); code != 0 {
+				t.Fatalf("exit status %d; screen:\n%s", code, m.Capture())
+			}
+			if !strings.Contains(strings.ReplaceAll(m.Capture(), "\n", ""), "is back on UDP") {
+				t.Errorf("no notice of the move back to UDP:\n%s", m.Capture())
+			}
+		})
+	}
+}

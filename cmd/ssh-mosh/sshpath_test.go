@@ -135,13 +135,14 @@ func TestSSHTransportSession(t *testing.T) {
 		})
 		t.Run(srv.name+"/killed", func(t *testing.T) {
 			f := newRemoteFixture(t)
-			// The server ends by its network timeout, the relay by EOF.
-			m := startSSHPath(t, f, f.config, srv.server(t, f, "MOSH_SERVER_NETWORK_TMOUT=3"), "--transport=ssh", "target")
+			// The server ends by its network timeout (long enough for a slow
+			// start on a loaded machine), the relay by EOF.
+			m := startSSHPath(t, f, f.config, srv.server(t, f, "MOSH_SERVER_NETWORK_TMOUT=8"), "--transport=ssh", "target")
 			runCmd(t, m, "killed")
 			if err := syscall.Kill(m.PanePID(), syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			wantNoSessionProcesses(t, f.sshd, 20*time.Second)
+			wantNoSessionProcesses(t, f.sshd, 30*time.Second)
 		})
 	}
 }
