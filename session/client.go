@@ -426,6 +426,11 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 			_ = resume()
 			c.local = mterm.NewFramebuffer(c.width, c.height)
 			c.repaint = true
+			// The escape sequence is over: as after any other second
+			// byte, the help must not come back with the session.
+			if c.notes.Message() == c.cfg.Escape.Help {
+				c.notes.SetMessage("", false, true, now)
+			}
 		case escFinished:
 			if c.notes.Message() == c.cfg.Escape.Help {
 				c.notes.SetMessage("", false, true, now)
