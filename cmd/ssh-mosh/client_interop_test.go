@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -158,4 +159,55 @@ func runsBinary(pid int, bin string) bool {
 		}
 	}
 	return false
+}
+
+// TestClientSuspend: Ctrl-^ Ctrl-Z hands the terminal back, prints mosh's
+// notice on the normal screen and stops the client's process group. tmux
+// continues a pane whose process stops, so the session comes straight back:
+// the test checks the way back — the outer terminal raw again, the
+// session redrawn and typing — and that the notice stayed on the normal
+// screen under the session.
+func TestClientSuspend(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	t.Parallel()
+	server := startServer(t, serverKinds[1])
+	s := startClient(t, testenv.TmuxOptions{}, ourClients[0].argv(t, server.Port), "MOSH_KEY="+server.Key)
+	s.run("echo sus-$((1+1))", "sus-2")
+	tty := s.paneTTY()
+	if st := sttyOf(t, tty); !strings.Contains(st, "-icanon") || !strings.Contains(st, "-echo ") {
+		t.Fatalf("outer terminal not raw during the session:\n%s", st)
+	}
+
+	s.SendHex(0x1e, 0x1a)
+	s.WaitForFunc("the session back, help bar gone", func(screen string) bool {
+		return strings.Contains(screen, "sus-2\n") && !strings.Contains(screen, "mosh: Commands")
+	}, waitLong)
+	s.run("echo back-$((2+2))", "back-4")
+	if st := sttyOf(t, tty); !strings.Contains(st, "-icanon") || !strings.Contains(st, "-echo ") {
+		t.Errorf("outer terminal not raw again after the suspension:\n%s", st)
+	}
+	s.quit()
+	s.sttyUnchanged()
+	s.WaitFor("[mosh is suspended.]", waitLong)
+}
+
+// paneTTY returns the pane's terminal device.
+func (s *clientPane) paneTTY() string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", "-S", s.Socket(), "display-message", "-p", "-t", "S", "#{pane_tty}").Output()
+	if err != nil {
+		s.t.Fatalf("pane tty: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// sttyOf returns `stty -a` of a terminal device.
+func sttyOf(t *testing.T, tty string) string {
+	t.Helper()
+	out, err := exec.Command("stty", "-a", "-F", tty).Output()
+	if err != nil {
+		t.Fatalf("stty -F %s: %v", tty, err)
+	}
+	return string(out)
 }
