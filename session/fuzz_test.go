@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -144,6 +145,39 @@ func FuzzCompleteApply(f *testing.F) {
 		again := witness.Clone()
 		if err := again.Apply(diff); err != nil || !again.Equal(c) {
 			t.Fatalf("applying %x twice from equal states gave different results (%v)", diff, err)
+		}
+	})
+}
+
+// FuzzParseEscapeKey: MOSH_ESCAPE_KEY is user input. The result is either
+// disabled (only for an empty value) or a byte 1..127 that is none of the
+// keys mosh refuses, and a single allowed character is taken as is.
+func FuzzParseEscapeKey(f *testing.F) {
+	for _, v := range []string{"", "\x1e", "~", "\x03", "\x0d", "\x00", "\x7f", "\x80", "ab", "^", "\x1d"} {
+		f.Add(v, true)
+	}
+	f.Add("", false)
+	f.Fuzz(func(t *testing.T, value string, set bool) {
+		k := ParseEscapeKey(value, set)
+		if k.Key == -1 {
+			if !set || value != "" {
+				t.Fatalf("ParseEscapeKey(%q, %v) disabled the escape key", value, set)
+			}
+			return
+		}
+		switch {
+		case k.Key < 1 || k.Key > 127:
+			t.Fatalf("ParseEscapeKey(%q, %v): key %d", value, set, k.Key)
+		case k.Key == 0x03 || k.Key == 0x04 || k.Key == 0x0a || k.Key == 0x0c || k.Key == 0x0d:
+			t.Fatalf("ParseEscapeKey(%q, %v): refused key %#x", value, set, k.Key)
+		case k.Pass < 0x20 || k.Pass > 0x7f || k.Name == "" || !strings.Contains(k.Help, k.Name):
+			t.Fatalf("ParseEscapeKey(%q, %v) = %+v", value, set, k)
+		}
+		if set && len(value) == 1 && value[0] >= 1 && value[0] <= 127 && !strings.ContainsRune("\x03\x04\x0a\x0c\x0d", rune(value[0])) && k.Key != int(value[0]) {
+			t.Fatalf("ParseEscapeKey(%q) = %#x, want the character itself", value, k.Key)
+		}
+		if (!set || len(value) != 1) && k.Key != 0x1e {
+			t.Fatalf("ParseEscapeKey(%q, %v) = %#x, want the default Ctrl-^", value, set, k.Key)
 		}
 	})
 }
