@@ -103,7 +103,7 @@ func TestRunRelayKeepAlive(t *testing.T) {
 	defer pc.Close()
 	inR, inW := io.Pipe()
 	defer inW.Close()
-	const idle = 100 * time.Millisecond
+	const idle = 500 * time.Millisecond
 	done := make(chan error, 1)
 	go func() { done <- RunRelay(context.Background(), inR, io.Discard, pc.LocalAddr().(*net.UDPAddr), idle) }()
 	for range 10 {
@@ -113,7 +113,7 @@ func TestRunRelayKeepAlive(t *testing.T) {
 		select {
 		case <-done:
 			t.Fatal("the relay ended although keepalives arrived")
-		case <-time.After(idle / 3):
+		case <-time.After(idle / 5):
 		}
 	}
 	select {

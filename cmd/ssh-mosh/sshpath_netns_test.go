@@ -89,11 +89,10 @@ func checkUDPBlocked(t *testing.T) {
 // jumpChain is a target behind two jump hosts: hop1 and hop2 on 127.0.0.1,
 // the target also listening on 127.0.0.2 (reached as 127.0.0.2 from hop2).
 type jumpChain struct {
-	f            *remoteFixture
-	hop1, hop2   *testenv.SSHD
-	config       string
-	knownHosts   string
-	targetListen string
+	f          *remoteFixture
+	hop1, hop2 *testenv.SSHD
+	config     string
+	knownHosts string
 }
 
 func newJumpChain(t *testing.T) *jumpChain {
