@@ -139,6 +139,11 @@ func TestClientPathsSwitchResendsOverSSH(t *testing.T) {
 	if c.Status() != "" {
 		t.Errorf("status on UDP: %q", c.Status())
 	}
+	c.SetRedialing("Reconnecting...")
+	if c.Status() != "" {
+		t.Errorf("a standby re-dial shows while on UDP: %q", c.Status())
+	}
+	c.SetRedialing("")
 	// UDP is silent; at the limit the loop wakes the path, which resends
 	// the newest datagram by SSH at once.
 	now = t0.Add(UDPSilenceLimit)
@@ -153,6 +158,11 @@ func TestClientPathsSwitchResendsOverSSH(t *testing.T) {
 	if !strings.Contains(c.Status(), "SSH") {
 		t.Errorf("status on SSH: %q", c.Status())
 	}
+	c.SetRedialing("Reconnecting...")
+	if c.Status() != "Reconnecting..." {
+		t.Errorf("status while re-dialling on SSH: %q", c.Status())
+	}
+	c.SetRedialing("")
 	// Replies by SSH come in marked as such; Heard by SSH keeps the route.
 	frame, _ := AppendFrame(nil, []byte("reply"))
 	go func() { _, _ = peer.Write(frame) }()

@@ -281,7 +281,9 @@ func (c *ClientPaths) Wake(now time.Time) {
 func (c *ClientPaths) Status() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.redial != "" {
+	if c.redial != "" && c.choose.OnSSH() {
+		// While UDP carries the session, a re-dial of the standby SSH
+		// connection is nothing the user needs to see.
 		return c.redial
 	}
 	switch {
