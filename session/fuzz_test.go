@@ -93,8 +93,7 @@ func FuzzCompleteApply(f *testing.F) {
 		host(wire.HostInstruction{Kind: wire.HostResize, Width: 20, Height: 2}, bytesIns("\x1b[H\x1b[2Jxyz")))
 	f.Add(uint8(9), uint8(3), []byte("abc"), uint64(5), host(wire.HostInstruction{Kind: wire.HostEchoAck, EchoAck: 4})) // §8 trap 8: decreasing
 	f.Add(uint8(9), uint8(3), []byte(""), uint64(0), []byte{0x0a, 0x06, 0x1a, 0x04, 0x28, 0x00, 0x30, 0x00})            // §8 trap 6: 0×0
-	f.Add(uint8(3), uint8(1), []byte("x"), uint64(0),
-		host(wire.HostInstruction{Kind: wire.HostResize, Width: wire.MaxTermDim, Height: wire.MaxTermDim}))
+	f.Add(uint8(3), uint8(1), []byte("x"), uint64(0), host(wire.HostInstruction{Kind: wire.HostResize, Width: wire.MaxTermDim, Height: 1}))
 	f.Add(uint8(9), uint8(3), []byte("q"), uint64(0), host(bytesIns("\x1b[c\x1b[6n\x1b]0;title\a"))) // queries: answers dropped
 	f.Add(uint8(9), uint8(3), []byte("q"), uint64(0), []byte{0xff, 0xff})                            // §8 trap 2
 	f.Add(uint8(0), uint8(0), []byte(""), uint64(0), []byte(nil))
