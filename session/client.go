@@ -403,9 +403,17 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 	}
 	c.predict.SetLocalFrameSent(c.t.SentNum())
 	us := c.t.Current()
+	// A read of more than 100 bytes is a paste: mosh clears its predictions
+	// and guesses nothing about it.
+	paste := len(b) > 100
+	if paste {
+		c.predict.Reset()
+	}
 	var out []byte
 	for _, ch := range b {
-		c.predict.NewUserByte(ch, c.local, now)
+		if !paste {
+			c.predict.NewUserByte(ch, c.local, now)
+		}
 		var act escapeAction
 		out, act = c.escape.feed(ch, out[:0])
 		switch act {
@@ -439,10 +447,6 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 			c.repaint = true
 		}
 		us.PushKeys(out)
-	}
-	if len(b) > 100 {
-		// A paste: mosh resets predictions rather than guessing at it.
-		c.predict.Reset()
 	}
 	return false
 }
