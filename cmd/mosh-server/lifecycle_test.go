@@ -81,3 +81,40 @@ func TestSIGTERMNoClient(t *testing.T) {
 		t.Fatalf("server %d still running after SIGTERM", srv.PID)
 	}
 }
+
+// TestSIGUSR1SignalTimeout: with MOSH_SERVER_SIGNAL_TMOUT, SIGUSR1 ends the
+// server only when the client has been silent that long; a live session
+// survives it.
+func TestSIGUSR1SignalTimeout(t *testing.T) {
+	s := startSession(t, sessionOptions{serverEnv: []string{"MOSH_SERVER_SIGNAL_TMOUT=2"}})
+	if err := syscall.Kill(s.srv.PID, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	// The client is talking (heartbeats at least every 3 s, and it has
+	// just sent its first states): the signal must not end the session.
+	time.Sleep(500 * time.Millisecond)
+	if !testenv.Alive(s.srv.PID) {
+		t.Fatal("SIGUSR1 ended a server whose client was active")
+	}
+	// Silence the client: stop it (SIGSTOP), wait past the timeout, signal.
+	client := s.tm.PanePID()
+	if err := syscall.Kill(client, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(client, syscall.SIGCONT)
+	time.Sleep(5 * time.Second) // > 2 s signal timeout + one 3 s heartbeat that may be in flight
+	if err := syscall.Kill(s.srv.PID, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	s.wantServerGone(waitShort)
+}
+
+// TestSIGUSR1NoTimeout: without MOSH_SERVER_SIGNAL_TMOUT, SIGUSR1 always
+// ends the session (mosh's rule).
+func TestSIGUSR1NoTimeout(t *testing.T) {
+	s := startSession(t, sessionOptions{})
+	if err := syscall.Kill(s.srv.PID, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	s.wantServerGone(waitShort)
+}
