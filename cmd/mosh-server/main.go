@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -90,7 +91,10 @@ func parseTimeout(name string, stderr io.Writer) time.Duration {
 		fmt.Fprintf(stderr, "%s is negative, ignoring\n", name)
 		return 0
 	}
-	return time.Duration(n) * time.Second
+	// mosh counts in 64-bit unsigned milliseconds, where a huge value means
+	// "never"; a Duration would wrap instead (18446744074 s became 0.29 s),
+	// so it is capped at the longest one, about 292 years.
+	return time.Duration(min(n, math.MaxInt64/int64(time.Second))) * time.Second
 }
 
 func writeConfig(w io.Writer, c *daemonConfig) error {
