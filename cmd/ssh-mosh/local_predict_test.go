@@ -1,0 +1,50 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// TestLocalDelayShowsPredictions: `ssh-mosh --local --delay 100ms` (200 ms
+// round trip) shows local echo: typed characters appear underlined — a
+// prediction, which the server's echo never is — and the underline goes
+// once the server has echoed them.
+func TestLocalDelayShowsPredictions(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	env, marker := localEnv(t)
+	bin := testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")
+	s := startClient(t, testenv.TmuxOptions{}, []string{bin, "--local", "--delay", "100ms"}, env...)
+	s.run("echo ready-$((6*7))", "ready-42")
+	c := s.Control()
+	defer c.Close()
+	// mosh confirms a prediction epoch on the first echoed character, so
+	// type one, wait for its echo, then type the rest.
+	s.SendText("e")
+	s.WaitForFunc("the first character echoed", func(sc string) bool { return strings.Contains(sc, "# e") || strings.Contains(sc, "$ e") }, waitLong)
+	sawUnderline := false
+	for _, ch := range "cho predicted" {
+		s.SendText(string(ch))
+		deadline := time.Now().Add(100 * time.Millisecond)
+		for time.Now().Before(deadline) && !sawUnderline {
+			lines, err := c.Command("capture-pane -p -e")
+			if err == nil && strings.Contains(strings.Join(lines, "\n"), "\x1b[4m") {
+				sawUnderline = true
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	if !sawUnderline {
+		t.Errorf("no underlined (predicted) text seen while typing at 200 ms RTT; screen:\n%s", s.CaptureStyled())
+	}
+	s.WaitForFunc("the line echoed without underline", func(string) bool {
+		return strings.Contains(s.Capture(), "echo predicted") && !strings.Contains(s.CaptureStyled(), "\x1b[4m")
+	}, waitLong)
+	s.SendKeys("Enter")
+	s.WaitFor("\npredicted", waitLong)
+	s.quit()
+	expectNoLeftovers(t, marker)
+}
