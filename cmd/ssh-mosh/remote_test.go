@@ -146,3 +146,26 @@ func TestRemoteFallbackWhenUDPSilent(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestRemoteSessionClosesSSHAfterHandover: once the first UDP reply has
+// arrived, the SSH connection has done its job and is closed (auto mode),
+// so no sshd process serves the session any more; the session goes on.
+func TestRemoteSessionClosesSSHAfterHandover(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := f.run(t, nil, "--server="+f.server, "target")
+	m.WaitFor("#", 15*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(testenv.Descendants(f.sshd.PID)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d := testenv.Descendants(f.sshd.PID); len(d) > 0 {
+		t.Fatalf("sshd still serves the connection after the UDP handover: pids %v", d)
+	}
+	t.Logf("sshd connection gone %v after the prompt", time.Since(deadline.Add(-10*time.Second)).Round(time.Millisecond))
+	m.SendText("echo after-handover-$((6*7))\r")
+	m.WaitFor("after-handover-42", 10*time.Second)
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}

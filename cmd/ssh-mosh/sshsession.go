@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
@@ -85,12 +86,25 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 	}
 	link := newSSHLink(conn, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
 	ctx, cancel := context.WithCancel(context.Background())
+	// handedOver: in auto mode UDP answered first, so the SSH connection
+	// has done its job and is closed, as a plain UDP session closes it (the
+	// session is then UDP-only, like mosh's).
+	var handedOver atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		link.run(ctx)
+		if handedOver.Load() {
+			_ = link.Conn().Close()
+		}
 	}()
+	onConnect := func() {
+		if mode == session.TransportAuto && !chooser.OnSSH() {
+			handedOver.Store(true)
+			cancel()
+		}
+	}
 	stop := func() {
 		cancel()
 		_ = paths.Close() // ends the stream, so a blocked relay start returns
@@ -106,9 +120,10 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 		}
 	}
 	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
-		path:   paths,
-		status: paths.Status,
-		giveUp: sshPathGiveUp,
+		path:      paths,
+		status:    paths.Status,
+		giveUp:    sshPathGiveUp,
+		onConnect: onConnect,
 	})
 	stop()
 	noticeMu.Lock()
