@@ -61,6 +61,12 @@ type Config struct {
 	ForkAfterAuthentication bool
 	ForwardAgent            string // "no", "yes", or an agent socket path
 
+	// ssh-mosh's own keywords (set in ssh_config next to
+	// `IgnoreUnknown Mosh*`, or with -o): "" when not set.
+	MoshTransport string // auto | udp | ssh
+	MoshFallback  string // yes | no
+	MoshServer    string // mosh-server path or command on this host
+
 	// Source says how the configuration was read: "native" (this
 	// package) or "ssh -G" (OpenSSH asked, for Match and what else this
 	// package does not evaluate itself).

@@ -49,6 +49,22 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		return false
 	}
 
+	if v, ok := s.first("moshtransport"); ok {
+		switch c.MoshTransport = strings.ToLower(v.value); c.MoshTransport {
+		case "auto", "udp", "ssh":
+		default:
+			fail(v, "MoshTransport", "use auto, udp or ssh")
+		}
+	}
+	if v, ok := s.first("moshfallback"); ok {
+		switch c.MoshFallback = strings.ToLower(v.value); c.MoshFallback {
+		case "yes", "no":
+		default:
+			fail(v, "MoshFallback", "use yes or no")
+		}
+	}
+	c.MoshServer = get("moshserver", "").value
+
 	c.User = get("user", r.LocalUser).value
 	if v := get("port", "22"); true {
 		p, err := strconv.Atoi(v.value)

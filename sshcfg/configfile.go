@@ -80,7 +80,14 @@ connecttimeout tunneldevice canonicalizepermittedcnames controlpersist escapecha
 streamlocalbindmask syslogfacility proxyjump proxycommand hostkeyalias remotecommand localforward
 remoteforward dynamicforward certificatefile setenv sendenv identityagent controlpath bindaddress
 bindinterface localcommand pkcs11provider revokedhostkeys knownhostscommand preferredauthentications
-ignoreunknown kbdinteractivedevices hostbasedauthentication smartcarddevice`)
+ignoreunknown kbdinteractivedevices hostbasedauthentication smartcarddevice
+moshtransport moshfallback moshserver`)
+
+// isMoshKeyword reports whether key (lower case) is one of ssh-mosh's own
+// options (MoshTransport, MoshFallback, MoshServer). OpenSSH does not know
+// them: a config file that sets them needs `IgnoreUnknown Mosh*` for ssh,
+// and -o forms of them are never passed to ssh.
+func isMoshKeyword(key string) bool { return strings.HasPrefix(strings.ToLower(key), "mosh") }
 
 func toSet(s string) map[string]bool {
 	m := map[string]bool{}

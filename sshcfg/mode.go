@@ -193,15 +193,30 @@ func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
 		case !strings.HasPrefix(a, "--"):
 			// A cluster of short ssh flags; the last flag that takes a
 			// value consumes the rest of the word or the next argument.
-			rest = append(rest, a)
-			for j := 1; j < len(a); j++ {
-				if strings.IndexByte(sshArgFlags, a[j]) >= 0 {
-					if j == len(a)-1 && i+1 < len(args) {
-						i++
-						rest = append(rest, args[i])
-					}
-					break
+			// -o with one of ssh-mosh's own keywords is dropped: OpenSSH
+			// would refuse it.
+			j := 1
+			for j < len(a) && strings.IndexByte(sshArgFlags, a[j]) < 0 {
+				j++
+			}
+			if j == len(a) {
+				rest = append(rest, a)
+				continue
+			}
+			val, separate := a[j+1:], false
+			if val == "" && i+1 < len(args) {
+				i++
+				val, separate = args[i], true
+			}
+			if key, _ := splitOption(val); a[j] == 'o' && isMoshKeyword(key) {
+				if j > 1 {
+					rest = append(rest, a[:j])
 				}
+				continue
+			}
+			rest = append(rest, a)
+			if separate {
+				rest = append(rest, val)
 			}
 		default:
 			name, val, hasVal := strings.Cut(a[2:], "=")

@@ -18,6 +18,9 @@ const sshGTimeout = 10 * time.Second
 func sshGArgs(o *Options, destination string) []string {
 	args := []string{"-G"}
 	for _, f := range o.cmdline {
+		if key, _ := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
+			continue // ours; ssh -G would reject it
+		}
 		switch f.letter {
 		case '4', '6':
 			args = append(args, "-"+string(f.letter))
@@ -42,7 +45,15 @@ func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
 		}
 		return nil, fmt.Errorf("sshcfg: ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
 	}
-	return parseSSHG(stdout.String()), nil
+	s := parseSSHG(stdout.String())
+	// ssh -G does not report ssh-mosh's own keywords (a config that sets
+	// them has IgnoreUnknown for them); the command line's -o still apply.
+	for _, f := range o.cmdline {
+		if key, val := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
+			s.apply(key, val, "command line")
+		}
+	}
+	return s, nil
 }
 
 // parseSSHG reads `ssh -G` output: one "keyword value" per line, keywords

@@ -62,11 +62,20 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	if len(args) > 1 {
 		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", strings.Join(args[1:], " ")}
 	}
-	// Validate accepted the value.
-	tmode, _ := session.ParseTransportMode(o.Transport)
+	// The command line wins over ssh_config's MoshTransport, MoshServer
+	// and MoshFallback (both were validated).
+	transport, server := o.Transport, o.Server
+	if transport == "" {
+		transport = cfg.MoshTransport
+	}
+	if server == "" {
+		server = cfg.MoshServer
+	}
+	noFallback := o.NoFallback || cfg.MoshFallback == "no"
+	tmode, _ := session.ParseTransportMode(transport)
 	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
 	req := sshcfg.ServerRequest{
-		Server:  o.Server,
+		Server:  server,
 		Colors:  colorCount(),
 		UDPPort: o.UDPPort,
 		Command: command,
@@ -84,7 +93,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	}
 	info, err := sshcfg.StartServer(context.Background(), conn, req)
 	if err != nil {
-		if o.NoFallback {
+		if noFallback {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 			return 255
 		}
@@ -120,7 +129,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	} else {
 		// The SSH connection stays: it carries the datagrams when UDP
 		// does not get through, and is dialled again when it dies.
-		r := runWithSSHPath(conn, info, startNotice.Socket(), tmode, o.Server, key, s)
+		r := runWithSSHPath(conn, info, startNotice.Socket(), tmode, server, key, s)
 		if r.conn != conn {
 			_ = conn.Close()
 			conn = r.conn
@@ -133,7 +142,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
 		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
 	_ = sshcfg.KillServer(conn, info)
-	if o.NoFallback {
+	if noFallback {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
 		return 255
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -167,5 +168,49 @@ func TestRemoteSessionClosesSSHAfterHandover(t *testing.T) {
 	m.SendText("exit\r")
 	if code := m.WaitExit(15 * time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestRemoteMoshKeywordsInConfig: ssh_config's MoshServer and MoshFallback
+// (beside IgnoreUnknown, so OpenSSH's ssh reads the same file happily) work
+// like --server and --no-fallback.
+func TestRemoteMoshKeywordsInConfig(t *testing.T) {
+	f := newRemoteFixture(t)
+	body, err := os.ReadFile(f.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "ssh_config")
+	withServer := "IgnoreUnknown Mosh*\n" + string(body) + "  MoshServer " + f.server + "\n"
+	if err := os.WriteFile(cfg, []byte(withServer), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// OpenSSH's ssh accepts the file.
+	if out, err := exec.Command("ssh", "-F", cfg, "-o", "BatchMode=yes", "target", "echo", "openssh-ok").CombinedOutput(); err != nil || !strings.Contains(string(out), "openssh-ok") {
+		t.Fatalf("OpenSSH with the MoshServer line: %v\n%s", err, out)
+	}
+	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24}, f.sshMosh, "-F", cfg, "target")
+	m.WaitFor("#", 15*time.Second)
+	m.SendText("echo configured-server-$((6*7))\r")
+	m.WaitFor("configured-server-42", 10*time.Second)
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	// MoshFallback no + a server that is not there: fails instead of
+	// falling back, and -o overrides the file.
+	noFB := "IgnoreUnknown Mosh*\n" + string(body) + "  MoshFallback no\n  MoshServer /nonexistent/mosh-server\n"
+	if err := os.WriteFile(cfg, []byte(noFB), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m = testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24}, f.sshMosh, "-F", cfg, "target")
+	if code := m.WaitExit(15 * time.Second); code != 255 {
+		t.Fatalf("MoshFallback no: exit %d; screen:\n%s", code, m.Capture())
+	}
+	m = testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24}, f.sshMosh, "-F", cfg, "-o", "MoshFallback=yes", "target")
+	m.WaitFor("continuing with plain ssh", 15*time.Second)
+	m.SendText("exit 4\r")
+	if code := m.WaitExit(15 * time.Second); code != 4 {
+		t.Fatalf("-o MoshFallback=yes: exit %d", code)
 	}
 }
