@@ -17,8 +17,9 @@ import (
 // the screen read back from it.
 
 // waitLong bounds every wait for a screen or a process. Loopback answers in
-// milliseconds; the bound only matters on a loaded machine.
-const waitLong = 20 * time.Second
+// milliseconds; the bound only matters on a loaded machine (the whole
+// package's interop tests run at once on two cores).
+const waitLong = 30 * time.Second
 
 // ourClient is one way to start our client binary.
 type ourClient struct {
