@@ -77,6 +77,21 @@ func testClientSession(t *testing.T, k serverKind, cl ourClient) {
 	s.Resize(100, 30)
 	s.run(`i=0; while [ "$(stty size)" != "$((15*2)) $((50*2))" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo "size=$(stty size)"`, "size=30 100")
 
+	// And the new size draws right: less again, against a plain terminal
+	// of the new size.
+	less29 := func(screen string) bool { return strings.Contains(screen, "line-029") }
+	want = directScreen(t, 100, 30, less29, "less", file)
+	s.SendText("less " + file)
+	s.SendKeys("Enter")
+	got = s.WaitForFunc("less showing line-029", less29, waitLong)
+	if trimRows(got) != trimRows(want) {
+		t.Errorf("less at 100x30 through the session:\n%s\nless on a plain 100x30 terminal:\n%s", testenv.FrameScreen(got), testenv.FrameScreen(want))
+	}
+	s.SendText("q")
+	s.WaitForFunc("less gone", func(screen string) bool {
+		return !strings.Contains(screen, "lines.txt") && strings.HasSuffix(trimRows(screen), "\n$\n")
+	}, waitLong)
+
 	s.quit()
 	s.sttyUnchanged()
 	if !testenv.WaitGone(srv.PID, waitLong) {
