@@ -61,9 +61,11 @@ func takeKey() (wire.Key, error) {
 }
 
 // runSession runs the interactive client to server addr and prints mosh's
-// closing messages. It returns the exit status.
+// closing messages. It ends as mosh-client 1.4 does: status 1 unless the
+// shutdown was clean, and "[mosh is exiting.]" on stdout whatever happened.
 func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, status func() string) int {
-	code, _ := runSessionWith(ctx, addr, key, s, sessionHooks{status: status})
+	code, _ := runSessionWith(ctx, addr, key, s, sessionHooks{status: status, moshExit: true})
+	fmt.Println("[mosh is exiting.]")
 	return code
 }
 
@@ -77,6 +79,9 @@ type sessionHooks struct {
 	// path, when set, carries the datagrams instead of a UDP socket to
 	// addr (the caller closes it).
 	path session.ClientPath
+	// moshExit makes an unclean shutdown exit with status 1, as
+	// mosh-client's `return !success` does.
+	moshExit bool
 }
 
 // runSessionWith is runSession with hooks; connected reports whether the
@@ -122,6 +127,9 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		return 1, false
 	case !res.Clean:
 		fmt.Fprintf(os.Stderr, "\n\nmosh did not shut down cleanly. Please note that the\nmosh-server process may still be running on the server.\n")
+		if h.moshExit {
+			return 1, true
+		}
 	}
 	return 0, true
 }
