@@ -19,6 +19,7 @@ import (
 //     shutdown nobody acknowledges.
 //   - unclean: the session runs, then the network goes dark; Ctrl-^ . times
 //     out waiting for the server's acknowledgement.
+//   - clean: the session runs and Ctrl-^ . ends it.
 func TestClientExitLikeMosh(t *testing.T) {
 	testenv.Short(t)
 	testenv.MustHaveExec(t, "tmux")
@@ -29,6 +30,10 @@ func TestClientExitLikeMosh(t *testing.T) {
 	}{
 		{"never-connected", silentServer},
 		{"unclean", darkenedServer},
+		{"clean", func(t *testing.T) (int, string, func(*clientPane), func()) {
+			port, key, typed, _ := darkenedServer(t)
+			return port, key, typed, func() {}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -55,7 +60,7 @@ func TestClientExitLikeMosh(t *testing.T) {
 				t.Errorf("real mosh-client ended with status %d and left:\n%s\nours ended with status %d and left:\n%s",
 					codes[0], testenv.FrameScreen(screens[0]), codes[1], testenv.FrameScreen(screens[1]))
 			}
-			if codes[1] != 1 || !strings.Contains(screens[1], "[mosh is exiting.]") {
+			if (codes[1] == 0) != (tc.name == "clean") || !strings.Contains(screens[1], "[mosh is exiting.]") {
 				t.Errorf("ours: status %d, screen:\n%s", codes[1], testenv.FrameScreen(screens[1]))
 			}
 		})
