@@ -8,10 +8,11 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/term"
 )
 
-// Fuzz targets for the two states' Apply, the decoders a peer's diffs reach
-// once a datagram has authenticated. Both must treat any diff as hostile:
-// no panic, and a rejected diff leaves the state exactly as it was, because
-// the transport keeps using that state as the reference for later diffs.
+// Fuzz targets for the session's decoders: the two states' Apply, which a
+// peer's diffs reach once a datagram has authenticated, and the escape key
+// setting. Apply must treat any diff as hostile: no panic, and a rejected
+// diff leaves the state exactly as it was, because the transport keeps
+// using that state as the reference for later diffs.
 
 // FuzzUserStreamApply applies arbitrary bytes, as the server does with a
 // client's diff, to a stream that already holds some events.
