@@ -110,7 +110,9 @@ const (
 // that carry data are therefore still at least one send interval apart, the
 // frame-rate cap mosh relies on; only the waiting on an idle link is gone.
 // Empty acks (heartbeats) do not count as data, so a keystroke right after a
-// heartbeat is not delayed either.
+// heartbeat is not delayed either; nor, when LightDiff is set, do datagrams
+// whose diff is that small (bookkeeping such as a terminal's echo ack), so a
+// keystroke's echo right after one is not held back.
 type Config struct {
 	SendIntervalMin, SendIntervalMax time.Duration
 	// AckInterval is the heartbeat: an empty ack at least this often.
@@ -138,6 +140,10 @@ type Config struct {
 	// MTU is the datagram size limit (wire.MTUv4 if zero); the socket layer
 	// sets the real one with SetMTU.
 	MTU int
+	// LightDiff, when positive, is the diff size (bytes) up to which a
+	// datagram does not count as data for the idle-link test: it does not
+	// start a burst. 0 means every non-empty diff counts, as in mosh.
+	LightDiff int
 	// StrictMoshPacing makes the transport wait exactly like mosh 1.4
 	// (SEND_MINDELAY and the send interval on every change), for side by
 	// side comparisons.

@@ -243,7 +243,9 @@ func (s *sender[L]) sendData(now time.Time, diff []byte) outgoing {
 	s.assumed = len(s.sent) - 1
 	s.nextAckTime = now.Add(s.cfg.AckInterval)
 	s.nextSendTime = time.Time{}
-	s.lastDataSent = now
+	if len(diff) > s.cfg.LightDiff {
+		s.lastDataSent = now
+	}
 	return out
 }
 

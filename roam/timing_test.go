@@ -1,6 +1,7 @@
 package roam
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -333,5 +334,30 @@ func TestProspectiveResend(t *testing.T) {
 	z := p.one(p.tickClient(), "state 5")
 	if z.inst.OldNum != 4 || string(z.inst.Diff) != "z" {
 		t.Fatalf("state 5 %v %q, want incremental 4→5 \"z\"", z.nums(), z.inst.Diff)
+	}
+}
+
+// TestLightDiffDoesNotStartBurst: with LightDiff, a datagram whose diff is
+// that small (say, a terminal's echo ack) does not count as data, so a change
+// right after it still leaves at once; a larger one still starts a burst.
+func TestLightDiffDoesNotStartBurst(t *testing.T) {
+	p := newPair(t, Config{LightDiff: 2})
+	p.handshake()
+	iv := p.client.SendInterval()
+	p.advance(time.Second)
+	p.client.Current().push("a") // diff "a": light
+	p.one(p.tickClient(), "light change")
+	p.advance(time.Millisecond)
+	p.client.Current().push("bcd") // diff "bcd" (or "abcd"): not light, but the link counts as idle
+	big := p.one(p.tickClient(), "change right after a light one")
+	if !strings.HasSuffix(string(big.inst.Diff), "bcd") {
+		t.Fatalf("diff %q", big.inst.Diff)
+	}
+	sentAt := p.now
+	p.advance(time.Millisecond)
+	p.client.Current().push("e")
+	p.none(p.tickClient(), "change right after a data datagram: a burst")
+	if got := p.client.NextWake(p.now); !got.Equal(sentAt.Add(iv)) {
+		t.Fatalf("burst due at +%v, want the send interval %v", got.Sub(sentAt), iv)
 	}
 }

@@ -37,6 +37,13 @@ const (
 	DefaultNoClientTimeout = 60 * time.Second
 )
 
+// lightFrame is the diff size up to which a frame does not start a burst
+// of paced frames (roam.Config.LightDiff): an echo ack alone is 6–14 bytes,
+// a typed character's echo about as much. Without it, the echo ack the
+// server sends 50 ms after a keystroke would hold back the echo of a key
+// typed just after it by the send interval.
+const lightFrame = 16
+
 // ServerConfig describes one server session.
 type ServerConfig struct {
 	Path          ServerPath
@@ -89,7 +96,11 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t, err := roam.NewTransport(roam.Server, cfg.Key, NewComplete(cfg.Width, cfg.Height), NewUserStream(), now, cfg.Transport)
+	tcfg := cfg.Transport
+	if tcfg.LightDiff == 0 && !tcfg.StrictMoshPacing {
+		tcfg.LightDiff = lightFrame
+	}
+	t, err := roam.NewTransport(roam.Server, cfg.Key, NewComplete(cfg.Width, cfg.Height), NewUserStream(), now, tcfg)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
