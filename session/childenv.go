@@ -1,6 +1,9 @@
 package session
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // ChildEnv is the environment of the application a server runs: env without
 // the variables mosh-server controls, plus TERM by colour count
@@ -15,20 +18,10 @@ func ChildEnv(env []string, colors int, home string, drop ...string) []string {
 	}
 	remove := append([]string{"TERM", "NCURSES_NO_UTF8_ACS", "STY", "PWD",
 		"MOSH_SERVER_NETWORK_TMOUT", "MOSH_SERVER_SIGNAL_TMOUT", "MOSH_KEY"}, drop...)
-	out := make([]string, 0, len(env)+4)
-	for _, kv := range env {
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, r := range remove {
-			if name == r {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			out = append(out, kv)
-		}
-	}
+		return slices.Contains(remove, name)
+	})
 	out = append(out, "TERM="+termName, "NCURSES_NO_UTF8_ACS=1")
 	if home != "" {
 		out = append(out, "PWD="+home)

@@ -192,14 +192,11 @@ func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInf
 // locale retry.
 func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []string) (*ServerInfo, string, error) {
 	host := conn.Config.Host
-	sess, err := conn.Client.NewSession()
+	sess, done, err := openSession(ctx, conn)
 	if err != nil {
-		return nil, "", fmt.Errorf("sshcfg: %s: cannot open a session: %w", host, err)
+		return nil, "", err
 	}
-	defer sess.Close()
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	defer stop()
-	applyEnv(sess, conn.Config)
+	defer done()
 	term := req.Term
 	if term == "" {
 		term = "xterm-256color"

@@ -22,14 +22,11 @@ const exitConnectionError = 255
 // status, or 255 and an error when the connection failed or the remote did
 // not report a status.
 func RunCommand(ctx context.Context, conn *Conn, cmd string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	sess, err := conn.Client.NewSession()
+	sess, done, err := openSession(ctx, conn)
 	if err != nil {
-		return exitConnectionError, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+		return exitConnectionError, err
 	}
-	defer sess.Close()
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	defer stop()
-	applyEnv(sess, conn.Config)
+	defer done()
 	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
 	if cmd == "" {
 		err = sess.Shell()
@@ -66,14 +63,11 @@ func exitStatus(ctx context.Context, conn *Conn, err error) (int, error) {
 // not get through. When stdin is not a terminal the pty is still requested
 // (as ssh -tt) with an 80x24 size.
 func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io.Reader, stdout, stderr io.Writer, cmd string) (int, error) {
-	sess, err := conn.Client.NewSession()
+	sess, done, err := openSession(ctx, conn)
 	if err != nil {
-		return exitConnectionError, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+		return exitConnectionError, err
 	}
-	defer sess.Close()
-	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	defer stop()
-	applyEnv(sess, conn.Config)
+	defer done()
 
 	inFd, inTTY := terminalFd(stdin)
 	sizeFd, sizeTTY := terminalFd(stdout)
@@ -145,4 +139,16 @@ func terminalFd(v any) (int, bool) {
 	}
 	fd := int(f.Fd())
 	return fd, term.IsTerminal(fd)
+}
+
+// openSession opens a session channel with the host's SetEnv/SendEnv
+// variables, closed when ctx ends; done releases both.
+func openSession(ctx context.Context, conn *Conn) (sess *ssh.Session, done func(), err error) {
+	sess, err = conn.Client.NewSession()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+	}
+	stop := context.AfterFunc(ctx, func() { sess.Close() })
+	applyEnv(sess, conn.Config)
+	return sess, func() { stop(); sess.Close() }, nil
 }

@@ -25,20 +25,30 @@ func TestLocalDelayShowsPredictions(t *testing.T) {
 	// type one, wait for its echo, then type the rest.
 	s.SendText("e")
 	s.WaitForFunc("the first character echoed", func(sc string) bool { return strings.Contains(sc, "# e") || strings.Contains(sc, "$ e") }, waitLong)
+	// Predictions are shown underlined until the server's echo confirms
+	// them (the link is slow: mosh "flags" them), so an underline on the
+	// screen is a prediction. Poll while typing and until the echo arrives.
 	sawUnderline := false
-	for _, ch := range "cho predicted" {
-		s.SendText(string(ch))
-		deadline := time.Now().Add(100 * time.Millisecond)
+	var captureErrs int
+	poll := func(d time.Duration) {
+		deadline := time.Now().Add(d)
 		for time.Now().Before(deadline) && !sawUnderline {
 			lines, err := c.Command("capture-pane -p -e")
-			if err == nil && strings.Contains(strings.Join(lines, "\n"), "\x1b[4m") {
+			if err != nil {
+				captureErrs++
+			} else if strings.Contains(strings.Join(lines, "\n"), "\x1b[4m") {
 				sawUnderline = true
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+	for _, ch := range "cho predicted" {
+		s.SendText(string(ch))
+		poll(60 * time.Millisecond)
+	}
+	poll(2 * time.Second)
 	if !sawUnderline {
-		t.Errorf("no underlined (predicted) text seen while typing at 200 ms RTT; screen:\n%s", s.CaptureStyled())
+		t.Errorf("no underlined (predicted) text seen while typing at 200 ms RTT (%d capture errors); screen:\n%s", captureErrs, s.CaptureStyled())
 	}
 	s.WaitForFunc("the line echoed without underline", func(string) bool {
 		return strings.Contains(s.Capture(), "echo predicted") && !strings.Contains(s.CaptureStyled(), "\x1b[4m")

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -210,19 +211,8 @@ func Choose(env, clientVars []string, installed Set) (Choice, error) {
 func withoutLocale(env []string) []string { return withoutVars(env, Vars...) }
 
 func withoutVars(env []string, names ...string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
 		k, _, _ := strings.Cut(kv, "=")
-		drop := false
-		for _, n := range names {
-			if k == n {
-				drop = true
-				break
-			}
-		}
-		if !drop {
-			out = append(out, kv)
-		}
-	}
-	return out
+		return slices.Contains(names, k)
+	})
 }
