@@ -9,9 +9,9 @@ TEST_PKGS ?= ./...
 # Interop tests start real processes; -p 2 matches the 2-core CI machine.
 TEST_FLAGS ?= -race -p 2 -timeout 60m
 FUZZTIME  ?= 30s
-APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim-tiny less iproute2 util-linux procps
+APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc
 # Commands (one per package above, in order) whose presence means the package is there.
-APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vi less ip unshare ps
+APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc
 
 .PHONY: all build test deps bench fuzz lint clean
 
