@@ -59,6 +59,10 @@ type ClientConfig struct {
 	// OnConnect, when set, runs once when the first server state arrives
 	// (ssh-mosh then closes the SSH connection it kept for a fallback).
 	OnConnect func()
+	// Prompts carries questions to ask in the notification bar while the
+	// session runs (see Prompt); may be nil.
+	Prompts <-chan *Prompt
+
 	// GiveUpAfter, when non-zero, ends the session with Connected false if
 	// no server state arrived in that time, without mosh's 15 s wait and
 	// shutdown attempts: the caller has a better plan (plain SSH).
@@ -146,6 +150,9 @@ type client struct {
 	height  int
 	started time.Time
 	connMsg string
+	// prompt is the question being answered in the bar (nil: none); typed
+	// bytes go to it instead of the session.
+	prompt *promptState
 	// shownStatus is the Status text the bar shows now ("" if none).
 	shownStatus string
 }
@@ -252,6 +259,11 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	incoming := c.cfg.Path.Incoming()
+	defer func() {
+		if c.prompt != nil {
+			c.prompt.cancel()
+		}
+	}()
 	var res ClientResult
 	for {
 		now := time.Now()
@@ -360,6 +372,12 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 			if quit := c.userInput(b, time.Now(), suspend, resume); quit {
 				return res, nil
 			}
+		case p := <-c.cfg.Prompts:
+			if c.prompt != nil {
+				c.prompt.cancel()
+			}
+			c.prompt = &promptState{p: p}
+			c.showPrompt(time.Now())
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGWINCH:
@@ -411,7 +429,7 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 	}
 	var out []byte
 	for _, ch := range b {
-		if !paste {
+		if !paste && c.prompt == nil {
 			c.predict.NewUserByte(ch, c.local, now)
 		}
 		var act escapeAction
@@ -445,6 +463,19 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 			}
 		case escRepaint:
 			c.repaint = true
+		}
+		if c.prompt != nil {
+			// An open prompt takes the keys (the escape key still works).
+			for _, k := range out {
+				if c.prompt != nil && c.prompt.feed(k) {
+					c.prompt = nil
+					c.notes.SetMessage("", false, true, now)
+				}
+			}
+			if c.prompt != nil && c.notes.Message() != c.cfg.Escape.Help {
+				c.showPrompt(now)
+			}
+			continue
 		}
 		us.PushKeys(out)
 	}

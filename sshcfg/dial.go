@@ -80,6 +80,14 @@ func (c *Conn) Redial(ctx context.Context) (*Conn, error) {
 	return dialChain(ctx, c.Config, nil, c.hops)
 }
 
+// RedialWith is Redial that may ask ui for what the keys already loaded
+// cannot cover: the passphrase of a key file (say, the agent that held the
+// key is gone) or a password. Host keys stay pinned; nothing is asked about
+// them.
+func (c *Conn) RedialWith(ctx context.Context, ui Prompter) (*Conn, error) {
+	return dialChain(ctx, c.Config, ui, c.hops)
+}
+
 // HostKeys returns the host key accepted at each hop, first hop first.
 func (c *Conn) HostKeys() []ssh.PublicKey {
 	var out []ssh.PublicKey

@@ -73,6 +73,8 @@ func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSe
 type sessionHooks struct {
 	status    func() string
 	onConnect func()
+	// prompts carries re-dial questions to the notification bar.
+	prompts <-chan *session.Prompt
 	// giveUp, when set, abandons a session that never connected after that
 	// long, quietly: the caller falls back to plain SSH and says why.
 	giveUp time.Duration
@@ -112,6 +114,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Status:           h.status,
 		OnConnect:        h.onConnect,
 		GiveUpAfter:      h.giveUp,
+		Prompts:          h.prompts,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/session"
@@ -32,6 +33,9 @@ const (
 	keepAliveMissed = 3
 	// streamStartTimeout bounds the start of a relay or socket channel.
 	streamStartTimeout = 15 * time.Second
+	// redialTimeout bounds one re-dial, which may wait for the user to
+	// answer a passphrase or password question in the notification bar.
+	redialTimeout = 2 * time.Minute
 )
 
 // sshLink keeps an SSH stream attached to a session's ClientPaths for as
@@ -41,6 +45,10 @@ type sshLink struct {
 	// socket is our mosh-server's unix socket ("" for the stock server).
 	socket string
 	relay  sshcfg.RelayRequest
+
+	// ui asks for passphrases and passwords during a re-dial (through the
+	// session's notification bar); nil: keys already loaded only.
+	ui sshcfg.Prompter
 
 	mu   sync.Mutex
 	conn *sshcfg.Conn
@@ -209,9 +217,17 @@ func (l *sshLink) redial(ctx context.Context, old *sshcfg.Conn) (*sshcfg.Conn, b
 	defer timer.Stop()
 	<-timer.C
 	for {
-		dctx, cancel := context.WithTimeout(ctx, streamStartTimeout)
-		next, err := old.Redial(dctx)
-		cancel()
+		var next *sshcfg.Conn
+		var err error
+		if l.ui != nil {
+			dctx, cancel := context.WithTimeout(ctx, redialTimeout)
+			next, err = old.RedialWith(dctx, l.ui)
+			cancel()
+		} else {
+			dctx, cancel := context.WithTimeout(ctx, streamStartTimeout)
+			next, err = old.Redial(dctx)
+			cancel()
+		}
 		if err == nil {
 			return next, true
 		}
@@ -281,3 +297,40 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+// overlayPrompter asks the re-dial's questions (a key's passphrase, a
+// password) in the session's notification bar: the terminal belongs to the
+// session. A question the user cancels (Ctrl-C) is not asked again; the
+// re-dial then goes on with what it has.
+type overlayPrompter struct {
+	ctx       context.Context
+	prompts   chan<- *session.Prompt
+	cancelled atomic.Bool
+}
+
+var _ sshcfg.Prompter = (*overlayPrompter)(nil)
+
+func (p *overlayPrompter) Prompt(question string, echo bool) (string, error) {
+	if p.cancelled.Load() {
+		return "", sshcfg.ErrNoPrompt
+	}
+	reply := make(chan session.PromptAnswer, 1)
+	select {
+	case p.prompts <- &session.Prompt{Question: question, Echo: echo, Reply: reply}:
+	case <-p.ctx.Done():
+		return "", p.ctx.Err()
+	}
+	select {
+	case a := <-reply:
+		if a.Err != nil {
+			p.cancelled.Store(true)
+			return "", a.Err
+		}
+		return a.Text, nil
+	case <-p.ctx.Done():
+		return "", p.ctx.Err()
+	}
+}
+
+// Notice drops informational lines: the bar already says what happens.
+func (p *overlayPrompter) Notice(string) {}

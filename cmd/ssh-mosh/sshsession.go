@@ -86,6 +86,8 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 	}
 	link := newSSHLink(conn, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
 	ctx, cancel := context.WithCancel(context.Background())
+	prompts := make(chan *session.Prompt)
+	link.ui = &overlayPrompter{ctx: ctx, prompts: prompts}
 	// handedOver: in auto mode UDP answered first, so the SSH connection
 	// has done its job and is closed, as a plain UDP session closes it (the
 	// session is then UDP-only, like mosh's).
@@ -124,6 +126,7 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 		status:    paths.Status,
 		giveUp:    sshPathGiveUp,
 		onConnect: onConnect,
+		prompts:   prompts,
 	})
 	stop()
 	noticeMu.Lock()
