@@ -60,7 +60,9 @@ func TestRedialAsksPassphraseInBar(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.DropAll()
-	if !strings.Contains(m.WaitForFunc("the passphrase question", func(s string) bool { return strings.Contains(s, "Enter passphrase") || strings.Contains(s, "Reconnecting over SSH (") }, waitLong), "Enter passphrase for key") {
+	if !strings.Contains(m.WaitForFunc("the passphrase question", func(s string) bool {
+		return strings.Contains(s, "Enter passphrase") || strings.Contains(s, "Reconnecting over SSH (")
+	}, waitLong), "Enter passphrase for key") {
 		t.Fatalf("no passphrase question; sshd log:\n%s", f.sshd.Log())
 	}
 	m.SendText(pass + "\r")
