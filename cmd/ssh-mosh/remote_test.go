@@ -52,14 +52,7 @@ func (f *remoteFixture) run(t *testing.T, env []string, args ...string) *testenv
 
 func TestRemoteSessionWithOurServer(t *testing.T) {
 	f := newRemoteFixture(t)
-	m := f.run(t, nil, "--server="+f.server, "target")
-	m.WaitFor("#", 15*time.Second)
-	m.SendText("echo remote-$((6*7))\r")
-	m.WaitFor("remote-42", 10*time.Second)
-	m.SendText("exit\r")
-	if code := m.WaitExit(15 * time.Second); code != 0 {
-		t.Fatalf("ssh-mosh exited %d; screen:\n%s", code, m.Capture())
-	}
+	expectSession(t, f.run(t, nil, "--server="+f.server, "target"), "remote")
 }
 
 func TestRemoteSessionWithRealServer(t *testing.T) {
@@ -78,8 +71,9 @@ func TestRemoteSessionWithRealServer(t *testing.T) {
 
 func TestRemoteSessionServerOffPath(t *testing.T) {
 	f := newRemoteFixture(t)
-	// A mosh-server only in ~/.local/bin of the remote user: found without
-	// --server although a non-interactive PATH lacks it.
+	// A mosh-server outside PATH, named with --server. (The automatic
+	// search of ~/.local/bin and the other package-manager directories is
+	// tested in sshcfg, whose sshd sets HOME for the remote user.)
 	home := t.TempDir()
 	bin := filepath.Join(home, ".local", "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
@@ -88,18 +82,7 @@ func TestRemoteSessionServerOffPath(t *testing.T) {
 	if err := os.Symlink(f.server, filepath.Join(bin, "mosh-server")); err != nil {
 		t.Fatal(err)
 	}
-	// HOME reaches the remote side through SetEnv/AcceptEnv? sshd fixes HOME
-	// from passwd, so run with a --server that is not on PATH instead and
-	// check the search separately in sshcfg's tests; here: an absolute path
-	// outside PATH.
-	m := f.run(t, nil, "--server="+filepath.Join(bin, "mosh-server"), "target")
-	m.WaitFor("#", 15*time.Second)
-	m.SendText("echo offpath-ok\r")
-	m.WaitFor("offpath-ok", 10*time.Second)
-	m.SendText("exit\r")
-	if code := m.WaitExit(15 * time.Second); code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	expectSession(t, f.run(t, nil, "--server="+filepath.Join(bin, "mosh-server"), "target"), "offpath")
 }
 
 func TestRemoteFallbackWhenNoServer(t *testing.T) {
