@@ -219,10 +219,18 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	// the script's final read).
 	var buf bytes.Buffer
 	sc := bufio.NewScanner(stdout)
+	sawConnect := false
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		buf.WriteString(line + "\n")
 		if strings.HasPrefix(line, markDone) || strings.HasPrefix(line, markNotFound) {
+			break
+		}
+		sawConnect = sawConnect || strings.HasPrefix(line, "MOSH CONNECT ")
+		// The detach line is the server parent's last word: once it and
+		// MOSH CONNECT are in, the session can start without waiting for
+		// the script's end marker (a round trip saved on every start).
+		if sawConnect && detachedRE.MatchString(line) {
 			break
 		}
 	}

@@ -20,6 +20,12 @@ import (
 // SSH path's first round trips through a jump chain.
 const sshPathGiveUp = 12 * time.Second
 
+// autoSSHDelay is how long --transport=auto lets UDP try alone before it
+// also sets up the SSH stream (well before the 3 s silence that moves the
+// session to it). UDP usually answers within a round trip; a relay started
+// meanwhile would only compete with the session's start for the host.
+const autoSSHDelay = time.Second
+
 // serverStartNotice wraps a StartServer notice function: it takes our
 // mosh-server's unix socket line for itself and passes every other line on.
 type serverStartNotice struct {
@@ -96,10 +102,15 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		link.run(ctx)
-		if handedOver.Load() {
-			_ = link.Conn().Close()
+		defer func() {
+			if handedOver.Load() {
+				_ = link.Conn().Close()
+			}
+		}()
+		if mode == session.TransportAuto && udp != nil && !sleepCtx(ctx, autoSSHDelay) {
+			return // UDP answered first: no SSH stream needed
 		}
+		link.run(ctx)
 	}()
 	onConnect := func() {
 		if mode == session.TransportAuto && !chooser.OnSSH() {

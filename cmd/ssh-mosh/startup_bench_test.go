@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -51,6 +52,9 @@ func BenchmarkStartToPrompt(b *testing.B) {
 	sshd := testenv.StartSSHD(b, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
 	cfg, _ := sshd.ClientConfig(b, "target", key)
 	ours := []string{testenv.GoBuild(b, "./cmd/ssh-mosh", "ssh-mosh"), "-F", cfg, "target"}
+	if t := os.Getenv("SSH_MOSH_BENCH_TRANSPORT"); t != "" {
+		ours = append(ours[:len(ours)-1], "--transport="+t, "target")
+	}
 	mosh := append(testenv.MoshArgv(b, cfg), "target")
 	var o, m []time.Duration
 	b.ResetTimer()
