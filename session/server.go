@@ -85,7 +85,18 @@ type server struct {
 	remote   uint64      // newest client state applied
 	started  time.Time
 	lastData time.Time // arrival of the newest client state
+	// ackedShutdown is when we first told the client we got its shutdown
+	// (zero before); the server lingers shutdownLinger after it.
+	ackedShutdown time.Time
 }
+
+// shutdownLinger is how long the server keeps answering after it acked the
+// client's shutdown. mosh-server exits right after its first ack, so one
+// lost datagram leaves the client to time out and report an unclean
+// shutdown; while lingering the transport re-sends the ack every send
+// interval (mosh's rule after a shutdown), and the client, once answered,
+// is gone long before this ends.
+const shutdownLinger = time.Second
 
 // Serve runs a server session until the shell exits and the client has been
 // told, the client asked to shut down, a timeout or a signal ends it, or ctx
@@ -180,6 +191,9 @@ func (s *server) wake(now time.Time) time.Time {
 	if s.cfg.NetworkTimeout > 0 {
 		earlier(s.lastData.Add(s.cfg.NetworkTimeout))
 	}
+	if !s.ackedShutdown.IsZero() {
+		earlier(s.ackedShutdown.Add(shutdownLinger))
+	}
 	if s.t.RemoteNum() == 0 {
 		earlier(s.started.Add(s.cfg.NoClientTimeout))
 	}
@@ -211,7 +225,10 @@ func (s *server) finished(now time.Time, sigUSR1 *bool) (bool, error) {
 	case s.t.ShutdownInProgress() && s.t.ShutdownAckTimedOut(now):
 		return true, nil
 	case s.t.CounterpartyShutdownAckSent():
-		return true, nil
+		if s.ackedShutdown.IsZero() {
+			s.ackedShutdown = now
+		}
+		return now.Sub(s.ackedShutdown) >= shutdownLinger, nil
 	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= s.cfg.NoClientTimeout:
 		return true, fmt.Errorf("session: no connection within %v", s.cfg.NoClientTimeout)
 	}
