@@ -48,6 +48,18 @@ var (
 // is tried, as mosh does. The socket sends ECT(0), never sets DF, and reports
 // received ECN marks.
 func ListenUDP(ip string, low, high int) (*UDPServer, error) {
+	uc, mtu, err := BindUDP(ip, low, high)
+	if err != nil {
+		return nil, err
+	}
+	return NewServerPath(uc, mtu), nil
+}
+
+// BindUDP binds a server socket exactly as ListenUDP does (address fallback,
+// port range, socket options) and returns it with the MTU of its family,
+// for a caller that hands the socket to another process before serving
+// (mosh-server's detach) and builds its path there with NewServerPath.
+func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 	if low < 0 {
 		low = PortRangeLow
 	}
@@ -55,7 +67,7 @@ func ListenUDP(ip string, low, high int) (*UDPServer, error) {
 		high = PortRangeHigh
 	}
 	if low > high || high > 65535 || (low == 0 && high != 0) {
-		return nil, fmt.Errorf("roam: bad UDP port range %d:%d", low, high)
+		return nil, 0, fmt.Errorf("roam: bad UDP port range %d:%d", low, high)
 	}
 	addrs := []string{"0.0.0.0"}
 	if ip != "" {
@@ -77,9 +89,9 @@ func ListenUDP(ip string, low, high int) (*UDPServer, error) {
 		if ap.Unmap().Is6() {
 			mtu = wire.MTUv6
 		}
-		return NewServerPath(uc, mtu), nil
+		return uc, mtu, nil
 	}
-	return nil, errors.Join(errs...)
+	return nil, 0, errors.Join(errs...)
 }
 
 // bindRange binds the first free port of low..high on ip.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/locale"
+	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
 	"golang.org/x/term"
@@ -82,7 +83,9 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		cfg.Width, cfg.Height = w, h
 	}
 
-	conn, err := bindUDP(o.ip, o.portLow, o.portHigh)
+	// roam's binding, so the socket the daemon inherits already carries
+	// the ECN and path-MTU options a server socket needs.
+	conn, _, err := roam.BindUDP(o.ip, o.portLow, o.portHigh)
 	if err != nil {
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		return 1
@@ -179,44 +182,6 @@ func detach(conn *net.UDPConn, unixLn *net.UnixListener, cfg *daemonConfig, stde
 	// The daemon outlives us; release it so no zombie is left to reap.
 	_ = cmd.Process.Release()
 	return pid, nil
-}
-
-// bindUDP binds the first free port of lo..hi on ip, then on the wildcard
-// address if ip can't be bound, as mosh's Connection constructor does.
-func bindUDP(ip string, lo, hi int) (*net.UDPConn, error) {
-	try := func(ip string) (*net.UDPConn, error) {
-		var last error
-		network := "udp"
-		if ip == "" {
-			// glibc lists 0.0.0.0 first for a passive AF_UNSPEC lookup, so a
-			// wildcard mosh-server is IPv4-only; match that.
-			network, ip = "udp4", "0.0.0.0"
-		}
-		addr := net.ParseIP(ip)
-		if addr == nil {
-			return nil, fmt.Errorf("bad IP address %q", ip)
-		}
-		for p := lo; p <= hi; p++ {
-			c, err := net.ListenUDP(network, &net.UDPAddr{IP: addr, Port: p})
-			if err == nil {
-				return c, nil
-			}
-			last = err
-		}
-		return nil, last
-	}
-	c, err := try(ip)
-	if err == nil || ip == "" {
-		if err != nil {
-			return nil, fmt.Errorf("could not bind a UDP port in %d..%d: %w", lo, hi, err)
-		}
-		return c, nil
-	}
-	c, err2 := try("")
-	if err2 != nil {
-		return nil, fmt.Errorf("could not bind a UDP port in %d..%d on %s or any address: %w", lo, hi, ip, errors.Join(err, err2))
-	}
-	return c, nil
 }
 
 // childCommand returns the program to run: the given command, or the user's
