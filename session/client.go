@@ -194,7 +194,7 @@ func (c *client) frame(now time.Time) {
 	c.showStatus(now)
 	c.notes.Apply(next, now)
 	if !c.cfg.TitleNoPrefix {
-		prefixTitle(next, "[mosh] ")
+		overlay.PrefixTitle(next, "[mosh] ")
 	}
 	out := c.display.NewFrame(!c.repaint, c.local, next)
 	c.repaint = false
@@ -241,18 +241,6 @@ func (c *client) finalFrame() {
 	c.cfg.TitleNoPrefix = true
 	c.cfg.Status = nil
 	c.frame(now)
-}
-
-func prefixTitle(fb *mterm.Framebuffer, prefix string) {
-	if !fb.TitleSet() {
-		return
-	}
-	icon, title := fb.IconName(), fb.Title()
-	if icon == title {
-		fb.SetTitle(prefix+icon, prefix+title)
-	} else {
-		fb.SetTitle(icon, prefix+title)
-	}
 }
 
 func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error) (ClientResult, error) {
