@@ -212,22 +212,16 @@ func keepAlive(ctx context.Context, conn *sshcfg.Conn) error {
 
 // redial dials the chain again with backoff until it works or ctx ends.
 func (l *sshLink) redial(ctx context.Context, old *sshcfg.Conn) (*sshcfg.Conn, bool) {
+	// A re-dial that may wait for the user's answer in the bar gets longer.
+	timeout := streamStartTimeout
+	if l.ui != nil {
+		timeout = redialTimeout
+	}
 	wait := redialFirst
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for {
-		var next *sshcfg.Conn
-		var err error
-		if l.ui != nil {
-			dctx, cancel := context.WithTimeout(ctx, redialTimeout)
-			next, err = old.RedialWith(dctx, l.ui)
-			cancel()
-		} else {
-			dctx, cancel := context.WithTimeout(ctx, streamStartTimeout)
-			next, err = old.Redial(dctx)
-			cancel()
-		}
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		next, err := old.RedialWith(dctx, l.ui) // a nil ui: loaded keys only, as Redial
+		cancel()
 		if err == nil {
 			return next, true
 		}
@@ -235,11 +229,8 @@ func (l *sshLink) redial(ctx context.Context, old *sshcfg.Conn) (*sshcfg.Conn, b
 			return nil, false
 		}
 		l.paths.SetRedialing(fmt.Sprintf("Reconnecting over SSH (%s)...", shortReason(err)))
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
+		if !sleepCtx(ctx, wait) {
 			return nil, false
-		case <-timer.C:
 		}
 		wait = min(2*wait, redialMax)
 	}
