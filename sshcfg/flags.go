@@ -330,7 +330,9 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// ParsePortRange parses PORT or LOW:HIGH as mosh-server's -p accepts it.
+// ParsePortRange checks --port: PORT or LOW:HIGH within 1-65535 (0 alone
+// lets the server choose). It is stricter than mosh-server's own strtol
+// reading of -p (cmd/mosh-server), so what passes here the server accepts.
 func ParsePortRange(s string) (low, high int, err error) {
 	a, b, isRange := strings.Cut(s, ":")
 	low, err = strconv.Atoi(a)
