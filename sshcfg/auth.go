@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -24,8 +25,9 @@ type authState struct {
 	home    string
 	agentRW io.ReadWriteCloser
 
-	mu    sync.Mutex
-	tried []string
+	mu            sync.Mutex
+	tried         []string
+	passwordTries int
 	// fileSigners are identity files already loaded (and decrypted), kept
 	// for Redial so it never needs to ask again.
 	fileSigners []ssh.Signer
@@ -99,6 +101,13 @@ func (a *authState) destination() string {
 }
 
 func (a *authState) password() (string, error) {
+	a.mu.Lock()
+	a.passwordTries++
+	again := a.passwordTries > 1
+	a.mu.Unlock()
+	if again {
+		a.ui.Notice("Permission denied, please try again.")
+	}
 	a.triedNote("password")
 	return a.ui.Prompt(fmt.Sprintf("%s's password: ", a.destination()), false)
 }
@@ -108,13 +117,16 @@ func (a *authState) keyboardInteractive(name, instruction string, questions []st
 	if len(questions) == 0 {
 		return nil, nil
 	}
+	// The server writes these: a hostile one could move the cursor,
+	// retitle the window or ask the terminal to answer. Shown escaped,
+	// as OpenSSH's log does (strnvis).
 	if name != "" || instruction != "" {
-		a.ui.Notice(strings.TrimSpace(name + "\n" + instruction))
+		a.ui.Notice(strings.TrimSpace(visible(name) + "\n" + visible(instruction)))
 	}
 	answers := make([]string, len(questions))
 	for i, q := range questions {
 		// OpenSSH shows "(user@host) Password: " for kbd-interactive.
-		ans, err := a.ui.Prompt(fmt.Sprintf("(%s) %s", a.destination(), q), echos[i])
+		ans, err := a.ui.Prompt(fmt.Sprintf("(%s) %s", a.destination(), visible(q)), echos[i])
 		if err != nil {
 			return nil, err
 		}
@@ -355,4 +367,25 @@ func (n *notingSigner) SignWithAlgorithm(rand io.Reader, data []byte, algorithm 
 		return as.SignWithAlgorithm(rand, data, algorithm)
 	}
 	return n.Signer.Sign(rand, data)
+}
+
+// visible escapes what a terminal would act on — C0 controls other than tab
+// and newline, DEL and C1 controls — as \ooo, like OpenSSH's strnvis with
+// VIS_SAFE|VIS_OCTAL. Text from the server passes through it before it is
+// shown.
+func visible(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r == utf8.RuneError:
+			b.WriteByte('?')
+		case r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, "\\%03o", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -37,6 +37,13 @@ type Config struct {
 	HashKnownHosts        bool
 	HostKeyAlias          string
 	CheckHostIP           bool
+	RevokedHostKeys       string // file of revoked keys or a KRL; "" when none
+	KnownHostsCommand     string // as configured; DecideConfig hands such hosts to ssh
+
+	// LogLevel is ssh's (QUIET, FATAL, ERROR, INFO, VERBOSE, DEBUG…),
+	// upper case; -q makes it QUIET. Messages about the login are shown
+	// at the level OpenSSH shows them.
+	LogLevel string
 
 	ConnectTimeout           time.Duration // 0: none
 	AddressFamily            string        // any | inet | inet6
@@ -202,6 +209,11 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 	if err != nil {
 		return nil, err
 	}
+	if depth == 0 {
+		if err := checkCommandLineNames(o, dest); err != nil {
+			return nil, err
+		}
+	}
 	var c *Config
 	if !r.ForceSSHG {
 		c, err = r.resolveNative(o, dest)
@@ -221,6 +233,9 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		if c, err = r.build(s, dest, "ssh -G"); err != nil {
 			return nil, err
 		}
+	}
+	if o.Quiet {
+		c.LogLevel = "QUIET" // -q wins over the config, as in ssh
 	}
 	if len(c.ProxyJump) > 0 {
 		last := c.ProxyJump[len(c.ProxyJump)-1]

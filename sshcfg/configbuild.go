@@ -164,6 +164,18 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		fail(v, "StrictHostKeyChecking", "use yes, accept-new, no or ask")
 	}
 	c.HashKnownHosts = boolean("hashknownhosts", "no")
+	if v, ok := s.first("revokedhostkeys"); ok && !strings.EqualFold(v.value, "none") {
+		c.RevokedHostKeys = expandFile(v, "RevokedHostKeys")
+	}
+	if v, ok := s.first("knownhostscommand"); ok && !strings.EqualFold(v.value, "none") {
+		c.KnownHostsCommand = v.value
+	}
+	switch v := get("loglevel", "INFO"); strings.ToUpper(v.value) {
+	case "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3":
+		c.LogLevel = strings.ToUpper(v.value)
+	default:
+		fail(v, "LogLevel", "use QUIET, FATAL, ERROR, INFO, VERBOSE or DEBUG")
+	}
 	c.CheckHostIP = boolean("checkhostip", "no")
 
 	if v := get("proxycommand", "none"); !strings.EqualFold(v.value, "none") {

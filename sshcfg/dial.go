@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,22 +42,56 @@ type hop struct {
 	signers []ssh.Signer
 }
 
-// DialError is a failure to reach or log into a host, worded for the user
-// as OpenSSH does: "cannot connect to HOST port N: REASON".
+// DialError is a failure to reach or log into a host. Its message is
+// OpenSSH's for the same event, so users can search for it: "connect to host
+// H port P: Connection refused", "Could not resolve hostname H: …",
+// "U@H: Permission denied (publickey,password).", "Host key verification
+// failed.".
 type DialError struct {
 	Host   string
 	Port   int
-	Reason string   // connection refused, permission denied, ...
+	User   string
+	Reason string   // connection refused, permission denied, ... (short, for the notification bar)
 	Tried  []string // authentication attempts, for permission denied
 	Err    error
 }
 
 func (e *DialError) Error() string {
-	msg := fmt.Sprintf("ssh-mosh: cannot connect to %s port %d: %s", e.Host, e.Port, e.Reason)
-	if len(e.Tried) > 0 {
-		msg += " (tried: " + strings.Join(e.Tried, ", ") + ")"
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(e.Err, ErrHostKeyChanged) || errors.Is(e.Err, ErrHostKeyUnknown):
+		return "Host key verification failed: " + e.Reason
+	case errors.Is(e.Err, ErrPermissionDenied):
+		msg := fmt.Sprintf("%s@%s: Permission denied (%s).", e.User, e.Host, strings.Join(e.methods(), ","))
+		if len(e.Tried) > 0 {
+			msg += " Tried: " + strings.Join(e.Tried, ", ")
+		}
+		return msg
+	case errors.As(e.Err, &dnsErr):
+		return e.Reason
 	}
-	return msg
+	return fmt.Sprintf("connect to host %s port %d: %s", e.Host, e.Port, e.Reason)
+}
+
+// methods are the authentication methods tried, in OpenSSH's names.
+func (e *DialError) methods() []string {
+	var out []string
+	for _, t := range e.Tried {
+		m := "publickey"
+		switch {
+		case t == "password":
+			m = "password"
+		case t == "keyboard-interactive":
+			m = "keyboard-interactive"
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"publickey"}
+	}
+	return out
 }
 
 func (e *DialError) Unwrap() error { return e.Err }
@@ -128,6 +163,9 @@ func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Con
 		nc, err := dialTransport(ctx, hc, prev)
 		if err != nil {
 			conn.Close()
+			if ctx.Err() != nil {
+				err = errors.Join(ErrInterrupted, err)
+			}
 			return nil, err
 		}
 		if i == len(chain)-1 {
@@ -206,15 +244,15 @@ func dialReason(err error, host string) string {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
+		return "Connection refused"
 	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
-		return "connection timed out"
+		return "Connection timed out"
 	case errors.Is(err, syscall.ENETUNREACH):
-		return "network is unreachable"
+		return "Network is unreachable"
 	case errors.Is(err, syscall.EHOSTUNREACH):
-		return "no route to host"
+		return "No route to host"
 	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("could not resolve hostname %s: %s", host, dnsErr.Err)
+		return fmt.Sprintf("Could not resolve hostname %s: %s", host, dnsErr.Err)
 	case errors.As(err, new(*ssh.OpenChannelError)):
 		return "the jump host could not open a connection: " + err.Error()
 	}
@@ -250,18 +288,19 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 	sc, chans, reqs, err := ssh.NewClientConn(nc, c.Addr(), cfg)
 	stopped := stop()
 	if err != nil {
-		derr := &DialError{Host: c.HostName, Port: c.Port, Err: err}
+		derr := &DialError{Host: c.HostName, Port: c.Port, User: c.User, Err: err}
 		switch {
 		case !stopped:
-			derr.Reason, derr.Err = "cancelled", errors.Join(ctx.Err(), err)
+			// The caller gave up (Ctrl-C while connecting): as ssh
+			// killed by SIGINT, not a failure to report.
+			derr.Reason, derr.Err = "cancelled", errors.Join(ErrInterrupted, ctx.Err(), err)
+		case errors.Is(err, ErrInterrupted):
+			return nil, ErrInterrupted
 		case errors.Is(err, ErrHostKeyChanged) || errors.Is(err, ErrHostKeyUnknown):
 			derr.Reason = unwrapHandshake(err)
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			derr.Reason, derr.Err = "permission denied", errors.Join(ErrPermissionDenied, err)
 			derr.Tried = auth.triedList()
-			if len(derr.Tried) == 0 {
-				derr.Tried = []string{"no keys or passwords available"}
-			}
 		default:
 			derr.Reason = unwrapHandshake(err)
 		}

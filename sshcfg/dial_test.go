@@ -381,8 +381,9 @@ func TestDialWrongKeyListsTried(t *testing.T) {
 		t.Fatalf("err = %v, want a permission denied DialError", err)
 	}
 	msg := err.Error()
-	wantPrefix := fmt.Sprintf("ssh-mosh: cannot connect to 127.0.0.1 port %d: permission denied (tried: agent key ED25519 SHA256:", sshd.Port)
-	if !strings.HasPrefix(msg, wantPrefix) || !strings.HasSuffix(msg, ", "+wrong+")") {
+	// OpenSSH's wording first, then what was tried, the key file last.
+	wantPrefix := "root@127.0.0.1: Permission denied (publickey). Tried: agent key ED25519 SHA256:"
+	if !strings.HasPrefix(msg, wantPrefix) || !strings.HasSuffix(msg, ", "+wrong) {
 		t.Fatalf("error = %q\nwant prefix %q and the key file last", msg, wantPrefix)
 	}
 }
@@ -391,7 +392,7 @@ func TestDialRefused(t *testing.T) {
 	port := testenv.FreeTCPPort(t)
 	cfg := writeConfig(t, fmt.Sprintf("Host closed\n  HostName 127.0.0.1\n  Port %d\n", port))
 	_, err := Dial(dialCtx(t), resolveFor(t, cfg, "closed"), FuncPrompter{})
-	want := fmt.Sprintf("ssh-mosh: cannot connect to 127.0.0.1 port %d: connection refused", port)
+	want := fmt.Sprintf("connect to host 127.0.0.1 port %d: Connection refused", port)
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}

@@ -278,8 +278,9 @@ func (o *Options) addSSHFlags(fs *pflag.FlagSet) {
 }
 
 // AddFlags registers all flags on fs. The caller should disable interspersed
-// parsing (cobra: Flags().SetInterspersed(false)) so that everything after the
-// destination belongs to the remote command, as with ssh.
+// parsing (cobra: Flags().SetInterspersed(false)) and finish with
+// ParseAfterDestination, so that options after the destination are read as
+// ssh reads them and the remote command starts at the first non-option.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.addSSHFlags(fs)
 	fs.Var(&sshCommandValue{o: o}, "ssh", "ssh command and its flags, shell-split (e.g. --ssh=\"ssh -p 2022\")")
@@ -295,6 +296,25 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Delay, "delay", 0, "with --local: one-way delay added to each datagram")
 	fs.Var((*lossValue)(&o.Loss), "loss", "with --local: datagrams dropped, as a fraction (0.05) or a percentage (5%)")
 	fs.StringVar(&o.Connect, "connect", "", "HOST:PORT of a running mosh-server (key in MOSH_KEY); no SSH")
+}
+
+// ParseAfterDestination completes a parse of fs (not interspersed) whose
+// positional arguments are args, the way ssh's main() does: once the
+// destination is found, option parsing starts again on the words after it,
+// up to the first one that is not an option (the remote command) or "--".
+// So `host -p 2201 -l alice` sets the port and the user, while `host ls -l`
+// runs `ls -l`, and `-- host -p 1` runs `-p 1`. dashAt is fs.ArgsLenAtDash()
+// of the first parse: 0 means "--" came before the destination, which ends
+// option parsing for good.
+func ParseAfterDestination(fs *pflag.FlagSet, args []string, dashAt int) ([]string, error) {
+	if len(args) < 2 || dashAt == 0 {
+		return args, nil
+	}
+	dest := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	return append([]string{dest}, fs.Args()...), nil
 }
 
 // Validate checks the mosh-style options that have a fixed vocabulary.

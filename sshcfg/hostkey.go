@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,60 +28,55 @@ var (
 // OpenSSH does, asks about unknown hosts, learns accepted keys, and records
 // the key it accepted (pinned for Redial).
 type hostKeyChecker struct {
-	c        *Config
-	ui       Prompter
-	knownFor string // the name looked up: HostKeyAlias or HostName, "[h]:p" when p != 22
+	c  *Config
+	ui Prompter
+	// lookup is what knownhosts matches against; it always wants
+	// host:port, port 22 included. knownFor is the same name as
+	// known_hosts writes it and OpenSSH shows it: "h" for port 22,
+	// "[h]:p" otherwise. A HostKeyAlias is used as it is, without the
+	// port, as OpenSSH does.
+	lookup   string
+	knownFor string
 
 	mu       sync.Mutex
 	accepted ssh.PublicKey
 }
 
 func newHostKeyChecker(c *Config, ui Prompter) *hostKeyChecker {
-	name := c.HostName
+	name, port := c.HostName, c.Port
 	if c.HostKeyAlias != "" {
-		name = c.HostKeyAlias
+		name, port = c.HostKeyAlias, 22
 	}
-	return &hostKeyChecker{c: c, ui: ui, knownFor: knownhosts.Normalize(joinHostPort(name, c.Port))}
+	lookup := joinHostPort(name, port)
+	return &hostKeyChecker{c: c, ui: ui, lookup: lookup, knownFor: knownhosts.Normalize(lookup)}
 }
 
-// existingFiles returns the known_hosts files that exist; knownhosts.New
-// fails on a missing one, ssh just skips it.
-func (h *hostKeyChecker) existingFiles() []string {
-	var out []string
-	for _, f := range append(append([]string{}, h.c.UserKnownHostsFiles...), h.c.GlobalKnownHostsFiles...) {
-		if st, err := os.Stat(f); err == nil && !st.IsDir() {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// callback builds knownhosts' callback over the existing files, or nil.
-func (h *hostKeyChecker) callback() (ssh.HostKeyCallback, error) {
-	files := h.existingFiles()
-	if len(files) == 0 {
-		return nil, nil
-	}
-	cb, err := knownhosts.New(files...)
+// db reads the known_hosts files (UserKnownHostsFile, then
+// GlobalKnownHostsFile), skipping what OpenSSH skips.
+func (h *hostKeyChecker) db() (*knownHostsDB, error) {
+	db, err := loadKnownHosts(append(append([]string{}, h.c.UserKnownHostsFiles...), h.c.GlobalKnownHostsFiles...))
 	if err != nil {
-		return nil, fmt.Errorf("sshcfg: reading known hosts: %w", err)
+		return nil, err
 	}
-	return cb, nil
+	for _, s := range db.skipped {
+		h.debugf("known_hosts: skipped %s", s)
+	}
+	return db, nil
 }
 
 // knownKeyAlgorithms returns the host key algorithms to offer first: those
 // of the keys already known for this host, so the server presents the key
 // we can check (as OpenSSH orders HostKeyAlgorithms).
 func (h *hostKeyChecker) knownKeyAlgorithms() []string {
-	cb, err := h.callback()
-	if err != nil || cb == nil {
+	db, err := h.db()
+	if err != nil || db.cb == nil {
 		return nil
 	}
 	// Ask about a throwaway key: the KeyError lists what is known.
 	_, priv, _ := ed25519.GenerateKey(nil)
 	probe, _ := ssh.NewPublicKey(priv.Public())
 	var kerr *knownhosts.KeyError
-	if err := cb(h.knownFor, &net.TCPAddr{}, probe); !errors.As(err, &kerr) {
+	if err := db.cb(h.lookup, &net.TCPAddr{}, probe); !errors.As(err, &kerr) {
 		return nil
 	}
 	var algos []string
@@ -114,7 +110,19 @@ func (h *hostKeyChecker) knownKeyAlgorithms() []string {
 
 // check is the ssh.HostKeyCallback.
 func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
-	cb, err := h.callback()
+	// RevokedHostKeys comes first, as in OpenSSH's verify_host_key.
+	if file := h.c.RevokedHostKeys; file != "" {
+		rl, err := loadRevocationList(file)
+		if err != nil {
+			return fmt.Errorf("error checking host key %s %s in revoked keys file %s: %v: %w",
+				key.Type(), ssh.FingerprintSHA256(key), file, err, ErrHostKeyUnknown)
+		}
+		if rl.revoked(key) {
+			h.errorf("Host key %s %s revoked by file %s", key.Type(), ssh.FingerprintSHA256(key), file)
+			return fmt.Errorf("host key for %s is revoked by %s: %w", h.knownFor, file, errors.Join(ErrHostKeyRevoked, ErrHostKeyUnknown))
+		}
+	}
+	db, err := h.db()
 	if err != nil {
 		return err
 	}
@@ -123,8 +131,8 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 		// by name anyway.
 		remote = &net.TCPAddr{IP: net.IPv4zero}
 	}
-	if cb != nil {
-		err = cb(h.knownFor, remote, key)
+	if db.cb != nil {
+		err = db.cb(h.lookup, remote, key)
 	} else {
 		err = &knownhosts.KeyError{}
 	}
@@ -135,10 +143,23 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 		h.accept(key)
 		return nil
 	case errors.As(err, &rerr):
-		return fmt.Errorf("host key for %s is marked as revoked in %s:%d: %w", h.knownFor, rerr.Revoked.Filename, rerr.Revoked.Line, ErrHostKeyUnknown)
+		file := db.userFile(rerr.Revoked.Filename)
+		h.errorf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"+
+			"@       WARNING: REVOKED HOST KEY DETECTED!               @\n"+
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"+
+			"The %s host key for %s is marked as revoked.\n"+
+			"This could mean that a stolen key is being used to\n"+
+			"impersonate this host.", keyTypeName(key), h.knownFor)
+		return fmt.Errorf("host key for %s is marked as revoked in %s:%d: %w", h.knownFor, file, rerr.Revoked.Line,
+			errors.Join(ErrHostKeyRevoked, ErrHostKeyUnknown))
 	case errors.As(err, &kerr) && len(kerr.Want) > 0:
-		h.ui.Notice(changedWarning(h.knownFor, key, kerr.Want, h.c.UserKnownHostsFiles))
-		w := kerr.Want[0]
+		want := make([]knownhosts.KnownKey, len(kerr.Want))
+		for i, w := range kerr.Want {
+			w.Filename = db.userFile(w.Filename)
+			want[i] = w
+		}
+		h.errorf("%s", changedWarning(h.knownFor, key, want, h.c.UserKnownHostsFiles))
+		w := want[0]
 		return fmt.Errorf("host key for %s has changed (offending key in %s:%d): if the change is expected, run ssh-keygen -R '%s': %w",
 			h.knownFor, w.Filename, w.Line, h.knownFor, ErrHostKeyChanged)
 	case errors.As(err, &kerr):
@@ -154,7 +175,7 @@ func (h *hostKeyChecker) unknown(remote net.Addr, key ssh.PublicKey) error {
 	fp := ssh.FingerprintSHA256(key)
 	switch h.c.StrictHostKeyChecking {
 	case "yes":
-		h.ui.Notice(fmt.Sprintf("No %s host key is known for %s and you have requested strict checking.", kind, h.knownFor))
+		h.errorf("No %s host key is known for %s and you have requested strict checking.", kind, h.knownFor)
 		return fmt.Errorf("no host key is known for %s and StrictHostKeyChecking is yes: add it to %s first: %w", h.knownFor, h.firstUserFile(), ErrHostKeyUnknown)
 	case "ask":
 		if h.c.BatchMode {
@@ -193,9 +214,9 @@ func (h *hostKeyChecker) unknown(remote net.Addr, key ssh.PublicKey) error {
 	}
 	// accept-new, no, or a "yes" answer: learn it.
 	if err := h.learn(key); err != nil {
-		h.ui.Notice(fmt.Sprintf("Failed to add the host to the list of known hosts (%s): %v", h.firstUserFile(), err))
+		h.infof("Failed to add the host to the list of known hosts (%s): %v", h.firstUserFile(), err)
 	} else {
-		h.ui.Notice(fmt.Sprintf("Warning: Permanently added '%s' (%s) to the list of known hosts.", h.knownFor, kind))
+		h.infof("Warning: Permanently added '%s' (%s) to the list of known hosts.", h.knownFor, kind)
 	}
 	h.accept(key)
 	return nil
@@ -228,15 +249,19 @@ func (h *hostKeyChecker) learn(key ssh.PublicKey) error {
 	}
 	file := h.c.UserKnownHostsFiles[0]
 	name := h.knownFor
+	if strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// A line break or control character would forge or break lines.
+		return fmt.Errorf("host name %q contains characters known_hosts cannot hold", name)
+	}
 	if h.c.HashKnownHosts {
 		name = knownhosts.HashHostname(name)
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-		return fmt.Errorf("sshcfg: %w", err)
+		return err
 	}
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("sshcfg: %w", err)
+		return err
 	}
 	defer f.Close()
 	// Start on a new line if the file does not end with one.
@@ -246,7 +271,7 @@ func (h *hostKeyChecker) learn(key ssh.PublicKey) error {
 		}
 	}
 	if _, err := f.WriteString(knownhosts.Line([]string{name}, key) + "\n"); err != nil {
-		return fmt.Errorf("sshcfg: %w", err)
+		return err
 	}
 	return nil
 }
@@ -310,4 +335,36 @@ func changedWarning(host string, key ssh.PublicKey, want []knownhosts.KnownKey, 
 	fmt.Fprintf(&b, "Host key for %s has changed and you have requested strict checking.\n", host)
 	b.WriteString("Host key verification failed.")
 	return b.String()
+}
+
+// Messages about the host key are shown at the level OpenSSH logs them:
+// errorf for error(), infof for logit(), debugf for debug() (shown with -v).
+func (h *hostKeyChecker) errorf(format string, a ...any) {
+	if logLevelAtLeast(h.c.LogLevel, "ERROR") {
+		h.ui.Notice(fmt.Sprintf(format, a...))
+	}
+}
+
+func (h *hostKeyChecker) infof(format string, a ...any) {
+	if logLevelAtLeast(h.c.LogLevel, "INFO") {
+		h.ui.Notice(fmt.Sprintf(format, a...))
+	}
+}
+
+func (h *hostKeyChecker) debugf(format string, a ...any) {
+	if logLevelAtLeast(h.c.LogLevel, "DEBUG") {
+		h.ui.Notice(fmt.Sprintf(format, a...))
+	}
+}
+
+// logLevels are ssh's levels, quietest first.
+var logLevels = []string{"QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3"}
+
+// logLevelAtLeast reports whether messages of level want are shown at level
+// have ("" is ssh's default, INFO).
+func logLevelAtLeast(have, want string) bool {
+	if have == "" {
+		have = "INFO"
+	}
+	return slices.Index(logLevels, have) >= slices.Index(logLevels, want)
 }

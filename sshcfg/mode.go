@@ -105,6 +105,9 @@ func DecideConfig(c *Config) (Mode, string) {
 		return ModePassthrough, "RequestTTY no is set for " + c.Host
 	case c.ForkAfterAuthentication:
 		return ModePassthrough, "ForkAfterAuthentication is set for " + c.Host
+	case c.KnownHostsCommand != "":
+		// Host keys are a security decision: never skip the command.
+		return ModePassthrough, "KnownHostsCommand is set for " + c.Host
 	}
 	return ModeSession, "interactive login"
 }
@@ -176,20 +179,33 @@ var moshLongOptions = map[string]bool{
 
 // PassthroughArgv turns ssh-mosh's argv (argv[0] included) into the argv for
 // OpenSSH: realSSH first, the flags of --ssh next, then the original
-// arguments with ssh-mosh's own long options removed (--verbose becomes -v).
-// Everything from the destination on is kept byte for byte.
+// arguments with ssh-mosh's own long options removed (--verbose becomes -v),
+// before and after the destination, as far as ssh reads options. The
+// destination and everything from the remote command on are kept byte for
+// byte.
 func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
 	out := []string{realSSH}
 	var rest []string
 	args := argv[1:]
+	seenDest := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "--" || a == "-" || !strings.HasPrefix(a, "-"):
-			// The destination (or the end of options): from here on
-			// everything belongs to ssh unchanged.
+		case a == "--":
+			// The end of options: with no destination yet, the next word
+			// is the destination and the rest is the command, as is.
 			rest = append(rest, args[i:]...)
 			i = len(args)
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			if seenDest {
+				// The remote command: everything from here on.
+				rest = append(rest, args[i:]...)
+				i = len(args)
+				continue
+			}
+			// The destination; ssh reads options again after it.
+			seenDest = true
+			rest = append(rest, a)
 		case !strings.HasPrefix(a, "--"):
 			// A cluster of short ssh flags; the last flag that takes a
 			// value consumes the rest of the word or the next argument.

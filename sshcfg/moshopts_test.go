@@ -67,7 +67,10 @@ func TestPassthroughDropsMoshOptions(t *testing.T) {
 		{[]string{"ssh-mosh", "-o", "MoshTransport=ssh", "host", "ls"}, []string{"/ssh", "host", "ls"}},
 		{[]string{"ssh-mosh", "-oMoshFallback=no", "-p22", "host"}, []string{"/ssh", "-p22", "host"}},
 		{[]string{"ssh-mosh", "-4o", "MoshServer /x", "-o", "Port=22", "host"}, []string{"/ssh", "-4", "-o", "Port=22", "host"}},
-		{[]string{"ssh-mosh", "host", "-o", "MoshTransport=ssh"}, []string{"/ssh", "host", "-o", "MoshTransport=ssh"}},
+		// ssh reads options after the destination too: ours are dropped there as well.
+		{[]string{"ssh-mosh", "host", "-o", "MoshTransport=ssh"}, []string{"/ssh", "host"}},
+		{[]string{"ssh-mosh", "host", "--predict=never", "-p", "22", "ls", "-o", "MoshTransport=ssh"}, []string{"/ssh", "host", "-p", "22", "ls", "-o", "MoshTransport=ssh"}},
+		{[]string{"ssh-mosh", "--", "host", "--predict=never"}, []string{"/ssh", "--", "host", "--predict=never"}},
 	} {
 		got, err := PassthroughArgv("/ssh", tt.in)
 		if err != nil || !slices.Equal(got, tt.want) {

@@ -1,13 +1,13 @@
 package sshcfg
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -24,7 +24,12 @@ type Prompter interface {
 
 // ErrNoPrompt is returned by prompters that cannot ask (batch mode, no
 // terminal).
-var ErrNoPrompt = errors.New("sshcfg: cannot prompt: no terminal")
+var ErrNoPrompt = errors.New("cannot prompt: no terminal")
+
+// ErrInterrupted is returned when the user typed Ctrl-C at a prompt: like
+// ssh, the program then ends at once with status 130, terminal restored and
+// nothing written. Ctrl-D on an empty line is io.EOF (a "no").
+var ErrInterrupted = errors.New("interrupted")
 
 // TerminalPrompter asks on the controlling terminal (/dev/tty), as ssh does,
 // so that prompts work even when stdin/stdout are redirected. Notices go to
@@ -45,21 +50,83 @@ func (p *TerminalPrompter) Prompt(question string, echo bool) (string, error) {
 	}
 	defer tty.Close()
 	if _, err := io.WriteString(tty, question); err != nil {
-		return "", fmt.Errorf("sshcfg: prompt: %w", err)
+		return "", fmt.Errorf("prompt: %w", err)
 	}
-	if !echo {
-		b, err := term.ReadPassword(int(tty.Fd()))
-		_, _ = io.WriteString(tty, "\n")
-		if err != nil {
-			return "", fmt.Errorf("sshcfg: prompt: %w", err)
+	// The line is read in raw mode so that Ctrl-C and Ctrl-D reach us as
+	// bytes: in cooked mode Ctrl-C is a SIGINT that the caller may be
+	// holding (it then only echoes ^C), and a password read would leave
+	// the terminal without echo if the process died there.
+	fd := int(tty.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return "", fmt.Errorf("prompt: %w", err)
+	}
+	defer func() { _ = term.Restore(fd, old) }()
+	return readLine(tty, tty, echo)
+}
+
+// maxPromptLine bounds an answer: a passphrase or a yes/no.
+const maxPromptLine = 8 << 10
+
+// readLine is a small line editor over a raw terminal: Enter ends the line,
+// Backspace and Ctrl-U edit it, Ctrl-C is ErrInterrupted and Ctrl-D on an
+// empty line io.EOF. With echo off nothing but the final newline is written.
+func readLine(in io.Reader, out io.Writer, echo bool) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	write := func(s string) { _, _ = io.WriteString(out, s) }
+	for {
+		n, err := in.Read(b)
+		if n == 0 {
+			if err == nil {
+				continue
+			}
+			write("\r\n")
+			if len(line) > 0 && errors.Is(err, io.EOF) {
+				return string(line), nil
+			}
+			return "", err
 		}
-		return string(b), nil
+		switch c := b[0]; c {
+		case 3: // Ctrl-C
+			write("\r\n")
+			return "", ErrInterrupted
+		case 4: // Ctrl-D
+			if len(line) == 0 {
+				write("\r\n")
+				return "", io.EOF
+			}
+		case '\r', '\n':
+			write("\r\n")
+			return string(line), nil
+		case 0x7f, 0x08: // Backspace
+			if len(line) == 0 {
+				continue
+			}
+			// Drop one UTF-8 character.
+			i := len(line) - 1
+			for i > 0 && line[i]&0xc0 == 0x80 {
+				i--
+			}
+			line = line[:i]
+			if echo {
+				write("\b \b")
+			}
+		case 0x15: // Ctrl-U
+			if echo {
+				write(strings.Repeat("\b \b", utf8.RuneCount(line)))
+			}
+			line = line[:0]
+		default:
+			if c < ' ' && c != '\t' || len(line) >= maxPromptLine {
+				continue
+			}
+			line = append(line, c)
+			if echo {
+				_, _ = out.Write(b)
+			}
+		}
 	}
-	line, err := bufio.NewReader(tty).ReadString('\n')
-	if err != nil && line == "" {
-		return "", fmt.Errorf("sshcfg: prompt: %w", err)
-	}
-	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // Notice implements Prompter.

@@ -44,6 +44,10 @@ func run(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args, err := sshcfg.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
+			if err != nil {
+				return err
+			}
 			code := dispatch(&o, argv, args)
 			if code != 0 {
 				return exitError{code}
@@ -59,17 +63,26 @@ func run(argv []string) int {
 		if errors.As(err, &ee) {
 			return ee.code
 		}
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	return 0
+}
+
+// fail reports err as ssh does, in one line with one "ssh-mosh: " prefix,
+// and returns ssh's status for it: 130 when the user pressed Ctrl-C at a
+// prompt (nothing more is said, as with ssh), 255 for everything else.
+func fail(err error) int {
+	if errors.Is(err, sshcfg.ErrInterrupted) {
+		return 130
+	}
+	fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+	return 255
 }
 
 // dispatch picks the mode: --local, --connect, or a destination.
 func dispatch(o *sshcfg.Options, argv, args []string) int {
 	if err := o.Validate(); err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	switch {
 	case o.Local:

@@ -33,8 +33,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	}
 	cfg, err := sshcfg.Resolve(o, args[0])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	if m, why := sshcfg.DecideConfig(cfg); m == sshcfg.ModePassthrough {
 		return passthrough(o, argv, args, why)
@@ -45,8 +44,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	conn, err := sshcfg.Dial(ctx, cfg, &sshcfg.TerminalPrompter{})
 	cancel()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	closeConn := func() {
 		if conn != nil {
@@ -94,8 +92,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	info, err := sshcfg.StartServer(context.Background(), conn, req)
 	if err != nil {
 		if noFallback {
-			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-			return 255
+			return fail(err)
 		}
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v — continuing with plain ssh\n", err)
 		return plainShell(conn, args[1:])
@@ -155,8 +152,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 func plainShell(conn *sshcfg.Conn, command []string) int {
 	code, err := sshcfg.InteractiveShell(context.Background(), conn, os.Getenv("TERM"), os.Stdin, os.Stdout, os.Stderr, strings.Join(command, " "))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	return code
 }
@@ -167,8 +163,7 @@ func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
 	verbosef(o, "passthrough to OpenSSH ssh: %s", why)
 	err := sshcfg.Passthrough(argv)
 	if !errors.Is(err, sshcfg.ErrNoOpenSSH) {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "ssh-mosh: OpenSSH's ssh is not installed, and this invocation needs it (install openssh-client)")
@@ -177,19 +172,16 @@ func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
 	verbosef(o, "OpenSSH ssh not found: running the command in-process")
 	cfg, err := sshcfg.Resolve(o, args[0])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	conn, err := sshcfg.Dial(context.Background(), cfg, &sshcfg.TerminalPrompter{})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	defer conn.Close()
 	code, err := sshcfg.RunCommand(context.Background(), conn, strings.Join(args[1:], " "), os.Stdin, os.Stdout, os.Stderr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+		return fail(err)
 	}
 	return code
 }
