@@ -54,6 +54,9 @@ type DialError struct {
 	Reason string   // connection refused, permission denied, ... (short, for the notification bar)
 	Tried  []string // authentication attempts, for permission denied
 	Err    error
+	// Quiet is set under LogLevel QUIET (or -q), where ssh prints
+	// nothing at all about the failure; the exit status still says it.
+	Quiet bool
 }
 
 func (e *DialError) Error() string {
@@ -234,7 +237,7 @@ func dialTransport(ctx context.Context, c *Config, prev *ssh.Client) (net.Conn, 
 		nc, err = d.DialContext(ctx, network, c.Addr())
 	}
 	if err != nil {
-		return nil, &DialError{Host: c.HostName, Port: c.Port, Reason: dialReason(err, c.HostName), Err: err}
+		return nil, &DialError{Host: c.HostName, Port: c.Port, Reason: dialReason(err, c.HostName), Err: err, Quiet: c.LogLevel == "QUIET"}
 	}
 	return nc, nil
 }
@@ -288,7 +291,7 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 	sc, chans, reqs, err := ssh.NewClientConn(nc, c.Addr(), cfg)
 	stopped := stop()
 	if err != nil {
-		derr := &DialError{Host: c.HostName, Port: c.Port, User: c.User, Err: err}
+		derr := &DialError{Host: c.HostName, Port: c.Port, User: c.User, Err: err, Quiet: c.LogLevel == "QUIET"}
 		switch {
 		case !stopped:
 			// The caller gave up (Ctrl-C while connecting): as ssh

@@ -90,7 +90,18 @@ func (h *hostKeyChecker) knownKeyAlgorithms() []string {
 		}
 	}
 	for _, k := range kerr.Want {
-		switch t := k.Key.Type(); t {
+		// A CA known for the host asks for certificates signed by it.
+		t := k.Key.Type()
+		if db.isCA(k) {
+			switch t {
+			case ssh.KeyAlgoRSA:
+				add(ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoRSAv01)
+			default:
+				add(t + "-cert-v01@openssh.com")
+			}
+			continue
+		}
+		switch t {
 		case ssh.KeyAlgoRSA:
 			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
 		default:
@@ -131,13 +142,24 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 		// by name anyway.
 		remote = &net.TCPAddr{IP: net.IPv4zero}
 	}
-	if db.cb != nil {
-		err = db.cb(h.lookup, remote, key)
-	} else {
-		err = &knownhosts.KeyError{}
-	}
+	err = h.lookupKey(db, h.lookup, remote, key)
 	var kerr *knownhosts.KeyError
 	var rerr *knownhosts.RevokedError
+	if cert, ok := key.(*ssh.Certificate); ok && err != nil && !errors.As(err, &rerr) {
+		// No known CA accepts the certificate (or it is not valid for
+		// this host): as OpenSSH retries with the plain key, check the
+		// key the certificate certifies, which the server proved it has.
+		err = h.lookupKey(db, h.lookup, remote, cert.Key)
+	}
+	if errors.As(err, &kerr) && len(kerr.Want) == 0 && h.c.HostKeyAlias == "" && h.c.Port != 22 {
+		// Unknown as "[host]:port": OpenSSH then accepts a matching key
+		// recorded for the bare host name ("found matching key w/out
+		// port"), and otherwise goes on as for an unknown host.
+		if h.lookupKey(db, joinHostPort(h.c.HostName, 22), remote, key) == nil {
+			h.accept(key)
+			return nil
+		}
+	}
 	switch {
 	case err == nil:
 		h.accept(key)
@@ -160,13 +182,34 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 		}
 		h.errorf("%s", changedWarning(h.knownFor, key, want, h.c.UserKnownHostsFiles))
 		w := want[0]
-		return fmt.Errorf("host key for %s has changed (offending key in %s:%d): if the change is expected, run ssh-keygen -R '%s': %w",
-			h.knownFor, w.Filename, w.Line, h.knownFor, ErrHostKeyChanged)
+		return fmt.Errorf("the host key for %s has changed (offending key in %s:%d; if the change is expected: ssh-keygen -f %q -R %q): %w",
+			h.knownFor, w.Filename, w.Line, w.Filename, h.knownFor, ErrHostKeyChanged)
 	case errors.As(err, &kerr):
 		return h.unknown(remote, key)
 	default:
 		return fmt.Errorf("sshcfg: checking host key: %w", err)
 	}
+}
+
+// lookupKey checks key for host:port against db. The known keys a
+// mismatch reports leave out @cert-authority lines: a host whose only entry
+// is a CA is an unknown host for a plain key, not a changed one.
+func (h *hostKeyChecker) lookupKey(db *knownHostsDB, hostport string, remote net.Addr, key ssh.PublicKey) error {
+	if db.cb == nil {
+		return &knownhosts.KeyError{}
+	}
+	err := db.cb(hostport, remote, key)
+	var kerr *knownhosts.KeyError
+	if !errors.As(err, &kerr) {
+		return err
+	}
+	var want []knownhosts.KnownKey
+	for _, w := range kerr.Want {
+		if !db.isCA(w) {
+			want = append(want, w)
+		}
+	}
+	return &knownhosts.KeyError{Want: want}
 }
 
 // unknown handles a host with no known key, per StrictHostKeyChecking.
@@ -331,9 +374,10 @@ func changedWarning(host string, key ssh.PublicKey, want []knownhosts.KnownKey, 
 	}
 	for _, w := range want {
 		fmt.Fprintf(&b, "Offending %s key in %s:%s\n", keyTypeName(w.Key), w.Filename, strconv.Itoa(w.Line))
+		fmt.Fprintf(&b, "  remove with:\n  ssh-keygen -f %q -R %q\n", w.Filename, host)
 	}
-	fmt.Fprintf(&b, "Host key for %s has changed and you have requested strict checking.\n", host)
-	b.WriteString("Host key verification failed.")
+	// The caller's error line ends the block: "Host key verification failed".
+	fmt.Fprintf(&b, "Host key for %s has changed and you have requested strict checking.", host)
 	return b.String()
 }
 

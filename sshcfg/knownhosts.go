@@ -27,6 +27,10 @@ type knownHostsDB struct {
 	cb      ssh.HostKeyCallback // nil when no file has any line
 	origin  map[string]string   // private copy → the user's file
 	skipped []string            // "file:line: reason", for -v
+	// caLines are the @cert-authority lines ("file:line"): knownhosts
+	// lists them among a host's known keys, but they are CAs, not keys
+	// the host may present.
+	caLines map[string]bool
 }
 
 // maxKnownHostsSkips bounds the re-reads of one file: each finds one more bad
@@ -35,7 +39,7 @@ const maxKnownHostsSkips = 1000
 
 // loadKnownHosts reads files (missing ones are skipped, as ssh does).
 func loadKnownHosts(files []string) (*knownHostsDB, error) {
-	db := &knownHostsDB{origin: map[string]string{}}
+	db := &knownHostsDB{origin: map[string]string{}, caLines: map[string]bool{}}
 	var use, copies []string
 	defer func() {
 		for _, c := range copies {
@@ -50,13 +54,18 @@ func loadKnownHosts(files []string) (*knownHostsDB, error) {
 		if err != nil || st.IsDir() {
 			continue
 		}
-		if _, err := knownhosts.New(f); err == nil {
-			use = append(use, f)
-			continue
-		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			db.skipped = append(db.skipped, fmt.Sprintf("%s: %v", f, err))
+			continue
+		}
+		for n, line := range bytes.Split(data, []byte("\n")) {
+			if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte("@cert-authority")) {
+				db.caLines[fmt.Sprintf("%s:%d", f, n+1)] = true
+			}
+		}
+		if _, err := knownhosts.New(f); err == nil {
+			use = append(use, f)
 			continue
 		}
 		copyName, skipped, err := cleanKnownHostsCopy(f, data)
@@ -132,4 +141,9 @@ func (db *knownHostsDB) userFile(name string) string {
 		return orig
 	}
 	return name
+}
+
+// isCA reports whether k comes from an @cert-authority line.
+func (db *knownHostsDB) isCA(k knownhosts.KnownKey) bool {
+	return db.caLines[fmt.Sprintf("%s:%d", db.userFile(k.Filename), k.Line)]
 }

@@ -75,6 +75,9 @@ func fail(err error) int {
 	if errors.Is(err, sshcfg.ErrInterrupted) {
 		return 130
 	}
+	if de := (*sshcfg.DialError)(nil); errors.As(err, &de) && de.Quiet {
+		return 255
+	}
 	fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 	return 255
 }

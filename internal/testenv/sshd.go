@@ -31,12 +31,17 @@ const toolTimeout = 20 * time.Second
 // configuration and authorized keys. It reads nothing of the machine's
 // sshd configuration or of /root/.ssh.
 type SSHD struct {
-	Addr string // "127.0.0.1:port"
+	Addr string // "127.0.0.1:port" (or the ListenAddr asked for)
+	Host string // the listen address alone: "127.0.0.1"
 	Port int
 	// HostKeyPub is the host key in authorized_keys form ("ssh-ed25519 AAAA…").
 	HostKeyPub string
-	// KnownHostsLine is the known_hosts line for Addr: "[127.0.0.1]:port ssh-ed25519 AAAA…".
+	// KnownHostsLine is the known_hosts line for Addr: "[127.0.0.1]:port ssh-ed25519 AAAA…"
+	// ("127.0.0.2 ssh-ed25519 AAAA…" on port 22).
 	KnownHostsLine string
+	// HostCAPub is the CA that signed the host certificate (authorized_keys
+	// form), when SSHDOptions.HostCertificate asked for one.
+	HostCAPub string
 	// Dir holds the host key, sshd_config, authorized_keys and the log.
 	Dir     string
 	PID     int
@@ -57,6 +62,16 @@ type SSHDOptions struct {
 	ExtraConfig string
 	// Env is added to sshd's environment.
 	Env []string
+	// ListenAddr is the loopback address to listen on ("" is 127.0.0.1).
+	// Loopback has all of 127/8, so 127.0.0.2 and up give each test its own
+	// port 22 beside anything on 127.0.0.1.
+	ListenAddr string
+	// Port is the port to listen on; 0 picks a free one. A fixed port
+	// that is taken skips the test, except in CI, where it fails.
+	Port int
+	// HostCertificate makes a CA, signs the host key for ListenAddr with
+	// it and serves the certificate (HostCertificate in sshd_config).
+	HostCertificate bool
 }
 
 // StartSSHD starts sshd in the foreground (-D -e, log in LogFile) on a
@@ -82,15 +97,30 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 	}
 	s := &SSHD{
 		Dir:        dir,
+		Host:       opts.ListenAddr,
 		HostKeyPub: pub[0] + " " + pub[1],
 		LogFile:    filepath.Join(dir, "sshd.log"),
+	}
+	if s.Host == "" {
+		s.Host = "127.0.0.1"
+	}
+	if opts.HostCertificate {
+		ca := filepath.Join(dir, "host_ca")
+		keygen(t, "-t", "ed25519", "-N", "", "-C", "testenv-host-ca", "-f", ca)
+		keygen(t, "-s", ca, "-I", "testenv-host", "-h", "-n", s.Host, hostKey+".pub")
+		caPub := strings.Fields(readFile(t, ca+".pub"))
+		s.HostCAPub = caPub[0] + " " + caPub[1]
+		opts.ExtraConfig = "HostCertificate " + hostKey + "-cert.pub\n" + opts.ExtraConfig
 	}
 	authKeys := filepath.Join(dir, "authorized_keys")
 	writeFile(t, authKeys, strings.Join(opts.AuthorizedKeys, "\n")+"\n", 0o600)
 
 	for attempt := 1; ; attempt++ {
-		s.Port = FreeTCPPort(t)
-		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
+		s.Port = opts.Port
+		if s.Port == 0 {
+			s.Port = FreeTCPPort(t)
+		}
+		s.Addr = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 		cfg := filepath.Join(dir, "sshd_config")
 		writeFile(t, cfg, sshdConfig(s, hostKey, authKeys, opts), 0o600)
 		err := s.start(t, sshd, cfg, opts.Env)
@@ -98,13 +128,29 @@ func StartSSHD(t testing.TB, opts SSHDOptions) *SSHD {
 			break
 		}
 		log, _ := os.ReadFile(s.LogFile)
-		if attempt < sshdPortAttempts && strings.Contains(string(log), "Address already in use") {
+		inUse := strings.Contains(string(log), "Address already in use")
+		if inUse && opts.Port != 0 {
+			if InCI() {
+				t.Fatalf("testenv: %s is taken; CI needs it free for this test\n%s", s.Addr, log)
+			}
+			t.Skipf("testenv: %s is taken by another program; this test needs it free", s.Addr)
+		}
+		if attempt < sshdPortAttempts && inUse {
 			continue
 		}
 		t.Fatalf("testenv: start sshd: %v\nlog %s:\n%s", err, s.LogFile, log)
 	}
-	s.KnownHostsLine = fmt.Sprintf("[127.0.0.1]:%d %s", s.Port, s.HostKeyPub)
+	s.KnownHostsLine = knownHostsName(s.Host, s.Port) + " " + s.HostKeyPub
 	return s
+}
+
+// knownHostsName is how known_hosts names host:port: the bare host for
+// port 22, "[host]:port" otherwise.
+func knownHostsName(host string, port int) string {
+	if port == 22 {
+		return host
+	}
+	return fmt.Sprintf("[%s]:%d", host, port)
 }
 
 // sshdConfig writes an sshd_config that depends on no file of the machine.
@@ -120,7 +166,7 @@ func sshdConfig(s *SSHD, hostKey, authKeys string, opts SSHDOptions) string {
 		b.WriteString(extra + "\n")
 	}
 	fmt.Fprintf(&b, `Port %d
-ListenAddress 127.0.0.1
+ListenAddress %s
 HostKey %s
 AuthorizedKeysFile %s
 PidFile %s
@@ -140,7 +186,7 @@ UseDNS no
 X11Forwarding no
 MaxStartups 100
 MaxSessions 100
-`, s.Port, hostKey, authKeys, filepath.Join(s.Dir, "sshd.pid"), password)
+`, s.Port, s.Host, hostKey, authKeys, filepath.Join(s.Dir, "sshd.pid"), password)
 	if match != "" {
 		b.WriteString(match + "\n")
 	}
@@ -232,7 +278,7 @@ func (s *SSHD) ClientConfig(t testing.TB, alias, identity string) (configPath, k
 	writeFile(t, knownHostsPath, s.KnownHostsLine+"\n", 0o600)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Host %s\n", alias)
-	fmt.Fprintf(&b, "  HostName 127.0.0.1\n  Port %d\n  User root\n", s.Port)
+	fmt.Fprintf(&b, "  HostName %s\n  Port %d\n  User root\n", s.Host, s.Port)
 	fmt.Fprintf(&b, "  UserKnownHostsFile %q\n  GlobalKnownHostsFile /dev/null\n", knownHostsPath)
 	b.WriteString("  StrictHostKeyChecking yes\n  UpdateHostKeys no\n")
 	b.WriteString("  ControlMaster no\n  ControlPath none\n  LogLevel ERROR\n")
@@ -247,7 +293,7 @@ func (s *SSHD) ClientConfig(t testing.TB, alias, identity string) (configPath, k
 // SessionPIDs lists the live processes started through this sshd: those
 // whose SSH_CONNECTION names its address ("client port 127.0.0.1 port").
 func (s *SSHD) SessionPIDs() []int {
-	suffix := " 127.0.0.1 " + strconv.Itoa(s.Port)
+	suffix := " " + s.Host + " " + strconv.Itoa(s.Port)
 	return PIDsWithEnv(func(kv string) bool {
 		return strings.HasPrefix(kv, "SSH_CONNECTION=") && strings.HasSuffix(kv, suffix)
 	})
