@@ -132,27 +132,25 @@ const maxIncludeDepth = 16
 // evalNative evaluates the command line and config files for dest.
 func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	s := newSettings()
-	for _, f := range o.cmdline {
-		const where = "command line"
-		switch f.letter {
-		case 'o':
-			key, val := splitOption(f.value)
-			if key == "host" || key == "match" || key == "include" || !nativeKeywords[key] {
-				return nil, &needsSSHError{where, fmt.Sprintf("-o %s needs OpenSSH", key)}
-			}
-			s.apply(key, val, where)
-		case 'p':
-			s.apply("port", f.value, where)
-		case 'l':
-			s.apply("user", f.value, where)
-		case 'J':
-			s.apply("proxyjump", f.value, where)
-		case 'i':
-			// ssh drops an -i file it cannot stat, with a warning.
-			if _, err := os.Stat(expandTilde(f.value, r.Home)); err == nil {
-				s.apply("identityfile", expandTilde(f.value, r.Home), where)
+	applyFlags := func(flags []flagArg) error {
+		for _, f := range flags {
+			if err := r.applyFlag(s, f); err != nil {
+				return err
 			}
 		}
+		return nil
+	}
+	if err := applyFlags(o.cmdlineBeforeDest()); err != nil {
+		return nil, err
+	}
+	if dest.user != "" {
+		s.apply("user", dest.user, "destination")
+	}
+	if dest.port != 0 {
+		s.apply("port", fmt.Sprint(dest.port), "destination")
+	}
+	if err := applyFlags(o.cmdlineAfterDest()); err != nil {
+		return nil, err
 	}
 	// -4 and -6 override AddressFamily however it was set.
 	for _, f := range o.cmdline {
@@ -160,12 +158,6 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 			fam := map[byte]string{'4': "inet", '6': "inet6"}[f.letter]
 			s.vals["addressfamily"] = []setting{{fam, "command line"}}
 		}
-	}
-	if dest.user != "" {
-		s.apply("user", dest.user, "destination")
-	}
-	if dest.port != 0 {
-		s.apply("port", fmt.Sprint(dest.port), "destination")
 	}
 	var files []string
 	userConf := true
@@ -194,6 +186,31 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 		return nil, &needsSSHError{v.where, "CanonicalizeHostname needs OpenSSH"}
 	}
 	return s, nil
+}
+
+// applyFlag applies one command-line flag that takes part in resolution.
+func (r *Resolver) applyFlag(s *settings, f flagArg) error {
+	const where = "command line"
+	switch f.letter {
+	case 'o':
+		key, val := splitOption(f.value)
+		if key == "host" || key == "match" || key == "include" || !nativeKeywords[key] {
+			return &needsSSHError{where, fmt.Sprintf("-o %s needs OpenSSH", key)}
+		}
+		s.apply(key, val, where)
+	case 'p':
+		s.apply("port", f.value, where)
+	case 'l':
+		s.apply("user", f.value, where)
+	case 'J':
+		s.apply("proxyjump", f.value, where)
+	case 'i':
+		// ssh drops an -i file it cannot stat, with a warning.
+		if _, err := os.Stat(expandTilde(f.value, r.Home)); err == nil {
+			s.apply("identityfile", expandTilde(f.value, r.Home), where)
+		}
+	}
+	return nil
 }
 
 // evalFile parses one file and applies the lines that match host.

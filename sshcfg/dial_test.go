@@ -357,7 +357,8 @@ func TestDialChangedHostKey(t *testing.T) {
 		t.Fatalf("err = %v, want ErrHostKeyChanged", err)
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "\n") || !strings.Contains(msg, "host key for "+host+" has changed") || !strings.Contains(msg, "ssh-keygen -R") {
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "host key for "+host+" has changed") ||
+		!strings.Contains(msg, "ssh-keygen -f") || !strings.Contains(msg, "-R \""+host+"\"") {
 		t.Fatalf("error is not one clear line: %q", msg)
 	}
 	if len(p.notices) != 1 || !strings.Contains(p.notices[0], "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!") ||

@@ -79,6 +79,7 @@ type Options struct {
 	sshCommand           string        // --ssh as given
 	seen                 []byte        // single-letter ssh flags in the order given
 	cmdline              []flagArg     // flags that feed config resolution, in order
+	afterDest            int           // how many of cmdline came after the destination
 }
 
 // sshBoolFlags are ssh's flags without an argument; sshArgFlags take one
@@ -306,16 +307,26 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 // runs `ls -l`, and `-- host -p 1` runs `-p 1`. dashAt is fs.ArgsLenAtDash()
 // of the first parse: 0 means "--" came before the destination, which ends
 // option parsing for good.
-func ParseAfterDestination(fs *pflag.FlagSet, args []string, dashAt int) ([]string, error) {
+//
+// Where the destination stood matters: ssh keeps the first user and port it
+// reads, so `-l a b@h` logs in as a but `b@h -l a` as b.
+func (o *Options) ParseAfterDestination(fs *pflag.FlagSet, args []string, dashAt int) ([]string, error) {
 	if len(args) < 2 || dashAt == 0 {
 		return args, nil
 	}
 	dest := args[0]
+	before := len(o.cmdline)
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
+	o.afterDest = len(o.cmdline) - before
 	return append([]string{dest}, fs.Args()...), nil
 }
+
+// cmdlineBeforeDest and cmdlineAfterDest split cmdline where the
+// destination stood.
+func (o *Options) cmdlineBeforeDest() []flagArg { return o.cmdline[:len(o.cmdline)-o.afterDest] }
+func (o *Options) cmdlineAfterDest() []flagArg  { return o.cmdline[len(o.cmdline)-o.afterDest:] }
 
 // Validate checks the mosh-style options that have a fixed vocabulary.
 func (o *Options) Validate() error {

@@ -15,20 +15,30 @@ const sshGTimeout = 10 * time.Second
 
 // sshGArgs returns the arguments that make `ssh -G` resolve what Resolve
 // resolves: the same -F/-o/-p/-l/-J/-i/-4/-6 in the same order.
+//
+// The destination stands where it stood on our command line, since ssh
+// keeps the first user and port it reads; it never starts with '-'
+// (parseDestination), so it cannot be read as a flag.
 func sshGArgs(o *Options, destination string) []string {
-	args := []string{"-G"}
-	for _, f := range o.cmdline {
-		if key, _ := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
-			continue // ours; ssh -G would reject it
+	flags := func(args []string, fl []flagArg) []string {
+		for _, f := range fl {
+			if key, _ := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
+				continue // ours; ssh -G would reject it
+			}
+			switch f.letter {
+			case '4', '6':
+				args = append(args, "-"+string(f.letter))
+			default:
+				args = append(args, "-"+string(f.letter), f.value)
+			}
 		}
-		switch f.letter {
-		case '4', '6':
-			args = append(args, "-"+string(f.letter))
-		default:
-			args = append(args, "-"+string(f.letter), f.value)
-		}
+		return args
 	}
-	return append(args, "--", destination)
+	args := flags([]string{"-G"}, o.cmdlineBeforeDest())
+	if o.afterDest == 0 {
+		return append(args, "--", destination)
+	}
+	return flags(append(args, destination), o.cmdlineAfterDest())
 }
 
 // evalSSHG asks OpenSSH for the final configuration.

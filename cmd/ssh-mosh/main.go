@@ -44,7 +44,7 @@ func run(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			args, err := sshcfg.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
+			args, err := o.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
 			if err != nil {
 				return err
 			}
