@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -25,12 +26,33 @@ type authState struct {
 	home    string
 	agentRW io.ReadWriteCloser
 
+	// abort ends the connection being authenticated: x/crypto goes on to
+	// the next method when one fails, so a Ctrl-C at a passphrase prompt
+	// would only lead to the password prompt. interrupted records why.
+	abort       func()
+	interrupted atomic.Bool
+
 	mu            sync.Mutex
 	tried         []string
 	passwordTries int
 	// fileSigners are identity files already loaded (and decrypted), kept
 	// for Redial so it never needs to ask again.
 	fileSigners []ssh.Signer
+}
+
+// prompt asks the user; Ctrl-C there ends the whole login.
+func (a *authState) prompt(question string, echo bool) (string, error) {
+	if a.interrupted.Load() {
+		return "", ErrInterrupted
+	}
+	ans, err := a.ui.Prompt(question, echo)
+	if errors.Is(err, ErrInterrupted) {
+		a.interrupted.Store(true)
+		if a.abort != nil {
+			a.abort()
+		}
+	}
+	return ans, err
 }
 
 // triedNote records an attempt once, for the error message.
@@ -109,7 +131,7 @@ func (a *authState) password() (string, error) {
 		a.ui.Notice("Permission denied, please try again.")
 	}
 	a.triedNote("password")
-	return a.ui.Prompt(fmt.Sprintf("%s's password: ", a.destination()), false)
+	return a.prompt(fmt.Sprintf("%s's password: ", a.destination()), false)
 }
 
 func (a *authState) keyboardInteractive(name, instruction string, questions []string, echos []bool) ([]string, error) {
@@ -126,7 +148,7 @@ func (a *authState) keyboardInteractive(name, instruction string, questions []st
 	answers := make([]string, len(questions))
 	for i, q := range questions {
 		// OpenSSH shows "(user@host) Password: " for kbd-interactive.
-		ans, err := a.ui.Prompt(fmt.Sprintf("(%s) %s", a.destination(), visible(q)), echos[i])
+		ans, err := a.prompt(fmt.Sprintf("(%s) %s", a.destination(), visible(q)), echos[i])
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +295,7 @@ func (a *authState) decrypt(path string, data []byte) (ssh.Signer, error) {
 	}
 	var lastErr error
 	for i := 0; i < tries; i++ {
-		pass, err := a.ui.Prompt(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
+		pass, err := a.prompt(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
 		if err != nil {
 			return nil, err
 		}

@@ -67,6 +67,12 @@ type Config struct {
 	DynamicForwards         []string
 	ForkAfterAuthentication bool
 	ForwardAgent            string // "no", "yes", or an agent socket path
+	// NeedsOpenSSH lists settings this package cannot honour in a roaming
+	// session ("ForwardX11 yes", ...): DecideConfig hands such logins to
+	// OpenSSH rather than drop them silently.
+	NeedsOpenSSH []string
+	// RequiredRSASize is the smallest RSA key accepted, host or user.
+	RequiredRSASize int
 
 	// ssh-mosh's own keywords (set in ssh_config next to
 	// `IgnoreUnknown Mosh*`, or with -o): "" when not set.
@@ -137,7 +143,7 @@ type Resolver struct {
 
 // ErrNeedsOpenSSH marks a configuration this package cannot evaluate alone
 // (Match, an unknown keyword or token) while no OpenSSH ssh is installed.
-var ErrNeedsOpenSSH = errors.New("sshcfg: configuration needs OpenSSH's ssh to evaluate")
+var ErrNeedsOpenSSH = errors.New("configuration needs OpenSSH's ssh to evaluate")
 
 // Resolve resolves destination ([user@]host or ssh://[user@]host[:port])
 // with the options given on the command line, as the current user.
@@ -167,7 +173,7 @@ func (r *Resolver) withDefaults() (*Resolver, error) {
 	if rr.Home == "" || rr.LocalUser == "" {
 		u, err := user.Current()
 		if err != nil {
-			return nil, fmt.Errorf("sshcfg: cannot look up the current user: %w", err)
+			return nil, fmt.Errorf("cannot look up the current user: %w", err)
 		}
 		if rr.Home == "" {
 			rr.Home = u.HomeDir
@@ -180,7 +186,7 @@ func (r *Resolver) withDefaults() (*Resolver, error) {
 	if rr.LocalHostname == "" {
 		h, err := os.Hostname()
 		if err != nil {
-			return nil, fmt.Errorf("sshcfg: cannot read the local hostname: %w", err)
+			return nil, fmt.Errorf("cannot read the local hostname: %w", err)
 		}
 		rr.LocalHostname = h
 	}
@@ -203,7 +209,7 @@ func (r *Resolver) withDefaults() (*Resolver, error) {
 
 func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, error) {
 	if depth > maxJumpDepth {
-		return nil, fmt.Errorf("sshcfg: ProxyJump loop via %s: check the ProxyJump lines of your ssh config", destination)
+		return nil, fmt.Errorf("ProxyJump loop via %s: check the ProxyJump lines of your ssh config", destination)
 	}
 	dest, err := parseDestination(destination)
 	if err != nil {
@@ -240,7 +246,7 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 	if len(c.ProxyJump) > 0 {
 		last := c.ProxyJump[len(c.ProxyJump)-1]
 		if last.Host == c.HostName && (last.Port == 0 || last.Port == c.Port) && (last.User == "" || last.User == c.User) {
-			return nil, fmt.Errorf("sshcfg: ProxyJump loop via %s: a host cannot jump through itself; exclude it from the Host pattern that sets ProxyJump", last.Host)
+			return nil, fmt.Errorf("ProxyJump loop via %s: a host cannot jump through itself; exclude it from the Host pattern that sets ProxyJump", last.Host)
 		}
 		// As ssh does: the hop sees only -F, its own user and port, and
 		// the earlier hops as its -J; other -o/-i options stay with the
@@ -267,7 +273,7 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 			if depth > 0 {
 				return nil, err
 			}
-			return nil, fmt.Errorf("sshcfg: jump host %s: %w", last, err)
+			return nil, fmt.Errorf("jump host %s: %w", last, err)
 		}
 	}
 	return c, nil
@@ -298,7 +304,7 @@ func parseDestination(s string) (destination, error) {
 		}
 		host, port, err := splitHostPortOpt(rest)
 		if err != nil {
-			return d, fmt.Errorf("sshcfg: bad destination %q: %w", s, err)
+			return d, fmt.Errorf("bad destination %q: %w", s, err)
 		}
 		d.host, d.port = host, port
 	} else {
@@ -308,7 +314,7 @@ func parseDestination(s string) (destination, error) {
 		}
 	}
 	if d.host == "" || strings.HasPrefix(d.host, "-") {
-		return d, fmt.Errorf("sshcfg: bad destination %q: use [user@]host", s)
+		return d, fmt.Errorf("bad destination %q: use [user@]host", s)
 	}
 	return d, nil
 }
@@ -350,7 +356,7 @@ func parseJumpList(s, where string) ([]JumpHost, error) {
 		if strings.HasPrefix(rest, "ssh://") {
 			d, err := parseDestination(rest)
 			if err != nil {
-				return nil, fmt.Errorf("sshcfg: %s: ProxyJump %q: %w", where, s, err)
+				return nil, fmt.Errorf("%s: ProxyJump %q: %w", where, s, err)
 			}
 			j = JumpHost{User: d.user, Host: d.host, Port: d.port}
 		} else {
@@ -359,7 +365,7 @@ func parseJumpList(s, where string) ([]JumpHost, error) {
 			}
 			h, p, err := splitHostPortOpt(rest)
 			if err != nil || h == "" {
-				return nil, fmt.Errorf("sshcfg: %s: ProxyJump %q: bad hop %q: use [user@]host[:port][,…]", where, s, part)
+				return nil, fmt.Errorf("%s: ProxyJump %q: bad hop %q: use [user@]host[:port][,…]", where, s, part)
 			}
 			j.Host, j.Port = h, p
 		}

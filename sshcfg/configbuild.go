@@ -282,12 +282,42 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	}
 	c.ForkAfterAuthentication = boolean("forkafterauthentication", "no")
 	c.ForwardAgent = get("forwardagent", "no").value
+	c.RequiredRSASize = intSetting(get("requiredrsasize", "1024"), "RequiredRSASize", fail)
+	for _, n := range needsOpenSSH {
+		if v, ok := s.first(n.key); ok && n.when(strings.ToLower(v.value)) {
+			c.NeedsOpenSSH = append(c.NeedsOpenSSH, n.name+" "+v.value)
+		}
+	}
 
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
 }
+
+// needsOpenSSH are the ssh_config settings a roaming session cannot honour
+// (yet): with any of them set, the login is OpenSSH's, so that nothing the
+// user asked for, above all nothing about security, is silently dropped.
+// docs/ssh_config.md lists every keyword and what becomes of it.
+var needsOpenSSH = []struct {
+	key, name string
+	when      func(v string) bool
+}{
+	{"forwardagent", "ForwardAgent", func(v string) bool { return v != "no" && v != "false" }},
+	{"forwardx11", "ForwardX11", isYes},
+	{"tunnel", "Tunnel", func(v string) bool { return v != "no" && v != "false" }},
+	{"permitlocalcommand", "PermitLocalCommand", isYes},
+	{"pkcs11provider", "PKCS11Provider", func(v string) bool { return v != "none" }},
+	{"proxyusefdpass", "ProxyUseFdpass", isYes},
+	{"checkhostip", "CheckHostIP", isYes},
+	{"hostbasedauthentication", "HostbasedAuthentication", isYes},
+	{"bindaddress", "BindAddress", func(string) bool { return true }},
+	{"bindinterface", "BindInterface", func(string) bool { return true }},
+	{"verifyhostkeydns", "VerifyHostKeyDNS", func(v string) bool { return v != "no" && v != "false" }},
+	{"nohostauthenticationforlocalhost", "NoHostAuthenticationForLocalhost", isYes},
+}
+
+func isYes(v string) bool { return v == "yes" || v == "true" }
 
 func intSetting(v setting, key string, fail func(setting, string, string, ...any)) int {
 	n, err := strconv.Atoi(v.value)

@@ -267,7 +267,7 @@ func dialReason(err error, host string) string {
 // be typing a passphrase.
 func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *hop) (*hop, error) {
 	hk := newHostKeyChecker(c, ui)
-	auth := &authState{c: c, ui: ui}
+	auth := &authState{c: c, ui: ui, abort: func() { nc.Close() }}
 	defer auth.close()
 	if home, err := os.UserHomeDir(); err == nil {
 		auth.home = home
@@ -297,7 +297,7 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 			// The caller gave up (Ctrl-C while connecting): as ssh
 			// killed by SIGINT, not a failure to report.
 			derr.Reason, derr.Err = "cancelled", errors.Join(ErrInterrupted, ctx.Err(), err)
-		case errors.Is(err, ErrInterrupted):
+		case errors.Is(err, ErrInterrupted) || auth.interrupted.Load():
 			return nil, ErrInterrupted
 		case errors.Is(err, ErrHostKeyChanged) || errors.Is(err, ErrHostKeyUnknown):
 			derr.Reason = unwrapHandshake(err)

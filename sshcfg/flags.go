@@ -232,7 +232,7 @@ func (o *Options) setSSHFlag(letter byte, s string) error {
 	case 'w':
 		o.TunnelDevice = s
 	default:
-		return fmt.Errorf("sshcfg: unknown ssh flag -%c", letter)
+		return fmt.Errorf("unknown ssh flag -%c", letter)
 	}
 	return nil
 }
@@ -241,7 +241,7 @@ func (o *Options) setSSHFlag(letter byte, s string) error {
 func parsePort(s string) (int, error) {
 	p, err := strconv.Atoi(s)
 	if err != nil || p <= 0 || p > 65535 {
-		return 0, fmt.Errorf("sshcfg: bad port %q", s)
+		return 0, fmt.Errorf("bad port %q", s)
 	}
 	return p, nil
 }
@@ -339,7 +339,7 @@ func (o *Options) Validate() error {
 				return nil
 			}
 		}
-		return fmt.Errorf("sshcfg: --%s=%s: must be one of %s", name, v, strings.Join(allowed, ", "))
+		return fmt.Errorf("--%s=%s: must be one of %s", name, v, strings.Join(allowed, ", "))
 	}
 	if err := check("predict", o.Predict, "adaptive", "always", "never", "experimental"); err != nil {
 		return err
@@ -356,7 +356,7 @@ func (o *Options) Validate() error {
 		}
 	}
 	if o.Loss < 0 || o.Loss > 1 {
-		return fmt.Errorf("sshcfg: --loss=%v: must be between 0 and 1", o.Loss)
+		return fmt.Errorf("--loss=%v: must be between 0 and 1", o.Loss)
 	}
 	return nil
 }
@@ -373,7 +373,7 @@ func ParsePortRange(s string) (low, high int, err error) {
 		high = low
 	}
 	if err != nil || low < 0 || high > 65535 || low > high || (isRange && low == 0) {
-		return 0, 0, fmt.Errorf("sshcfg: bad UDP port range %q: use PORT or LOW:HIGH within 1-65535", s)
+		return 0, 0, fmt.Errorf("bad UDP port range %q: use PORT or LOW:HIGH within 1-65535", s)
 	}
 	return low, high, nil
 }
@@ -393,7 +393,7 @@ func (v *sshCommandValue) Set(s string) error {
 		return fmt.Errorf("--ssh: %w", err)
 	}
 	if len(words) == 0 {
-		return fmt.Errorf("sshcfg: --ssh: empty command")
+		return fmt.Errorf("--ssh: empty command")
 	}
 	v.o.sshCommand = s
 	v.o.SSHProgram = words[0]
@@ -402,10 +402,10 @@ func (v *sshCommandValue) Set(s string) error {
 	fs.Usage = func() {}
 	v.o.addSSHFlags(fs)
 	if err := fs.Parse(words[1:]); err != nil {
-		return fmt.Errorf("sshcfg: --ssh=%q: %w", s, err)
+		return fmt.Errorf("--ssh=%q: %w", s, err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("sshcfg: --ssh=%q: only flags may follow the program, not %q", s, fs.Arg(0))
+		return fmt.Errorf("--ssh=%q: only flags may follow the program, not %q", s, fs.Arg(0))
 	}
 	return nil
 }

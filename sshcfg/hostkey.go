@@ -3,6 +3,7 @@ package sshcfg
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -121,6 +122,10 @@ func (h *hostKeyChecker) knownKeyAlgorithms() []string {
 
 // check is the ssh.HostKeyCallback.
 func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	if bits, ok := rsaBits(plainKey(key)); ok && bits < h.c.RequiredRSASize {
+		return fmt.Errorf("bad server host key: invalid key length: RSA key of %d bits is below RequiredRSASize %d: %w",
+			bits, h.c.RequiredRSASize, ErrHostKeyUnknown)
+	}
 	// RevokedHostKeys comes first, as in OpenSSH's verify_host_key.
 	if file := h.c.RevokedHostKeys; file != "" {
 		rl, err := loadRevocationList(file)
@@ -187,7 +192,7 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 	case errors.As(err, &kerr):
 		return h.unknown(remote, key)
 	default:
-		return fmt.Errorf("sshcfg: checking host key: %w", err)
+		return fmt.Errorf("checking host key: %w", err)
 	}
 }
 
@@ -411,4 +416,17 @@ func logLevelAtLeast(have, want string) bool {
 		have = "INFO"
 	}
 	return slices.Index(logLevels, have) >= slices.Index(logLevels, want)
+}
+
+// rsaBits is the modulus size of an RSA key.
+func rsaBits(k ssh.PublicKey) (int, bool) {
+	ck, ok := k.(ssh.CryptoPublicKey)
+	if !ok {
+		return 0, false
+	}
+	rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+	if !ok {
+		return 0, false
+	}
+	return rk.N.BitLen(), true
 }

@@ -108,6 +108,8 @@ func DecideConfig(c *Config) (Mode, string) {
 	case c.KnownHostsCommand != "":
 		// Host keys are a security decision: never skip the command.
 		return ModePassthrough, "KnownHostsCommand is set for " + c.Host
+	case len(c.NeedsOpenSSH) > 0:
+		return ModePassthrough, strings.Join(c.NeedsOpenSSH, ", ") + " is set for " + c.Host
 	}
 	return ModeSession, "interactive login"
 }
@@ -137,7 +139,7 @@ func contains(list []string, s string) bool {
 
 // ErrNoOpenSSH is returned by FindRealSSH when no ssh other than ourselves is
 // on PATH; the caller then runs the command in-process (RunCommand).
-var ErrNoOpenSSH = errors.New("sshcfg: OpenSSH ssh not found in PATH")
+var ErrNoOpenSSH = errors.New("OpenSSH ssh not found in PATH")
 
 // FindRealSSH returns OpenSSH's ssh from PATH, skipping any candidate that is
 // the same file as self (ssh-mosh installed or symlinked as "ssh"). Files are
@@ -280,7 +282,7 @@ func Passthrough(argv []string) error {
 		return err
 	}
 	if err := syscall.Exec(realSSH, full, os.Environ()); err != nil {
-		return fmt.Errorf("sshcfg: exec %s: %w", realSSH, err)
+		return fmt.Errorf("exec %s: %w", realSSH, err)
 	}
 	return nil
 }

@@ -1,7 +1,13 @@
 package sshcfg
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"net"
+	"strings"
+
 	"errors"
+	"golang.org/x/crypto/ssh"
 	"os"
 	"path/filepath"
 	"testing"
@@ -126,5 +132,59 @@ func TestPassthroughArgv(t *testing.T) {
 		if err != nil || !cmp.Equal(got, tt.want) {
 			t.Errorf("PassthroughArgv(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// TestConfigKeywordsHandedToOpenSSH: what a roaming session cannot honour
+// sends the login to OpenSSH, from the config file or -o; the defaults and
+// the values that ask for nothing keep the roaming session.
+func TestConfigKeywordsHandedToOpenSSH(t *testing.T) {
+	for _, tt := range []struct {
+		line        string
+		passthrough bool
+	}{
+		{"ForwardAgent yes", true}, {"ForwardAgent /tmp/agent.sock", true}, {"ForwardAgent no", false},
+		{"ForwardX11 yes", true}, {"ForwardX11 no", false}, {"ForwardX11Trusted yes", false},
+		{"Tunnel point-to-point", true}, {"Tunnel no", false},
+		{"PermitLocalCommand yes", true}, {"PKCS11Provider /usr/lib/opensc-pkcs11.so", true}, {"PKCS11Provider none", false},
+		{"ProxyUseFdpass yes", true}, {"CheckHostIP yes", true}, {"CheckHostIP no", false},
+		{"HostbasedAuthentication yes", true}, {"BindAddress 127.0.0.1", true}, {"BindInterface lo", true},
+		{"VerifyHostKeyDNS yes", true}, {"VerifyHostKeyDNS no", false}, {"NoHostAuthenticationForLocalhost yes", true},
+		{"KnownHostsCommand /bin/echo %H", true}, {"ControlMaster auto", false}, {"GSSAPIAuthentication yes", false},
+		{"SendEnv LANG LC_*", false}, {"HashKnownHosts yes", false},
+	} {
+		for _, viaFlag := range []bool{false, true} {
+			cfg := writeConfig(t, "Host h\n  HostName 127.0.0.1\n")
+			args := []string{"-F", cfg}
+			if viaFlag {
+				args = append(args, "-o", strings.Replace(tt.line, " ", "=", 1))
+			} else {
+				cfg = writeConfig(t, "Host h\n  HostName 127.0.0.1\n  "+tt.line+"\n")
+				args = []string{"-F", cfg}
+			}
+			o, rest := parse(t, append(args, "h")...)
+			c, err := (&Resolver{Home: t.TempDir(), SSH: "none"}).Resolve(o, rest[0])
+			if err != nil {
+				t.Fatalf("%s: %v", tt.line, err)
+			}
+			if m, why := DecideConfig(c); (m == ModePassthrough) != tt.passthrough {
+				t.Errorf("%q (flag %v): %v (%s), want passthrough %v", tt.line, viaFlag, m, why, tt.passthrough)
+			}
+		}
+	}
+}
+
+func TestRequiredRSASize(t *testing.T) {
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := ssh.NewPublicKey(&small.PublicKey)
+	if bits, ok := rsaBits(pub); !ok || bits != 1024 {
+		t.Fatalf("rsaBits = %d, %v", bits, ok)
+	}
+	h := newHostKeyChecker(&Config{HostName: "h", Port: 22, RequiredRSASize: 2048, StrictHostKeyChecking: "no"}, FuncPrompter{})
+	if err := h.check("h:22", &net.TCPAddr{}, pub); err == nil || !strings.Contains(err.Error(), "invalid key length") {
+		t.Fatalf("1024-bit host key with RequiredRSASize 2048: %v", err)
 	}
 }

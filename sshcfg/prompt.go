@@ -49,19 +49,22 @@ func (p *TerminalPrompter) Prompt(question string, echo bool) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrNoPrompt, err)
 	}
 	defer tty.Close()
-	if _, err := io.WriteString(tty, question); err != nil {
-		return "", fmt.Errorf("prompt: %w", err)
-	}
 	// The line is read in raw mode so that Ctrl-C and Ctrl-D reach us as
 	// bytes: in cooked mode Ctrl-C is a SIGINT that the caller may be
 	// holding (it then only echoes ^C), and a password read would leave
-	// the terminal without echo if the process died there.
+	// the terminal without echo if the process died there. Raw mode comes
+	// before the question, so that an answer typed at once is never
+	// echoed by the line discipline (readpassphrase does the same).
 	fd := int(tty.Fd())
 	old, err := term.MakeRaw(fd)
 	if err != nil {
 		return "", fmt.Errorf("prompt: %w", err)
 	}
 	defer func() { _ = term.Restore(fd, old) }()
+	// Raw mode has no output processing: a newline needs its return.
+	if _, err := io.WriteString(tty, strings.ReplaceAll(question, "\n", "\r\n")); err != nil {
+		return "", fmt.Errorf("prompt: %w", err)
+	}
 	return readLine(tty, tty, echo)
 }
 

@@ -31,14 +31,14 @@ func startProxyCommand(command string) (*proxyConn, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, fmt.Errorf("sshcfg: ProxyCommand: %w", err)
+		return nil, fmt.Errorf("ProxyCommand: %w", err)
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("sshcfg: ProxyCommand: %w", err)
+		return nil, fmt.Errorf("ProxyCommand: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("sshcfg: ProxyCommand %q: %w", command, err)
+		return nil, fmt.Errorf("ProxyCommand %q: %w", command, err)
 	}
 	return &proxyConn{cmd: cmd, stdin: stdin, stdout: stdout}, nil
 }

@@ -47,7 +47,7 @@ func SplitShellWords(s string) ([]string, error) {
 				}
 			}
 			if !closed {
-				return nil, fmt.Errorf("sshcfg: unterminated single quote in %q", s)
+				return nil, fmt.Errorf("unterminated single quote in %q", s)
 			}
 		case r == '"':
 			inWord = true
@@ -67,7 +67,7 @@ func SplitShellWords(s string) ([]string, error) {
 				cur.WriteRune(n)
 			}
 			if !closed {
-				return nil, fmt.Errorf("sshcfg: unterminated double quote in %q", s)
+				return nil, fmt.Errorf("unterminated double quote in %q", s)
 			}
 		default:
 			inWord = true

@@ -27,7 +27,7 @@ type tokenContext struct {
 type errUnknownToken struct{ token string }
 
 func (e *errUnknownToken) Error() string {
-	return fmt.Sprintf("sshcfg: unknown %% token %q", e.token)
+	return fmt.Sprintf("unknown %% token %q", e.token)
 }
 
 // connectionHash is %C: the hex SHA-1 of %l%h%p%r, as OpenSSH 9.2 computes it.
@@ -126,12 +126,12 @@ func expandEnv(s string, getenv func(string) (string, bool)) (string, error) {
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return "", fmt.Errorf("sshcfg: unterminated ${ in %q", s)
+			return "", fmt.Errorf("unterminated ${ in %q", s)
 		}
 		name := s[i+2 : i+j]
 		v, ok := getenv(name)
 		if !ok {
-			return "", fmt.Errorf("sshcfg: environment variable ${%s} has no value", name)
+			return "", fmt.Errorf("environment variable ${%s} has no value", name)
 		}
 		b.WriteString(s[:i])
 		b.WriteString(v)
