@@ -73,7 +73,9 @@ func (f *diffFixture) writeKnownHosts(t *testing.T, content string) {
 	}
 }
 
-func identity(path string) string { return fmt.Sprintf("  IdentityFile %s\n  IdentitiesOnly yes\n", path) }
+func identity(path string) string {
+	return fmt.Sprintf("  IdentityFile %s\n  IdentitiesOnly yes\n", path)
+}
 
 // junkLines are known_hosts lines OpenSSH skips: an unknown key type, a
 // truncated write, bad base64, a stray marker.
