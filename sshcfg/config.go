@@ -240,8 +240,11 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 			return nil, err
 		}
 	}
-	if o.Quiet {
+	switch {
+	case o.Quiet:
 		c.LogLevel = "QUIET" // -q wins over the config, as in ssh
+	case o.Verbose > 0:
+		c.LogLevel = []string{"DEBUG1", "DEBUG2", "DEBUG3"}[min(o.Verbose, 3)-1]
 	}
 	if len(c.ProxyJump) > 0 {
 		last := c.ProxyJump[len(c.ProxyJump)-1]
