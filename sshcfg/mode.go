@@ -79,7 +79,7 @@ func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) 
 			return ModePassthrough, fmt.Sprintf("option %s=%s is handled by OpenSSH ssh", key, val)
 		}
 	}
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "" || strings.HasPrefix(args[0], "-") {
 		return ModePassthrough, "no destination given"
 	}
 	if len(args) > 1 && o.TTY == 0 {
