@@ -206,7 +206,9 @@ func (f *Framebuffer) IconName() string { return f.iconName }
 // TitleSet reports whether an OSC 0, 1 or 2 was ever received.
 func (f *Framebuffer) TitleSet() bool { return f.titleSet }
 
-// Clipboard returns the data of the last OSC 52 (still base64 encoded).
+// Clipboard returns the data of the last OSC 52 write (still base64
+// encoded). The emulator never stores anything but base64 here: an OSC 52
+// query or other data is ignored (clipboard.go).
 func (f *Framebuffer) Clipboard() string { return f.clipboard }
 
 // BellCount returns how many times BEL was received (it wraps at 2^32).
