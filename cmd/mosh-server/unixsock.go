@@ -94,9 +94,9 @@ func ensurePrivateDir(dir string) error {
 // touched, the next name (PORT-ADDR-2.sock, …) is tried instead; one that
 // refuses connections is stale and is replaced. Each server removes only
 // the file it created (same device and inode, and no longer answering).
-// The choice and the removal
-// happen under an flock on dir/.lock, so two servers starting or ending at
-// once cannot remove each other's socket between a probe and an unlink.
+// The choice and the removal happen under an flock on dir/.lock, so two
+// servers starting or ending at once cannot remove each other's socket
+// between a probe and an unlink.
 // ssh-mosh learns the path from the UnixSocketMark line, never by guessing.
 
 // maxSocketNames bounds the names tried for one port and address.
