@@ -20,6 +20,8 @@ var (
 	ErrProtocol = errors.New("roam: protocol violation")
 	// ErrReplayed: an authentic datagram whose sequence number is not above
 	// every one seen, and that brought nothing new (no new state, no new
-	// acknowledgement): a replay or a network duplicate.
+	// acknowledgement, or only a fragment of an instruction still
+	// incomplete): a replay, a network duplicate or a late fragment. It
+	// proves nothing about the path it came by.
 	ErrReplayed = errors.New("roam: replayed datagram")
 )

@@ -2,9 +2,11 @@ package roam
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
@@ -39,7 +41,10 @@ func TestLargeStateFragmentsWithinMTU(t *testing.T) {
 		}
 		for i := len(dgs) - 1; i >= 0; i-- {
 			info, err := p.server.Recv(dgs[i], p.now, false)
-			if err != nil {
+			// Delivered last first: the middle ones are late, kept for
+			// assembly but reported as proving nothing.
+			late := i > 0 && i < len(dgs)-1
+			if err != nil && !(late && errors.Is(err, ErrReplayed)) {
 				t.Fatalf("mtu %d: fragment %d: %v", mtu, i, err)
 			}
 			if info.NewState != (i == 0) {
@@ -90,5 +95,62 @@ func TestListenUDPv6(t *testing.T) {
 	}
 	if d := recvOne(t, srv); string(d.Data) != "v6" {
 		t.Fatalf("got %q", d.Data)
+	}
+}
+
+// bigPush makes the client's next state an incompressible text of n bytes,
+// so it leaves as several fragments.
+func bigPush(p *pair, n int) {
+	var sb strings.Builder
+	x := uint32(7)
+	for sb.Len() < n {
+		x = x*1664525 + 1013904223
+		sb.WriteByte(byte('!' + (x>>24)%90))
+	}
+	p.client.Current().push(sb.String())
+}
+
+// A fragment that is not newer than every datagram seen, and completes
+// nothing, is a replay: reported as ErrReplayed, never as Newest, so no
+// caller takes it as proof that its path works.
+func TestStaleFragmentIsReplay(t *testing.T) {
+	p := newPair(t, Config{})
+	p.handshake()
+	p.advance(p.client.SendInterval())
+	bigPush(p, 6000)
+	dgs, err := p.client.Tick(p.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dgs) < 3 {
+		t.Fatalf("%d datagrams, want several fragments", len(dgs))
+	}
+	replayed := p.server.Stats().Replayed
+	if info, err := p.server.Recv(dgs[1], p.now, false); err != nil || !info.Newest || info.NewState {
+		t.Fatalf("first fragment: %+v %v", info, err)
+	}
+	// The same fragment again, and an older one of the same instruction.
+	for _, i := range []int{1, 0, 1} {
+		info, err := p.server.Recv(dgs[i], p.now, false)
+		if !errors.Is(err, ErrReplayed) || info.Newest || info.NewState || !info.Authentic {
+			t.Fatalf("stale fragment %d: %+v %v, want ErrReplayed", i, info, err)
+		}
+	}
+	if got := p.server.Stats().Replayed - replayed; got != 3 {
+		t.Fatalf("Replayed counted %d, want 3", got)
+	}
+	// The instruction still completes: the late fragment 0 was kept.
+	var last RecvInfo
+	for _, dg := range dgs[2:] {
+		if last, err = p.server.Recv(dg, p.now, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !last.NewState {
+		t.Fatalf("instruction not completed: %+v", last)
+	}
+	// After completion, a recorded middle fragment is a replay too.
+	if info, err := p.server.Recv(dgs[1], p.now.Add(time.Minute), false); !errors.Is(err, ErrReplayed) || info.Newest {
+		t.Fatalf("fragment replayed a minute later: %+v %v", info, err)
 	}
 }

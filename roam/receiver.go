@@ -2,6 +2,7 @@ package roam
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,6 +12,7 @@ type receivedState[R any] struct {
 	num   uint64
 	at    time.Time // arrival
 	state R
+	size  int // Sizer estimate when it arrived
 }
 
 // receiver keeps the remote states the peer may still diff against (mosh's
@@ -19,15 +21,30 @@ type receiver[R State[R]] struct {
 	// states is never empty and sorted by num; the last is the newest.
 	states      []receivedState[R]
 	quenchUntil time.Time
+	// bytes is the sum of the states' sizes, kept at most budget (but
+	// the oldest and the newest state stay whatever their size).
+	bytes, budget int
 	// consumed is the state the application last read a diff up to.
 	consumed R
 }
 
 func newReceiver[R State[R]](initial R, now time.Time) *receiver[R] {
+	st := initial.Clone()
+	size := sizeOf(st)
 	return &receiver[R]{
-		states:   []receivedState[R]{{num: 0, at: now, state: initial.Clone()}},
+		states:   []receivedState[R]{{num: 0, at: now, state: st, size: size}},
 		consumed: initial.Clone(),
+		bytes:    size,
+		budget:   receivedStatesBytes,
 	}
+}
+
+// sizeOf is the state's Sizer estimate, 0 if it has none.
+func sizeOf[R any](st R) int {
+	if s, ok := any(st).(Sizer); ok {
+		return s.Size()
+	}
+	return 0
 }
 
 func (r *receiver[R]) newest() *receivedState[R] { return &r.states[len(r.states)-1] }
@@ -92,6 +109,9 @@ func (r *receiver[R]) commit(c candidate[R], now time.Time) (added, newest bool)
 		keep++
 	}
 	if keep > 0 {
+		for _, st := range r.states[:keep] {
+			r.bytes -= st.size
+		}
 		clear(r.states[:keep])
 		r.states = r.states[keep:]
 	}
@@ -105,7 +125,9 @@ func (r *receiver[R]) commit(c candidate[R], now time.Time) (added, newest bool)
 		r.quenchUntil = now.Add(receiverQuench)
 	}
 
-	rs := receivedState[R]{num: c.num, at: now, state: c.state}
+	rs := receivedState[R]{num: c.num, at: now, state: c.state, size: sizeOf(c.state)}
+	r.bytes += rs.size
+	defer r.trim()
 	for i := range r.states {
 		if r.states[i].num > c.num {
 			r.states = append(r.states, receivedState[R]{})
@@ -116,6 +138,29 @@ func (r *receiver[R]) commit(c candidate[R], now time.Time) (added, newest bool)
 	}
 	r.states = append(r.states, rs)
 	return true, true
+}
+
+// trim drops states until their bytes fit the budget, oldest first, but
+// never the oldest nor the newest state, so that the acks stay true and
+// the session cannot stall:
+//   - the newest is the state we acknowledge (ack_num), and a sender that
+//     learns of the ack diffs from it or from newer states;
+//   - the oldest is the one at the sender's throwaway_num, the front of
+//     its sent states: the reference it falls back to when everything it
+//     sent later has timed out unacknowledged (mosh's
+//     update_assumed_receiver_state), e.g. while our acks are lost or the
+//     state we acknowledged was culled from its list.
+//
+// A diff from a dropped state is ignored as one from an unknown state
+// (mosh does the same with states it never got); the sender's next
+// reference is one we kept. The states in between are only references the
+// sender assumes we have because it sent them recently, and the older of
+// them are the least likely to be used.
+func (r *receiver[R]) trim() {
+	for r.bytes > r.budget && len(r.states) > 2 {
+		r.bytes -= r.states[1].size
+		r.states = slices.Delete(r.states, 1, 2) // zeroes the freed slot
+	}
 }
 
 // remoteDiff returns the diff from the state the application last consumed

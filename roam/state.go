@@ -27,3 +27,14 @@ type State[S any] interface {
 	// every state it holds, that one included, as mosh does.
 	Subtract(prefix S)
 }
+
+// Sizer is an optional interface of a State: Size estimates the bytes the
+// state holds, counting memory it may share with its clones as its own (an
+// overestimate, which only makes the bound below stricter). The receiver
+// bounds the bytes of the remote states it keeps by these estimates, on top
+// of mosh's bound on their number: a hostile peer can make each state cost
+// far more than its diff (a screen resize of a few bytes allocates every
+// cell anew). States that do not implement it count as zero bytes.
+type Sizer interface {
+	Size() int
+}

@@ -163,11 +163,19 @@ func (t *Transport[L, R]) Recv(datagram []byte, now time.Time, congested bool) (
 	}
 	fresh := seq >= t.expectedSeq
 	if inst == nil { // more fragments to come
-		t.stats.Received++
-		if fresh {
-			t.noteFresh(seq, pkt, now, congested)
-			info.Newest = true
+		if !fresh {
+			// Not above every sequence number seen and it completes
+			// nothing: a replay, a duplicate or a late fragment. The
+			// assembler keeps it (as mosh's does), but it says nothing
+			// about the path it came by: a caller must not take it as a
+			// sign that this path works, or anyone who recorded one
+			// datagram could keep a session on a blocked path.
+			t.stats.Replayed++
+			return info, fmt.Errorf("%w: seq %d, a fragment of an unfinished instruction", ErrReplayed, seq)
 		}
+		t.stats.Received++
+		t.noteFresh(seq, pkt, now, congested)
+		info.Newest = true
 		return info, nil
 	}
 	if inst.ProtocolVersion != wire.ProtocolVersion {

@@ -387,11 +387,15 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 }
 
 func (c *client) receive(dg roam.Datagram, now time.Time) {
-	if _, err := c.t.Recv(dg.Data, now, dg.Congested); err != nil {
+	info, err := c.t.Recv(dg.Data, now, dg.Congested)
+	if err != nil {
 		c.log.Debug("dropped datagram", "err", err)
 		return
 	}
-	if hp, ok := c.cfg.Path.(HeardPath); ok {
+	// Only a datagram newer than every one seen shows that its path
+	// works: an older one may be a recording replayed by anyone who can
+	// reach our port.
+	if hp, ok := c.cfg.Path.(HeardPath); ok && info.Newest {
 		hp.Heard(dg.From, now)
 	}
 	c.notes.ServerHeard(c.t.LastHeard())

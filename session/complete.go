@@ -25,7 +25,10 @@ type Complete struct {
 	echoAck uint64
 }
 
-var _ roam.State[*Complete] = (*Complete)(nil)
+var (
+	_ roam.State[*Complete] = (*Complete)(nil)
+	_ roam.Sizer            = (*Complete)(nil)
+)
 
 // NewComplete returns a blank width×height screen with echo ack 0.
 func NewComplete(width, height int) *Complete {
@@ -52,6 +55,11 @@ func (c *Complete) SetEchoAck(n uint64) {
 func (c *Complete) Clone() *Complete {
 	return &Complete{fb: c.fb.Clone(), echoAck: c.echoAck}
 }
+
+// Size implements roam.Sizer: the framebuffer's estimate, so the client's
+// receiver can bound what a hostile server makes it keep (a resize of a few
+// bytes allocates up to MaxScreenCells cells).
+func (c *Complete) Size() int { return c.fb.Size() }
 
 // Equal implements roam.State.
 func (c *Complete) Equal(o *Complete) bool {

@@ -47,7 +47,9 @@ var (
 )
 
 // HeardPath is a client path that wants to know which datagrams were
-// authentic: the client loop calls Heard after Transport.Recv accepted one.
+// authentic: the client loop calls Heard after Transport.Recv accepted one
+// whose sequence number is above every one seen (RecvInfo.Newest), never
+// for a replay.
 type HeardPath interface {
 	Heard(from net.Addr, now time.Time)
 }

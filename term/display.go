@@ -77,7 +77,10 @@ func (d Display) appendFrame(dst []byte, initialized bool, last, f *Framebuffer,
 			fs.out = append(fs.out, '\a')
 		}
 	}
-	if f.Clipboard() != last.Clipboard() {
+	// The emulator keeps only base64 writes; checked again here because
+	// a query reaching the user's terminal may be answered with the local
+	// clipboard (clipboard.go).
+	if f.Clipboard() != last.Clipboard() && validClipboard([]byte(f.Clipboard())) {
 		fs.out = append(fs.out, "\x1b]52;c;"...)
 		fs.out = append(fs.out, f.Clipboard()...)
 		fs.out = append(fs.out, '\a')

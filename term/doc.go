@@ -20,5 +20,7 @@
 // Like mosh: a single screen (no alternate screen, DEC modes 47/1047/1049
 // are ignored), no scrollback, no character sets (ESC ( and friends have no
 // effect), DCS/SOS/PM/APC strings are discarded, OSC numbers other than
-// 0, 1, 2 and 52 are ignored.
+// 0, 1, 2 and 52 are ignored. Unlike mosh, OSC 52 is kept only for a
+// clipboard write of base64: a query never reaches the user's terminal
+// (clipboard.go).
 package term

@@ -230,7 +230,12 @@ func (a *actions) EscDispatch(inter []byte, final rune) {
 func (a *actions) OSCDispatch(data []rune) {
 	fb := a.fb
 	if len(data) >= 5 && data[0] == '5' && data[1] == '2' && data[2] == ';' && data[3] == 'c' && data[4] == ';' {
-		fb.clipboard = string(data[5:])
+		// Unlike mosh, only a write of base64 is kept: a query would
+		// reach the user's terminal and could be answered with the
+		// local clipboard (clipboard.go).
+		if validClipboard(data[5:]) {
+			fb.clipboard = string(data[5:])
+		}
 		return
 	}
 	if len(data) == 0 {

@@ -206,8 +206,30 @@ func (f *Framebuffer) IconName() string { return f.iconName }
 // TitleSet reports whether an OSC 0, 1 or 2 was ever received.
 func (f *Framebuffer) TitleSet() bool { return f.titleSet }
 
-// Clipboard returns the data of the last OSC 52 (still base64 encoded).
+// Clipboard returns the data of the last OSC 52 write (still base64
+// encoded). The emulator never stores anything but base64 here: an OSC 52
+// query or other data is ignored (clipboard.go).
 func (f *Framebuffer) Clipboard() string { return f.clipboard }
+
+// Size estimates the bytes f holds: its cells, combining characters, rows,
+// tab stops and strings. Rows shared with clones are counted as f's own, so
+// the sum over several framebuffers overestimates what they hold together.
+// It walks every cell: O(width × height).
+func (f *Framebuffer) Size() int {
+	const (
+		cellBytes = 32          // a Cell packs into 32 bytes (cell.go)
+		rowBytes  = 8 + 24 + 16 // the *Row in f.rows, and the Row
+		fbBytes   = 512         // the Framebuffer and its drawState, roughly
+	)
+	n := fbBytes + len(f.ds.tabs) + len(f.title) + len(f.iconName) + len(f.clipboard)
+	for _, r := range f.rows {
+		n += rowBytes + cap(r.cells)*cellBytes
+		for i := range r.cells {
+			n += len(r.cells[i].comb)
+		}
+	}
+	return n
+}
 
 // BellCount returns how many times BEL was received (it wraps at 2^32).
 func (f *Framebuffer) BellCount() uint32 { return f.bellCount }

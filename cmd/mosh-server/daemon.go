@@ -70,7 +70,7 @@ func runDaemon() int {
 	var path session.ServerPath
 	udp := roam.NewServerPath(pc, mtu)
 	path = udp
-	if cfg.UnixSocket != "" {
+	if cfg.UnixSocket.Path != "" {
 		mp, stop, err := withUnixSocket(udp, cfg.UnixSocket)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "mosh-server: %v\n", err)

@@ -70,9 +70,10 @@ type daemonConfig struct {
 	// NoClientTimeout is 0 (the session's default) unless a test set
 	// noClientTimeoutEnv.
 	NoClientTimeout time.Duration
-	// UnixSocket is the path of the unix socket passed as fd 5 ("" when
-	// none was asked for); the daemon removes it at the end.
-	UnixSocket string
+	// UnixSocket is the unix socket file passed as fd 5 (empty Path when
+	// none was asked for); the daemon removes it at the end if it is
+	// still that file.
+	UnixSocket socketFile
 }
 
 // parseTimeout reads MOSH_SERVER_NETWORK_TMOUT / MOSH_SERVER_SIGNAL_TMOUT

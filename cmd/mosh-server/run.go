@@ -103,12 +103,12 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 	if wantUnix {
 		// Without the socket the session still works over UDP (or a
 		// relay): say why, and carry on.
-		ln, path, err := listenUnix(unixSocketDir(os.Getenv), port)
+		ln, sf, err := listenUnix(unixSocketDir(os.Getenv), conn.LocalAddr().(*net.UDPAddr))
 		if err != nil {
 			fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		} else {
 			defer ln.Close()
-			unixLn, cfg.UnixSocket = ln, path
+			unixLn, cfg.UnixSocket = ln, sf
 		}
 	}
 
@@ -117,16 +117,14 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 	if term.IsTerminal(int(stdin.Fd())) {
 		fmt.Fprint(stdout, "\r\n\n")
 	}
-	if cfg.UnixSocket != "" {
-		fmt.Fprintf(stdout, "%s%s\n", unixSocketMark, cfg.UnixSocket)
+	if cfg.UnixSocket.Path != "" {
+		fmt.Fprintf(stdout, "%s%s\n", unixSocketMark, cfg.UnixSocket.Path)
 	}
 	fmt.Fprintf(stdout, "MOSH CONNECT %d %s\n", port, cfg.Key)
 
 	pid, err := detach(conn, unixLn, cfg, stderr)
 	if err != nil {
-		if cfg.UnixSocket != "" {
-			_ = os.Remove(cfg.UnixSocket)
-		}
+		cfg.UnixSocket.remove()
 		fmt.Fprintf(stderr, "mosh-server: %v\n", err)
 		return 1
 	}

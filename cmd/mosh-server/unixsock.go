@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/session"
@@ -84,27 +85,168 @@ func ensurePrivateDir(dir string) error {
 	return nil
 }
 
-// listenUnix listens on dir/PORT.sock (0600). A file of that name is stale:
-// a live server of this user would hold the UDP port.
-func listenUnix(dir string, port int) (*net.UnixListener, string, error) {
-	if err := ensurePrivateDir(dir); err != nil {
-		return nil, "", err
+// Socket names. Two servers of one user may hold the same UDP port on
+// different local addresses (dual-stack, multi-homed, behind a jump host),
+// so the name carries the address the UDP socket is bound to as well as
+// the port: PORT-ADDR.sock. A name can still be taken, by a socket that
+// outlived its server (a crash) or by a live server of another session
+// (a wildcard bind, a reused port): a socket that answers is never
+// touched, the next name (PORT-ADDR-2.sock, …) is tried instead; one that
+// refuses connections is stale and is replaced. Each server removes only
+// the file it created (same device and inode, and no longer answering).
+// The choice and the removal happen under an flock on dir/.lock, so two
+// servers starting or ending at once cannot remove each other's socket
+// between a probe and an unlink.
+// ssh-mosh learns the path from the UnixSocketMark line, never by guessing.
+
+// maxSocketNames bounds the names tried for one port and address.
+const maxSocketNames = 64
+
+// probeTimeout bounds the connect that tells a live socket from a stale one.
+const probeTimeout = time.Second
+
+// socketName is the file name of the n-th choice (n from 1) for a server
+// bound to addr.
+func socketName(addr *net.UDPAddr, n int) string {
+	ip := "any"
+	if addr.IP != nil && !addr.IP.IsUnspecified() {
+		ip = addr.IP.String()
 	}
-	path := filepath.Join(dir, strconv.Itoa(port)+".sock")
-	_ = os.Remove(path)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if addr.Zone != "" {
+		ip += "%" + addr.Zone
+	}
+	// Keep the name to characters that need no quoting anywhere.
+	ip = strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '.' || r == '%' {
+			return r
+		}
+		return '_'
+	}, ip)
+	name := strconv.Itoa(addr.Port) + "-" + ip
+	if n > 1 {
+		name += "-" + strconv.Itoa(n)
+	}
+	return name + ".sock"
+}
+
+// socketFile identifies the socket file a server created, so that it
+// removes that file and no other that took its name since.
+type socketFile struct {
+	Path     string
+	Dev, Ino uint64
+}
+
+// flock takes an exclusive lock on f, waiting for it (BSD flock: the
+// same call on Linux, macOS and the BSDs).
+func flock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+// lockDir takes the directory's lock; the returned function releases it.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, "", fmt.Errorf("unix socket: %w", err)
+		return nil, fmt.Errorf("unix socket directory lock: %w", err)
 	}
-	// The daemon removes the file when the session ends, not the listener
-	// (the parent hands it over and exits).
-	ln.SetUnlinkOnClose(false)
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		_ = os.Remove(path)
-		return nil, "", fmt.Errorf("unix socket: %w", err)
+	if err := flock(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("unix socket directory lock: %w", err)
 	}
-	return ln, path, nil
+	return func() { f.Close() }, nil // closing releases the lock
+}
+
+// answers reports whether something accepts connections on path. Only a
+// refused connection (nobody listening) counts as no: a full backlog or a
+// timeout is a live server too busy to accept at once.
+func answers(path string) bool {
+	c, err := net.DialTimeout("unix", path, probeTimeout)
+	if err == nil {
+		c.Close()
+		return true
+	}
+	return !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, os.ErrNotExist)
+}
+
+// listenUnix listens (0600) on the first free socket name in dir for a
+// server whose UDP socket is bound to addr.
+func listenUnix(dir string, addr *net.UDPAddr) (*net.UnixListener, socketFile, error) {
+	if err := ensurePrivateDir(dir); err != nil {
+		return nil, socketFile{}, err
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, socketFile{}, err
+	}
+	defer unlock()
+	for n := 1; n <= maxSocketNames; n++ {
+		path := filepath.Join(dir, socketName(addr, n))
+		ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		if errors.Is(err, syscall.EADDRINUSE) {
+			st, serr := os.Lstat(path)
+			if serr != nil || st.Mode()&os.ModeSocket == 0 || answers(path) {
+				continue // not ours to replace: try the next name
+			}
+			_ = os.Remove(path) // stale: its server is gone
+			ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		}
+		if err != nil {
+			return nil, socketFile{}, fmt.Errorf("unix socket: %w", err)
+		}
+		// The daemon removes the file when the session ends, not the
+		// listener (the parent hands it over and exits).
+		ln.SetUnlinkOnClose(false)
+		sf, err := created(path)
+		if err == nil {
+			err = os.Chmod(path, 0o600)
+		}
+		if err != nil {
+			ln.Close()
+			_ = os.Remove(path)
+			return nil, socketFile{}, fmt.Errorf("unix socket: %w", err)
+		}
+		return ln, sf, nil
+	}
+	return nil, socketFile{}, fmt.Errorf("unix socket: %d names for port %d in %s are all in use", maxSocketNames, addr.Port, dir)
+}
+
+// created identifies the socket file just made at path.
+func created(path string) (socketFile, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return socketFile{}, err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return socketFile{}, fmt.Errorf("%s: no device and inode", path)
+	}
+	return socketFile{Path: path, Dev: uint64(sys.Dev), Ino: uint64(sys.Ino)}, nil
+}
+
+// remove deletes the socket file if it is still the one this server
+// created: another server may have replaced it once ours stopped
+// answering, and that one's file stays. Call it after closing the
+// listener. The device and inode are not enough on their own (ext4 gives
+// a file made right after an unlink the inode just freed), so a file that
+// answers is kept too: ours no longer can.
+func (sf socketFile) remove() {
+	if sf.Path == "" {
+		return
+	}
+	unlock, err := lockDir(filepath.Dir(sf.Path))
+	if err != nil {
+		return
+	}
+	defer unlock()
+	now, err := created(sf.Path)
+	if err != nil || now != sf || answers(sf.Path) {
+		return
+	}
+	_ = os.Remove(sf.Path)
 }
 
 // serveUnix accepts streams on ln and adds each to mp, until ln is closed.
@@ -152,19 +294,20 @@ const unixListenerFD = 5
 
 // withUnixSocket puts the UDP path and the inherited unix listener into one
 // Multipath. stop closes the listener, waits for its accept loop, closes
-// the multipath (and udp with it) and removes the socket file.
-func withUnixSocket(udp *roam.UDPServer, path string) (*session.Multipath, func(), error) {
+// the multipath (and udp with it) and removes the socket file if it is
+// still the one sf names.
+func withUnixSocket(udp *roam.UDPServer, sf socketFile) (*session.Multipath, func(), error) {
 	f := os.NewFile(unixListenerFD, "unix")
 	ln, err := net.FileListener(f)
 	f.Close()
 	if err != nil {
-		_ = os.Remove(path)
+		sf.remove()
 		return nil, nil, fmt.Errorf("inheriting the unix socket: %w", err)
 	}
 	mp := session.NewMultipath()
 	if _, err := mp.Add(udp); err != nil {
 		ln.Close()
-		_ = os.Remove(path)
+		sf.remove()
 		return nil, nil, err
 	}
 	done := make(chan struct{})
@@ -176,7 +319,7 @@ func withUnixSocket(udp *roam.UDPServer, path string) (*session.Multipath, func(
 		ln.Close()
 		<-done
 		_ = mp.Close()
-		_ = os.Remove(path)
+		sf.remove()
 	}
 	return mp, stop, nil
 }

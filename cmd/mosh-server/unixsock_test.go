@@ -51,11 +51,13 @@ func TestListenUnixPermissions(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil { // too open: tightened
 		t.Fatal(err)
 	}
-	ln, path, err := listenUnix(dir, 60123)
+	addr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 60123}
+	ln, sf, err := listenUnix(dir, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	path := sf.Path
 	defer os.Remove(path)
 	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
 		t.Errorf("directory mode %v, want 0700", st.Mode().Perm())
@@ -70,11 +72,14 @@ func TestListenUnixPermissions(t *testing.T) {
 	c.Close()
 	// A stale file of the same name (a crashed server) is replaced.
 	ln.Close()
-	ln2, _, err := listenUnix(dir, 60123)
+	ln2, sf2, err := listenUnix(dir, addr)
 	if err != nil {
 		t.Fatalf("over a stale socket: %v", err)
 	}
 	ln2.Close()
+	if sf2.Path != path {
+		t.Errorf("a stale socket was not replaced: %s, then %s", path, sf2.Path)
+	}
 }
 
 func TestEnsurePrivateDirRefusesOthers(t *testing.T) {
