@@ -218,6 +218,7 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 				args := sc.setup(t, f)
 				before, _ := os.ReadFile(f.knownHosts)
 				argv := append(append(argv0, "-F", f.config), args...)
+				t.Logf("%s: %q", client, argv)
 				m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 120, Height: 40,
 					Env: []string{"HOME=" + f.home, "SSH_AUTH_SOCK=", "DISPLAY=", "SSH_ASKPASS="}}, argv...)
 				for _, st := range sc.steps {
