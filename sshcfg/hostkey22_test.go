@@ -121,13 +121,13 @@ func TestHostKeysPort22(t *testing.T) {
 	for _, c := range []hostKeyCase{
 		{name: "plain", knownHosts: plain},
 		{name: "hashed", knownHosts: func(t *testing.T, s *testenv.SSHD) string {
-			return hashKnownHosts(t, s.KnownHostsLine+"\n")
+			return testenv.HashKnownHosts(t, s.KnownHostsLine+"\n")
 		}},
 		{name: "cert-authority", knownHosts: func(t *testing.T, s *testenv.SSHD) string {
 			return "@cert-authority " + s.Host + " " + s.HostCAPub + "\n"
 		}},
 		{name: "cert-authority-and-plain", knownHosts: func(t *testing.T, s *testenv.SSHD) string {
-			return "@cert-authority " + s.Host + " " + s.HostCAPub + "\n" + hashKnownHosts(t, s.KnownHostsLine+"\n")
+			return "@cert-authority " + s.Host + " " + s.HostCAPub + "\n" + testenv.HashKnownHosts(t, s.KnownHostsLine+"\n")
 		}},
 		{name: "cert-authority-for-other-host", knownHosts: func(t *testing.T, s *testenv.SSHD) string {
 			return "@cert-authority other.example " + s.HostCAPub + "\n" + s.KnownHostsLine + "\n"
@@ -228,23 +228,6 @@ func readTestFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// hashKnownHosts hashes content's names with ssh-keygen -H, as a user would.
-func hashKnownHosts(t *testing.T, content string) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(testenv.MustHaveExec(t, "ssh-keygen"), "-H", "-f", f).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen -H: %v\n%s", err, out)
-	}
-	got := readTestFile(t, f)
-	if !strings.Contains(got, "|1|") {
-		t.Fatalf("ssh-keygen -H did not hash: %q", got)
-	}
-	return got
 }
 
 // makeKRL writes a KRL revoking pub with ssh-keygen -k.

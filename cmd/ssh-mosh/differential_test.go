@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,7 +101,7 @@ func diffScenarios() []diffScenario {
 			return []string{"target", "-p", "22", "-l", "root", "-i", f.key, "-o", "IdentitiesOnly=yes"}
 		}},
 		{name: "hashed-known-hosts", shell: true, setup: func(t *testing.T, f *diffFixture) []string {
-			f.writeKnownHosts(t, hashed(t, f.sshd.KnownHostsLine+"\n"))
+			f.writeKnownHosts(t, testenv.HashKnownHosts(t, f.sshd.KnownHostsLine+"\n"))
 			f.writeConfig(t, identity(f.key)+"  StrictHostKeyChecking yes\n")
 			return []string{"target"}
 		}},
@@ -297,19 +296,3 @@ func addedLines(before []byte, after string) string {
 	return strings.Join(added, "\n")
 }
 
-// hashed hashes the names of known_hosts content with ssh-keygen -H.
-func hashed(t *testing.T, content string) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(testenv.MustHaveExec(t, "ssh-keygen"), "-H", "-f", f).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen -H: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}

@@ -408,3 +408,17 @@ func fileExists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
 }
+
+// HashKnownHosts returns known_hosts content with its host names hashed by
+// `ssh-keygen -H`, as a user's HashKnownHosts file has them.
+func HashKnownHosts(t testing.TB, content string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "known_hosts")
+	writeFile(t, f, content, 0o600)
+	keygen(t, "-H", "-f", f)
+	got := readFile(t, f)
+	if !strings.Contains(got, "|1|") {
+		t.Fatalf("testenv: ssh-keygen -H did not hash %q", got)
+	}
+	return got
+}
