@@ -295,4 +295,3 @@ func addedLines(before []byte, after string) string {
 	}
 	return strings.Join(added, "\n")
 }
-
