@@ -74,17 +74,21 @@ type ServerConfig struct {
 
 // server is the state of Serve's loop; one goroutine owns all of it.
 type server struct {
-	cfg      ServerConfig
-	log      *slog.Logger
-	t        *roam.Transport[*Complete, *UserStream]
-	emu      *term.Emulator
-	echo     echoTracker
-	ptmx     *os.File
-	child    *exec.Cmd
-	ptyOut   chan []byte // nil until the child runs; closed at EOF
-	remote   uint64      // newest client state applied
-	started  time.Time
-	lastData time.Time // arrival of the newest client state
+	cfg   ServerConfig
+	log   *slog.Logger
+	t     *roam.Transport[*Complete, *UserStream]
+	emu   *term.Emulator
+	echo  echoTracker
+	ptmx  *os.File
+	child *exec.Cmd
+	// typeahead holds the keys that arrived before the pty existed (the
+	// client's first state carries what the user typed while it
+	// connected); startChild delivers them, in order, once it does.
+	typeahead []byte
+	ptyOut    chan []byte // nil until the child runs; closed at EOF
+	remote    uint64      // newest client state applied
+	started   time.Time
+	lastData  time.Time // arrival of the newest client state
 	// ackedShutdown is when we first told the client we got its shutdown
 	// (zero before); the server lingers shutdownLinger after it.
 	ackedShutdown time.Time
@@ -302,7 +306,7 @@ func (s *server) applyUserEvents(evs []UserEvent) {
 			continue
 		}
 		if s.ptmx != nil {
-			_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)})
+			_ = setWinsize(s.ptmx, w, h)
 		}
 	}
 	flush()
@@ -317,8 +321,26 @@ func (s *server) hostOutput(out []byte) {
 	}
 }
 
+// maxTypeahead bounds the keys held while no pty exists. They are only
+// ever held between decoding the client's first state and starting the
+// program in the same step, so the bound is for a hostile client, not a
+// user: 64 KiB is sixteen times what a pty's own input queue holds (4 KiB
+// on Linux, where a writer blocks until the program reads), far beyond
+// anything typed while a session connects, and small for a server.
+const maxTypeahead = 64 << 10
+
 func (s *server) writePty(b []byte) {
-	if s.ptmx == nil || len(b) == 0 {
+	if len(b) == 0 {
+		return
+	}
+	if s.ptmx == nil {
+		if s.child == nil && !s.t.ShutdownInProgress() {
+			n := min(len(b), maxTypeahead-len(s.typeahead))
+			if n < len(b) {
+				s.log.Info("typeahead beyond the bound dropped", "bytes", len(b)-n)
+			}
+			s.typeahead = append(s.typeahead, b[:n]...)
+		}
 		return
 	}
 	if _, err := s.ptmx.Write(b); err != nil && !s.t.ShutdownInProgress() {
@@ -341,12 +363,7 @@ func (s *server) startChild() error {
 		ptmx.Close()
 		return fmt.Errorf("sizing the pty: %w", err)
 	}
-	// IUTF8 lets the line discipline erase whole UTF-8 characters, as
-	// mosh-server sets it.
-	if tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); err == nil {
-		tio.Iflag |= unix.IUTF8
-		_ = unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio)
-	}
+	setIUTF8(tty)
 	path := s.cfg.Path0
 	if !strings.Contains(path, "/") {
 		if p, err := lookPathIn(path, s.cfg.Env); err == nil {
@@ -375,10 +392,66 @@ func (s *server) startChild() error {
 		ptmx.Close()
 		return fmt.Errorf("starting %s: %w", s.cfg.Path0, err)
 	}
+	if p, err := pollable(ptmx); err == nil {
+		ptmx = p
+	} else {
+		// Still a working pty; only the hang-up waits for the program's
+		// next output (see stopChild).
+		s.log.Info("pty master stays blocking", "err", err)
+	}
 	s.ptmx, s.child = ptmx, cmd
 	s.ptyOut = make(chan []byte, 4)
 	go readPty(ptmx, s.ptyOut)
+	// The program is not reading yet: the keys wait in the pty, echoed
+	// by its line discipline, as they do behind mosh-server.
+	ahead := s.typeahead
+	s.typeahead = nil
+	s.writePty(ahead)
 	return nil
+}
+
+// pollable returns f as a non-blocking file owned by the runtime poller
+// (f is closed). Closing such a file closes its descriptor at once; a
+// goroutine blocked in read(2) on a blocking one would hold the master
+// open, and the pty would not hang up until the program next wrote.
+// creack/pty hands out blocking files (its ioctls go through Fd).
+func pollable(f *os.File) (*os.File, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("pty master: %w", err)
+	}
+	fd := -1
+	var dupErr error
+	if err := sc.Control(func(raw uintptr) { fd, dupErr = unix.Dup(int(raw)) }); err != nil {
+		return nil, fmt.Errorf("pty master: %w", err)
+	}
+	if dupErr != nil {
+		return nil, fmt.Errorf("pty master: dup: %w", dupErr)
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		_ = unix.Close(fd)
+		return nil, fmt.Errorf("pty master: %w", err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// setWinsize sizes the pty without Fd, which would turn a poller-owned
+// file back to blocking.
+func setWinsize(f *os.File, w, h int) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ioErr error
+	if err := sc.Control(func(fd uintptr) {
+		ioErr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(w), Row: uint16(h)})
+	}); err != nil {
+		return err
+	}
+	return ioErr
 }
 
 // readPty forwards pty output until EOF or EIO (the child's side closed),
@@ -410,32 +483,25 @@ func (s *server) printMotd() {
 	_, _ = s.emu.Write([]byte(strings.ReplaceAll(string(b), "\n", "\r\n")))
 }
 
-// stopChild ends the application: SIGHUP to its session (what a terminal
-// hang-up does), then SIGKILL if it lingers, and reaps it.
+// stopChild hangs up, as sshd and mosh-server do when a session ends: it
+// closes the pty master, and the kernel sends SIGHUP (and SIGCONT) to the
+// program's session leader, then to its foreground job when that leader
+// exits. Nothing is killed: an ordinary shell exits on the hang-up, and a
+// program that catches SIGHUP to save its work gets to finish it, however
+// long that takes. The program is reaped in the background when it ends
+// (a daemon exits first, and its orphans go to init).
 func (s *server) stopChild() {
 	if s.child == nil {
 		return
 	}
-	pid := s.child.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGHUP)
-	_ = s.child.Process.Signal(syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		_ = s.child.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		<-done
-	}
-	s.ptmx.Close()
-	// Drain so readPty can finish.
+	// ptmx is owned by the runtime poller (see pollable), so Close closes
+	// the descriptor now, and the blocked read in readPty returns.
+	_ = s.ptmx.Close()
 	if s.ptyOut != nil {
 		for range s.ptyOut {
 		}
 	}
+	go func(c *exec.Cmd) { _ = c.Wait() }(s.child)
 }
 
 // lookPathIn finds name in the PATH of env.
