@@ -363,7 +363,12 @@ func (s *server) startChild() error {
 		ptmx.Close()
 		return fmt.Errorf("sizing the pty: %w", err)
 	}
-	setIUTF8(tty)
+	// IUTF8 lets the line discipline erase whole UTF-8 characters, as
+	// mosh-server sets it.
+	if tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); err == nil {
+		tio.Iflag |= unix.IUTF8
+		_ = unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio)
+	}
 	path := s.cfg.Path0
 	if !strings.Contains(path, "/") {
 		if p, err := lookPathIn(path, s.cfg.Env); err == nil {
