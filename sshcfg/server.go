@@ -1,8 +1,6 @@
 package sshcfg
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -164,7 +162,17 @@ func dquoteAll(dirs []string) []string {
 // remote command with a pty (as mosh's ssh -tt), and returns what it
 // printed. A server that refuses the forwarded locale is retried once
 // with LANG=C.UTF-8.
+//
+// The wait is bounded: by size (startupLimit) and, when the user set
+// ConnectTimeout or ServerAliveInterval, by time (StartupTimeout); either
+// ends it with a *StartupError. Cancelling ctx (Ctrl-C) ends it at once
+// with ctx's error. A mosh-server that had already said it started is
+// stopped before an error is returned.
 func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInfo, error) {
+	return startServerLimited(ctx, conn, req, startupLimit)
+}
+
+func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limit int64) (*ServerInfo, error) {
 	notice := req.Notice
 	if notice == nil {
 		notice = func(string) {}
@@ -177,10 +185,15 @@ func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInf
 			notice(msg)
 		}
 	}
-	info, out, err := startOnce(ctx, conn, req, locale)
+	if d, why := StartupTimeout(conn.Config); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &StartupError{Host: conn.Config.Host, Limit: fmt.Sprintf("within %v (%s)", d, why)})
+		defer cancel()
+	}
+	info, out, err := startOnce(ctx, conn, req, locale, limit)
 	if err != nil && strings.Contains(out, "needs a UTF-8 native locale") && !(len(locale) == 1 && locale[0] == fallbackLocale) {
 		notice(fmt.Sprintf("ssh-mosh: mosh-server on %s cannot use %s; retrying with %s", conn.Config.Host, strings.Join(locale, " "), fallbackLocale))
-		info, _, err = startOnce(ctx, conn, req, []string{fallbackLocale})
+		info, _, err = startOnce(ctx, conn, req, []string{fallbackLocale}, limit)
 	}
 	if err != nil {
 		return nil, err
@@ -188,9 +201,9 @@ func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInf
 	return info, nil
 }
 
-// startOnce runs the remote script once; out is the whole output, for the
+// startOnce runs the remote script once; out is the other output, for the
 // locale retry.
-func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []string) (*ServerInfo, string, error) {
+func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []string, limit int64) (*ServerInfo, string, error) {
 	host := conn.Config.Host
 	sess, done, err := openSession(ctx, conn)
 	if err != nil {
@@ -215,84 +228,65 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	if err := sess.Start("/bin/sh -c " + ShellQuote(remoteScript(req, locale))); err != nil {
 		return nil, "", fmt.Errorf("sshcfg: %s: cannot run the remote command: %w", host, err)
 	}
-	// Read until our end marker; then hang up (closing the session ends
-	// the script's final read).
-	var buf bytes.Buffer
-	sc := bufio.NewScanner(stdout)
-	sawConnect := false
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		buf.WriteString(line + "\n")
-		if strings.HasPrefix(line, markDone) || strings.HasPrefix(line, markNotFound) {
-			break
-		}
-		sawConnect = sawConnect || strings.HasPrefix(line, "MOSH CONNECT ")
-		// The detach line is the server parent's last word: once it and
-		// MOSH CONNECT are in, the session can start without waiting for
-		// the script's end marker (a round trip saved on every start).
-		if sawConnect && detachedRE.MatchString(line) {
-			break
-		}
-	}
+	// Read until the output is complete; then hang up (closing the
+	// session ends the script's final read). A cancelled ctx closes the
+	// session, which ends the read.
+	o, readErr := readStartup(stdout, limit)
 	sess.Close()
-	if ctx.Err() != nil {
-		return nil, "", fmt.Errorf("sshcfg: starting mosh-server on %s: %w", host, ctx.Err())
-	}
-	out := strings.ReplaceAll(buf.String(), "\r", "")
-	var runErr error
-	info := &ServerInfo{Host: host, IP: conn.RemoteIP}
-	var other []string
-	found := false
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.TrimSpace(line) == "":
-		case strings.HasPrefix(line, markDone):
-			if st := strings.TrimSpace(strings.TrimPrefix(line, markDone)); st != "0" {
-				runErr = fmt.Errorf("exit status %s", st)
-			}
-		case strings.HasPrefix(line, markSSHConnection):
-			if f := strings.Fields(strings.TrimPrefix(line, markSSHConnection)); len(f) == 4 {
-				info.SSHConnectionIP = net.ParseIP(strings.TrimPrefix(f[2], "::ffff:"))
-			}
-		case strings.HasPrefix(line, markNotFound):
-			looked := strings.TrimPrefix(line, markNotFound)
-			if req.Server == "" {
-				looked += ", " + strings.Join(serverSearchDirs, ", ")
-			}
-			return nil, out, fmt.Errorf("%w on %s (looked in %s): install mosh or pass --server=PATH", ErrServerNotFound, host, looked)
-		case strings.HasPrefix(line, "MOSH CONNECT "):
-			port, key, err := ParseConnect(line)
-			if err != nil {
-				return nil, out, fmt.Errorf("sshcfg: mosh-server on %s printed a bad MOSH CONNECT line", host)
-			}
-			info.Port, info.Key, found = port, key, true
-		case detachedRE.MatchString(line):
-			info.PID, _ = strconv.Atoi(detachedRE.FindStringSubmatch(line)[1])
-		default:
-			other = append(other, line)
+	fail := func(err error) (*ServerInfo, string, error) {
+		// A server that said it detached must not outlive the failure.
+		if o.PID > 0 {
+			_ = KillServer(conn, &ServerInfo{Host: host, PID: o.PID})
 		}
+		return nil, o.startupText(), err
 	}
-	if !found {
-		msg := strings.Join(other, "; ")
-		if msg == "" && runErr != nil {
-			msg = runErr.Error()
+	if cause := context.Cause(ctx); cause != nil {
+		var se *StartupError
+		if errors.As(cause, &se) {
+			e := *se
+			e.Printed = o.quoteOther()
+			return fail(&e)
 		}
-		return nil, out, fmt.Errorf("sshcfg: mosh-server on %s did not start: %s", host, msg)
+		return fail(fmt.Errorf("sshcfg: starting mosh-server on %s: %w", host, ctx.Err()))
 	}
+	if errors.Is(readErr, errStartupTooLong) {
+		return fail(&StartupError{Host: host, Limit: "after " + formatLimit(limit) + " of output", Printed: o.quoteOther()})
+	}
+	info := &ServerInfo{Host: host, IP: conn.RemoteIP, PID: o.PID, SSHConnectionIP: o.SSHConnectionIP}
+	switch {
+	case o.SawNotFound:
+		looked := o.NotFound
+		if req.Server == "" {
+			looked += ", " + strings.Join(serverSearchDirs, ", ")
+		}
+		return fail(fmt.Errorf("%w on %s (looked in %s): install mosh or pass --server=PATH", ErrServerNotFound, host, looked))
+	case o.BadConnect:
+		return fail(fmt.Errorf("sshcfg: mosh-server on %s printed a bad MOSH CONNECT line", host))
+	case !o.Connect:
+		msg := strings.Join(o.Other, "; ")
+		if msg == "" && o.Status != "" && o.Status != "0" {
+			msg = "exit status " + o.Status
+		}
+		if msg == "" && readErr != nil {
+			msg = readErr.Error()
+		}
+		return fail(fmt.Errorf("sshcfg: mosh-server on %s did not start: %s", host, msg))
+	}
+	info.Port, info.Key = o.Port, o.Key
 	if info.IP == nil {
 		info.IP = info.SSHConnectionIP
 	}
 	if info.IP == nil {
-		return nil, out, fmt.Errorf("sshcfg: no IP address known for %s: connect without a proxy or jump host", host)
+		return fail(fmt.Errorf("sshcfg: no IP address known for %s: connect without a proxy or jump host", host))
 	}
 	if req.Notice != nil {
-		for _, l := range other {
+		for _, l := range o.Other {
 			if !isBannerLine(l) {
 				req.Notice(l)
 			}
 		}
 	}
-	return info, out, nil
+	return info, o.startupText(), nil
 }
 
 // isBannerLine recognises mosh-server's version banner, which mosh hides

@@ -89,7 +89,20 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		}
 		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
 	}
-	info, err := sshcfg.StartServer(context.Background(), conn, req)
+	startCtx, interrupted, stopInterrupts := interruptible(context.Background())
+	info, err := sshcfg.StartServer(startCtx, conn, req)
+	stopInterrupts()
+	if st := interrupted(); st != 0 {
+		if err == nil {
+			_ = sshcfg.KillServer(conn, info)
+		}
+		return st
+	}
+	var startErr *sshcfg.StartupError
+	if errors.As(err, &startErr) {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 255
+	}
 	if err != nil {
 		if noFallback {
 			return fail(err)
