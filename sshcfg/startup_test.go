@@ -220,4 +220,3 @@ func TestStartServerCancel(t *testing.T) {
 	}
 	wantSessionsGone(t, sshd)
 }
-
