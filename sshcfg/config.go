@@ -139,6 +139,8 @@ type Resolver struct {
 	ForceSSHG bool
 	// Getenv reads the environment for ${VAR}; default os.LookupEnv.
 	Getenv func(string) (string, bool)
+	// Files holds the config files; nil means the operating system's.
+	Files ConfigFiles
 }
 
 // ErrNeedsOpenSSH marks a configuration this package cannot evaluate alone

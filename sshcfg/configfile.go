@@ -39,7 +39,8 @@ type setting struct{ value, where string }
 // settings collects keyword values with ssh's precedence. Keys are
 // lower-case canonical keyword names.
 type settings struct {
-	vals map[string][]setting
+	vals      map[string][]setting
+	filesRead int // by evalFile, for maxConfigFiles
 }
 
 func newSettings() *settings { return &settings{vals: map[string][]setting{}} }
@@ -129,6 +130,10 @@ func (s *settings) apply(key, value, where string) {
 // maxIncludeDepth is OpenSSH's READCONF_MAX_DEPTH.
 const maxIncludeDepth = 16
 
+// maxConfigFiles bounds the files one resolution reads. Depth alone does
+// not: three files that each Include all three are 3^16 reads deep down.
+const maxConfigFiles = 1024
+
 // evalNative evaluates the command line and config files for dest.
 func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	s := newSettings()
@@ -164,7 +169,7 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	switch {
 	case o.ConfigFile == "none":
 	case o.ConfigFile != "":
-		if _, err := os.Stat(o.ConfigFile); err != nil {
+		if _, err := r.files().Stat(o.ConfigFile); err != nil {
 			return nil, fmt.Errorf("sshcfg: cannot open config file %s: %w", o.ConfigFile, err)
 		}
 		files = []string{o.ConfigFile}
@@ -173,7 +178,7 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	}
 	for i, f := range files {
 		if o.ConfigFile == "" {
-			if _, err := os.Stat(f); errors.Is(err, os.ErrNotExist) {
+			if _, err := r.files().Stat(f); errors.Is(err, os.ErrNotExist) {
 				continue
 			}
 			userConf = i == 0
@@ -218,7 +223,10 @@ func (r *Resolver) evalFile(s *settings, path, host string, userConf bool, depth
 	if depth > maxIncludeDepth {
 		return fmt.Errorf("sshcfg: %s: too many nested Include directives (loop?): check its Include lines", path)
 	}
-	data, err := os.ReadFile(path)
+	if s.filesRead++; s.filesRead > maxConfigFiles {
+		return fmt.Errorf("sshcfg: %s: more than %d config files read (Include loop?): check its Include lines", path, maxConfigFiles)
+	}
+	data, err := r.files().ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("sshcfg: cannot read %s: %w", path, err)
 	}
@@ -273,7 +281,7 @@ func (r *Resolver) evalInclude(s *settings, inc *sshconfig.Include, path, host s
 				pat = filepath.Join("/etc/ssh", pat)
 			}
 		}
-		matches, err := filepath.Glob(pat)
+		matches, err := r.files().Glob(pat)
 		if err != nil {
 			return fmt.Errorf("sshcfg: %s:%d: Include %s: %w", path, inc.Pos().Line, pat, err)
 		}
