@@ -76,8 +76,12 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	c.HostName = dest.host
 	if v, ok := s.first("hostname"); ok {
 		h, err := (&tokenContext{host: dest.host}).expand(v.value, hostNameTokens)
-		if err != nil {
+		switch {
+		case err != nil:
 			fail(v, "HostName", "%v", err)
+		case strings.TrimSpace(h) == "":
+			// ssh: no argument after keyword "hostname".
+			fail(v, "HostName", "no host name after the keyword: give one")
 		}
 		c.HostName = h
 	}
