@@ -215,18 +215,18 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 		term = "xterm-256color"
 	}
 	if err := sess.RequestPty(term, 24, 80, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
-		return nil, "", fmt.Errorf("sshcfg: %s: pty request refused: %w", host, err)
+		return nil, "", fmt.Errorf("%s: pty request refused: %w", host, err)
 	}
 	stdout, err := sess.StdoutPipe()
 	if err != nil {
-		return nil, "", fmt.Errorf("sshcfg: %s: %w", host, err)
+		return nil, "", fmt.Errorf("%s: %w", host, err)
 	}
 	// With a pty the remote stderr arrives merged into stdout.
 	sess.Stderr = io.Discard
 	// /bin/sh by path: the login shell may be fish or csh, and PATH may be
 	// anything.
 	if err := sess.Start("/bin/sh -c " + ShellQuote(remoteScript(req, locale))); err != nil {
-		return nil, "", fmt.Errorf("sshcfg: %s: cannot run the remote command: %w", host, err)
+		return nil, "", fmt.Errorf("%s: cannot run the remote command: %w", host, err)
 	}
 	// Read until the output is complete; then hang up (closing the
 	// session ends the script's final read). A cancelled ctx closes the
@@ -247,7 +247,7 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 			e.Printed = o.quoteOther()
 			return fail(&e)
 		}
-		return fail(fmt.Errorf("sshcfg: starting mosh-server on %s: %w", host, ctx.Err()))
+		return fail(fmt.Errorf("starting mosh-server on %s: %w", host, ctx.Err()))
 	}
 	if errors.Is(readErr, errStartupTooLong) {
 		return fail(&StartupError{Host: host, Limit: "after " + formatLimit(limit) + " of output", Printed: o.quoteOther()})
@@ -261,7 +261,7 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 		}
 		return fail(fmt.Errorf("%w on %s (looked in %s): install mosh or pass --server=PATH", ErrServerNotFound, host, looked))
 	case o.BadConnect:
-		return fail(fmt.Errorf("sshcfg: mosh-server on %s printed a bad MOSH CONNECT line", host))
+		return fail(fmt.Errorf("mosh-server on %s printed a bad MOSH CONNECT line", host))
 	case !o.Connect:
 		msg := strings.Join(o.Other, "; ")
 		if msg == "" && o.Status != "" && o.Status != "0" {
@@ -270,14 +270,14 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 		if msg == "" && readErr != nil {
 			msg = readErr.Error()
 		}
-		return fail(fmt.Errorf("sshcfg: mosh-server on %s did not start: %s", host, msg))
+		return fail(fmt.Errorf("mosh-server on %s did not start: %s", host, msg))
 	}
 	info.Port, info.Key = o.Port, o.Key
 	if info.IP == nil {
 		info.IP = info.SSHConnectionIP
 	}
 	if info.IP == nil {
-		return fail(fmt.Errorf("sshcfg: no IP address known for %s: connect without a proxy or jump host", host))
+		return fail(fmt.Errorf("no IP address known for %s: connect without a proxy or jump host", host))
 	}
 	if req.Notice != nil {
 		for _, l := range o.Other {
