@@ -98,10 +98,10 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		}
 		return st
 	}
-	var startErr *sshcfg.StartupError
-	if errors.As(err, &startErr) {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 255
+	// A start that gave up (the remote printed too much or took too
+	// long) would meet the same rc files in a plain shell: no fallback.
+	if startErr := (*sshcfg.StartupError)(nil); errors.As(err, &startErr) {
+		return fail(err)
 	}
 	if err != nil {
 		if noFallback {
