@@ -88,6 +88,8 @@ type server struct {
 	// ackedShutdown is when we first told the client we got its shutdown
 	// (zero before); the server lingers shutdownLinger after it.
 	ackedShutdown time.Time
+	// ext is what the client's extension offer changed (exitstatus.go).
+	ext serverExtensions
 }
 
 // shutdownLinger is how long the server keeps answering after it acked the
@@ -159,9 +161,7 @@ func (s *server) loop(ctx context.Context) error {
 		case out, ok := <-s.ptyOut:
 			if !ok {
 				s.ptyOut = nil
-				if !s.t.ShutdownInProgress() {
-					s.t.StartShutdown(time.Now())
-				}
+				s.ptyClosed()
 				continue
 			}
 			s.hostOutput(out)
@@ -267,6 +267,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 		s.log.Debug("bad user diff", "err", err)
 		return
 	}
+	s.ext.offered |= us.Features()
 	s.applyUserEvents(us.Events())
 	if len(us.Events()) > 0 {
 		s.echo.register(s.remote, now)
@@ -376,6 +377,7 @@ func (s *server) startChild() error {
 		return fmt.Errorf("starting %s: %w", s.cfg.Path0, err)
 	}
 	s.ptmx, s.child = ptmx, cmd
+	s.ext.child = watchChild(cmd)
 	s.ptyOut = make(chan []byte, 4)
 	go readPty(ptmx, s.ptyOut)
 	return nil
@@ -419,11 +421,7 @@ func (s *server) stopChild() {
 	pid := s.child.Process.Pid
 	_ = syscall.Kill(-pid, syscall.SIGHUP)
 	_ = s.child.Process.Signal(syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		_ = s.child.Wait()
-		close(done)
-	}()
+	done := s.ext.child.done
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
