@@ -419,9 +419,15 @@ func (s *server) stopChild() {
 		return
 	}
 	pid := s.child.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGHUP)
-	_ = s.child.Process.Signal(syscall.SIGHUP)
 	done := s.ext.child.done
+	select {
+	case <-done:
+		// Reaped already (watchChild): its pid may be another process's
+		// now. The kernel sent its foreground job SIGHUP as it exited.
+	default:
+		_ = syscall.Kill(-pid, syscall.SIGHUP)
+		_ = s.child.Process.Signal(syscall.SIGHUP)
+	}
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
