@@ -14,7 +14,7 @@ import (
 
 // exitCases are programs and the status ssh gives for them. A program
 // killed by a signal ends ssh with 255 (sshd sends exit-signal, not
-// exit-status; measured against OpenSSH 9.2 in TestExitStatusLikeOpenSSH);
+// exit-status; measured against OpenSSH 9.2 in TestLoginDifferentialAgainstOpenSSH);
 // a shell in between reports its child's SIGTERM as 143 itself.
 var exitCases = []struct {
 	name string
@@ -166,35 +166,4 @@ func TestExitStatusRealServer(t *testing.T) {
 		t.Errorf("our client against the real mosh-server ended with %d (want 0, as mosh-client); screen:\n%s", st, testenv.FrameScreen(screen))
 	}
 	wantLastScreen(t, screen, "works-42", "size=30 100", "visible-output", "[mosh is exiting.]")
-}
-
-// TestExitStatusLikeOpenSSH: through a real sshd, `ssh -tt host CMD` and
-// `ssh-mosh -t host CMD` (a roaming session with our mosh-server) end
-// with the same status and leave CMD's output on the screen.
-func TestExitStatusLikeOpenSSH(t *testing.T) {
-	f := newRemoteFixture(t)
-	ssh := testenv.MustHaveExec(t, "ssh")
-	for _, c := range exitCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			var got [2]int
-			var screens [2]string
-			for i, argv := range [][]string{
-				{ssh, "-F", f.config, "-tt", "target", c.cmd},
-				{f.sshMosh, "-F", f.config, "-v", "--server=" + f.server, "-t", "target", c.cmd},
-			} {
-				m := beforeSession(t, []string{"SSH_AUTH_SOCK="}, argv...)
-				got[i] = m.WaitExit(waitLong)
-				screens[i] = m.Capture()
-				wantLastScreen(t, screens[i], "visible-output")
-			}
-			if got[0] != c.want || got[1] != got[0] {
-				t.Errorf("%q: ssh ended with %d, ssh-mosh with %d (want %d)\nssh:\n%s\nssh-mosh:\n%s", c.cmd, got[0], got[1], c.want,
-					testenv.FrameScreen(screens[0]), testenv.FrameScreen(screens[1]))
-			}
-			if !strings.Contains(screens[1], "roaming session") || strings.Contains(screens[1], "plain ssh") {
-				t.Errorf("ssh-mosh did not give a roaming session:\n%s", testenv.FrameScreen(screens[1]))
-			}
-		})
-	}
 }
