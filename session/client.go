@@ -68,6 +68,12 @@ type ClientConfig struct {
 	// shutdown attempts: the caller has a better plan (plain SSH).
 	GiveUpAfter time.Duration
 
+	// SSHMosh turns on what ssh-mosh does beyond mosh-client (see
+	// lastscreen.go and exitstatus.go): the extension offer, so our server
+	// sends the program's exit status, and the last screen left in the
+	// terminal at the end. Off, the client behaves as mosh-client does.
+	SSHMosh bool
+
 	Transport roam.Config
 	Log       *slog.Logger
 }
@@ -76,6 +82,10 @@ type ClientConfig struct {
 type ClientResult struct {
 	Connected bool // a server state ever arrived
 	Clean     bool // the shutdown handshake completed
+	// Exited says the server sent the program's exit status, Exit (only
+	// with SSHMosh, and only from our server).
+	Exited bool
+	Exit   wire.ExitStatus
 }
 
 // ErrNotTerminal means the client was started without a terminal.
@@ -132,6 +142,12 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 		return nil
 	})
 	c.finalFrame()
+	res.Exit, res.Exited = c.t.Remote().ExitStatus()
+	if cfg.SSHMosh {
+		_, _ = cfg.Out.Write(leaveKeepingScreen(display, cfg.NoTermInit, c.t.Remote().Framebuffer()))
+		_ = term.Restore(fd, saved)
+		return res, err
+	}
 	restore()
 	return res, err
 }
@@ -180,6 +196,9 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 		connMsg: fmt.Sprintf("Nothing received from server on UDP port %d.", cfg.Port),
 	}
 	_, _ = cfg.Out.Write(display.NewFrame(false, c.local, c.local))
+	if cfg.SSHMosh {
+		t.Current().Offer(ClientFeatures)
+	}
 	t.Current().PushResize(w, h)
 	return c, nil
 }

@@ -20,9 +20,14 @@ var serverDisplay = term.Display{HasECH: true, HasBCE: true, HasTitle: true}
 // differs, a resize when the size changed and the escape string that turns
 // the old screen into the new one. The receiver replays that string through
 // its own emulator, so the replica stays equal to the server's screen.
+//
+// The state also holds the program's exit status once it is known and the
+// client asked for it (an ssh-mosh extension, docs/PROTOCOL-EXTENSIONS.md):
+// a diff carries it, last, whenever the reference state lacks it.
 type Complete struct {
 	fb      *term.Framebuffer
 	echoAck uint64
+	exit    exitState
 }
 
 var (
@@ -53,7 +58,7 @@ func (c *Complete) SetEchoAck(n uint64) {
 // Clone implements roam.State. Framebuffer rows are copy-on-write, so this is
 // cheap enough to do for every state sent.
 func (c *Complete) Clone() *Complete {
-	return &Complete{fb: c.fb.Clone(), echoAck: c.echoAck}
+	return &Complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit}
 }
 
 // Size implements roam.Sizer: the framebuffer's estimate, so the client's
@@ -63,7 +68,7 @@ func (c *Complete) Size() int { return c.fb.Size() }
 
 // Equal implements roam.State.
 func (c *Complete) Equal(o *Complete) bool {
-	return c.echoAck == o.echoAck && c.fb.Equal(o.fb)
+	return c.echoAck == o.echoAck && c.exit == o.exit && c.fb.Equal(o.fb)
 }
 
 // DiffFrom implements roam.State.
@@ -78,6 +83,7 @@ func (c *Complete) DiffFrom(existing *Complete) []byte {
 		}
 		ins = append(ins, wire.HostInstruction{Kind: wire.HostBytes, Bytes: serverDisplay.NewFrame(true, existing.fb, c.fb)})
 	}
+	ins = c.exit.appendDiff(ins, existing.exit)
 	if len(ins) == 0 {
 		return nil
 	}
@@ -96,13 +102,16 @@ func (c *Complete) Apply(diff []byte) error {
 	if err != nil {
 		return fmt.Errorf("session: host diff: %w", err)
 	}
-	ack := c.echoAck
+	ack, exit := c.echoAck, c.exit
 	for _, in := range ins {
-		if in.Kind == wire.HostEchoAck {
+		switch in.Kind {
+		case wire.HostEchoAck:
 			if in.EchoAck < ack {
 				return errEchoAckDecrease
 			}
 			ack = in.EchoAck
+		case wire.HostExitStatus:
+			exit = exitState{known: true, status: in.Exit}
 		}
 	}
 	emu := term.NewEmulatorFor(c.fb)
@@ -117,7 +126,7 @@ func (c *Complete) Apply(diff []byte) error {
 			emu.Resize(SaneSize(int(in.Width), int(in.Height)))
 		}
 	}
-	c.echoAck = ack
+	c.echoAck, c.exit = ack, exit
 	return nil
 }
 

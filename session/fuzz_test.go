@@ -29,6 +29,11 @@ func FuzzUserStreamApply(f *testing.F) {
 	seed("", []byte{0x0a, 0x05, 0x12, 0x03, 0x22, 0x05, 'a'})                     // keys longer than the message
 	seed("abc", []byte{0x0a, 0x0a, 0x12, 0x04, 0x22, 0x02, 'a', 'b', 0x1a, 0x00}) // both extensions in one
 	seed("", nil)
+	seed("", wire.AppendUserMessage(nil, []wire.UserInstruction{ // our client's first diff
+		{Kind: wire.UserExtensionOffer, Features: wire.FeatureExitStatus},
+		{Kind: wire.UserResize, Width: 80, Height: 24},
+	}))
+	seed("", []byte{0x0a, 0x05, 0x82, 0x80, 0x02, 0x01, 0x08}) // truncated offer
 	f.Fuzz(func(t *testing.T, keys []byte, resized bool, diff []byte) {
 		u := NewUserStream()
 		u.PushKeys(keys)
@@ -59,6 +64,8 @@ func FuzzUserStreamApply(f *testing.F) {
 					want.PushKeys(in.Keys)
 				case wire.UserResize:
 					want.events = append(want.events, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+				case wire.UserExtensionOffer:
+					want.Offer(in.Features)
 				}
 			}
 		}
@@ -98,6 +105,8 @@ func FuzzCompleteApply(f *testing.F) {
 	f.Add(uint8(9), uint8(3), []byte("q"), uint64(0), host(bytesIns("\x1b[c\x1b[6n\x1b]0;title\a"))) // queries: answers dropped
 	f.Add(uint8(9), uint8(3), []byte("q"), uint64(0), []byte{0xff, 0xff})                            // §8 trap 2
 	f.Add(uint8(0), uint8(0), []byte(""), uint64(0), []byte(nil))
+	f.Add(uint8(9), uint8(3), []byte("$ "), uint64(0), host(bytesIns("out"), wire.HostInstruction{Kind: wire.HostExitStatus, Exit: wire.ExitStatus{Code: 3}}))
+	f.Add(uint8(9), uint8(3), []byte("$ "), uint64(0), []byte{0x0a, 0x06, 0x8a, 0x80, 0x02, 0x02, 0x10, 0xff}) // signal out of range
 	f.Fuzz(func(t *testing.T, w, h uint8, screen []byte, echoAck uint64, diff []byte) {
 		c := NewComplete(1+int(w%80), 1+int(h%24))
 		_, _ = term.NewEmulatorFor(c.Framebuffer()).Write(screen)
@@ -126,6 +135,7 @@ func FuzzCompleteApply(f *testing.F) {
 			t.Fatalf("cursor (%d,%d) off a %d×%d screen", r, col, fb.Width(), fb.Height())
 		}
 		wantAck := before.EchoAck()
+		wantExit, wantExited := before.ExitStatus()
 		if len(diff) > 0 {
 			ins, perr := wire.ParseHostMessage(diff)
 			if perr != nil {
@@ -135,10 +145,16 @@ func FuzzCompleteApply(f *testing.F) {
 				if in.Kind == wire.HostEchoAck {
 					wantAck = in.EchoAck
 				}
+				if in.Kind == wire.HostExitStatus {
+					wantExit, wantExited = in.Exit, true
+				}
 			}
 		}
 		if c.EchoAck() != wantAck || wantAck < before.EchoAck() {
 			t.Fatalf("echo ack %d → %d, the diff says %d", before.EchoAck(), c.EchoAck(), wantAck)
+		}
+		if got, ok := c.ExitStatus(); ok != wantExited || got != wantExit {
+			t.Fatalf("exit status %v %v, the diff says %v %v", got, ok, wantExit, wantExited)
 		}
 
 		// Apply depends on nothing but the state and the diff.

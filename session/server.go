@@ -92,6 +92,8 @@ type server struct {
 	// ackedShutdown is when we first told the client we got its shutdown
 	// (zero before); the server lingers shutdownLinger after it.
 	ackedShutdown time.Time
+	// ext is what the client's extension offer changed (exitstatus.go).
+	ext serverExtensions
 }
 
 // shutdownLinger is how long the server keeps answering after it acked the
@@ -163,9 +165,7 @@ func (s *server) loop(ctx context.Context) error {
 		case out, ok := <-s.ptyOut:
 			if !ok {
 				s.ptyOut = nil
-				if !s.t.ShutdownInProgress() {
-					s.t.StartShutdown(time.Now())
-				}
+				s.ptyClosed()
 				continue
 			}
 			s.hostOutput(out)
@@ -271,6 +271,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 		s.log.Debug("bad user diff", "err", err)
 		return
 	}
+	s.ext.offered |= us.Features()
 	s.applyUserEvents(us.Events())
 	if len(us.Events()) > 0 {
 		s.echo.register(s.remote, now)
@@ -405,6 +406,7 @@ func (s *server) startChild() error {
 		s.log.Info("pty master stays blocking", "err", err)
 	}
 	s.ptmx, s.child = ptmx, cmd
+	s.ext.child = watchChild(cmd)
 	s.ptyOut = make(chan []byte, 4)
 	go readPty(ptmx, s.ptyOut)
 	// The program is not reading yet: the keys wait in the pty, echoed
@@ -506,7 +508,7 @@ func (s *server) stopChild() {
 		for range s.ptyOut {
 		}
 	}
-	go func(c *exec.Cmd) { _ = c.Wait() }(s.child)
+	// watchChild owns the program's Wait and reaps it when it ends.
 }
 
 // lookPathIn finds name in the PATH of env.

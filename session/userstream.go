@@ -24,8 +24,15 @@ type UserEvent struct {
 // 7): every state's events start with the events of every earlier state. The
 // log is only appended to; Subtract removes an acknowledged prefix from all
 // states alike, which keeps that relation.
+//
+// Beside the events, a stream carries the set of protocol extensions the
+// client offers (docs/PROTOCOL-EXTENSIONS.md). It only grows, and a diff
+// carries it while the reference state lacks some of it; a stock
+// mosh-server skips it without adding an event, so its own states stay
+// cumulative.
 type UserStream struct {
-	events []UserEvent
+	events   []UserEvent
+	features uint64
 }
 
 var _ roam.State[*UserStream] = (*UserStream)(nil)
@@ -56,6 +63,13 @@ func clampDim(n int) int32 {
 	return int32(n)
 }
 
+// Offer adds protocol extensions (wire.Feature* bits) to those the stream
+// offers the server.
+func (u *UserStream) Offer(features uint64) { u.features |= features }
+
+// Features is the set of extensions offered (by a diff, on the server).
+func (u *UserStream) Features() uint64 { return u.features }
+
 // Events returns the events in order; callers must not modify them.
 func (u *UserStream) Events() []UserEvent { return u.events }
 
@@ -64,12 +78,12 @@ func (u *UserStream) Len() int { return len(u.events) }
 
 // Clone implements roam.State.
 func (u *UserStream) Clone() *UserStream {
-	return &UserStream{events: append([]UserEvent(nil), u.events...)}
+	return &UserStream{events: append([]UserEvent(nil), u.events...), features: u.features}
 }
 
 // Equal implements roam.State.
 func (u *UserStream) Equal(o *UserStream) bool {
-	if len(u.events) != len(o.events) {
+	if len(u.events) != len(o.events) || u.features != o.features {
 		return false
 	}
 	for i := range u.events {
@@ -92,10 +106,11 @@ func (u *UserStream) DiffFrom(existing *UserStream) []byte {
 		return nil
 	}
 	rest := u.events[n:]
-	if len(rest) == 0 {
-		return nil
-	}
 	var ins []wire.UserInstruction
+	if u.features&^existing.features != 0 {
+		// In its own Instruction, so a stock server sees nothing it knows.
+		ins = append(ins, wire.UserInstruction{Kind: wire.UserExtensionOffer, Features: u.features})
+	}
 	for _, ev := range rest {
 		if ev.Resize {
 			ins = append(ins, wire.UserInstruction{Kind: wire.UserResize, Width: ev.Width, Height: ev.Height})
@@ -106,6 +121,9 @@ func (u *UserStream) DiffFrom(existing *UserStream) []byte {
 			continue
 		}
 		ins = append(ins, wire.UserInstruction{Kind: wire.UserKeystroke, Keys: []byte{ev.Byte}})
+	}
+	if len(ins) == 0 {
+		return nil
 	}
 	return wire.AppendUserMessage(nil, ins)
 }
@@ -125,12 +143,15 @@ func (u *UserStream) Apply(diff []byte) error {
 			u.PushKeys(in.Keys)
 		case wire.UserResize:
 			u.events = append(u.events, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+		case wire.UserExtensionOffer:
+			u.features |= in.Features
 		}
 	}
 	return nil
 }
 
-// Subtract implements roam.State: drop the prefix shared with prefix.
+// Subtract implements roam.State: drop the prefix shared with prefix. The
+// offered extensions stay: they are a set, not a prefix.
 func (u *UserStream) Subtract(prefix *UserStream) {
 	if u == prefix {
 		u.events = nil

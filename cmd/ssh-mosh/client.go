@@ -22,6 +22,11 @@ type clientSettings struct {
 	escape    session.EscapeKey
 	noPrefix  bool
 	noInit    bool
+	// sshMosh: an ssh-mosh session (a destination, --local, --connect),
+	// not the mosh-client drop-in: it asks our server for the program's
+	// exit status, ends with it, and leaves the last screen in the
+	// terminal (session.ClientConfig.SSHMosh).
+	sshMosh bool
 }
 
 // settingsFromEnv reads MOSH_PREDICTION_DISPLAY, MOSH_PREDICTION_OVERWRITE,
@@ -115,6 +120,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		OnConnect:        h.onConnect,
 		GiveUpAfter:      h.giveUp,
 		Prompts:          h.prompts,
+		SSHMosh:          s.sshMosh,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
@@ -130,9 +136,13 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		return 1, false
 	case !res.Clean:
 		fmt.Fprintf(os.Stderr, "\n\nmosh did not shut down cleanly. Please note that the\nmosh-server process may still be running on the server.\n")
-		if h.moshExit {
+		if h.moshExit && !res.Exited {
 			return 1, true
 		}
+	}
+	if res.Exited {
+		// Our server told how the program ended: end as ssh would.
+		return session.SSHExitCode(res.Exit), true
 	}
 	return 0, true
 }

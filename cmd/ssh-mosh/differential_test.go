@@ -95,6 +95,29 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key))
 			return []string{"target"}
 		}},
+		// Exit status and the last screen: the program's status is the
+		// client's (a signal's death is 255 with ssh), and what it printed
+		// stays on the screen.
+		{name: "login-shell-exit-3", shell: true, status: 3, setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"target"}
+		}},
+		{name: "command-exit-4-output-stays", status: 4, phrase: "visible-output", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"-t", "target", "echo visible-output; exit 4"}
+		}},
+		{name: "command-killed-by-sigterm", status: 255, phrase: "visible-output", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"-t", "target", "echo visible-output; kill -TERM $$"}
+		}},
+		{name: "command-shell-reports-sigterm", status: 143, phrase: "visible-output", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"-t", "target", "echo visible-output; sh -c 'kill -TERM $$'; exit $?"}
+		}},
 		{name: "options-after-host", shell: true, setup: func(t *testing.T, f *diffFixture) []string {
 			known(t, f)
 			f.writeConfig(t, "  User nobody\n  Port 1\n")

@@ -28,6 +28,7 @@ func runLocal(o *sshcfg.Options, args []string) int {
 	}
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
+	s.sshMosh = true
 
 	key, err := wire.NewKey()
 	if err != nil {

@@ -77,6 +77,7 @@ func runConnect(o *sshcfg.Options, args []string) int {
 	if o.NoInit {
 		s.noInit = true
 	}
+	s.sshMosh = true
 	return runSession(context.Background(), addr, key, s, nil)
 }
 

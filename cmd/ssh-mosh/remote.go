@@ -125,6 +125,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	}
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
+	s.sshMosh = true
 
 	var (
 		code      int

@@ -164,6 +164,7 @@ func FuzzParseUserMessage(f *testing.F) {
 	f.Add([]byte{0xff, 0xff})
 	f.Add(unhex(f, "0a061a0428003018")) // 0×24
 	f.Add(unhex(f, "0a0812042202616212021a00"))
+	f.Add(AppendUserMessage(nil, []UserInstruction{{Kind: UserExtensionOffer, Features: FeatureExitStatus}, {Kind: UserResize, Width: 80, Height: 24}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ins, err := ParseUserMessage(b)
 		if err != nil {
@@ -179,7 +180,8 @@ func FuzzParseUserMessage(f *testing.F) {
 			t.Fatalf("round trip: %+v vs %+v, %v", ins, again, err)
 		}
 		for i := range ins {
-			if again[i].Kind != ins[i].Kind || !bytes.Equal(again[i].Keys, ins[i].Keys) || again[i].Width != ins[i].Width || again[i].Height != ins[i].Height {
+			if again[i].Kind != ins[i].Kind || !bytes.Equal(again[i].Keys, ins[i].Keys) || again[i].Width != ins[i].Width || again[i].Height != ins[i].Height ||
+				again[i].Features != ins[i].Features {
 				t.Fatalf("round trip %d: %+v vs %+v", i, ins[i], again[i])
 			}
 		}
@@ -191,6 +193,8 @@ func FuzzParseHostMessage(f *testing.F) {
 	f.Add([]byte{0xff, 0xff})
 	f.Add(unhex(f, "0a061a04287f3000"))
 	f.Add(unhex(f, "0a043a0240ff"))
+	f.Add(AppendHostMessage(nil, []HostInstruction{{Kind: HostBytes, Bytes: []byte("$ ")}, {Kind: HostExitStatus, Exit: ExitStatus{Code: 3}}}))
+	f.Add(AppendHostMessage(nil, []HostInstruction{{Kind: HostExitStatus, Exit: ExitStatus{Signal: 15}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ins, err := ParseHostMessage(b)
 		if err != nil {
@@ -207,7 +211,7 @@ func FuzzParseHostMessage(f *testing.F) {
 		}
 		for i := range ins {
 			if again[i].Kind != ins[i].Kind || !bytes.Equal(again[i].Bytes, ins[i].Bytes) || again[i].Width != ins[i].Width ||
-				again[i].Height != ins[i].Height || again[i].EchoAck != ins[i].EchoAck {
+				again[i].Height != ins[i].Height || again[i].EchoAck != ins[i].EchoAck || again[i].Exit != ins[i].Exit {
 				t.Fatalf("round trip %d: %+v vs %+v", i, ins[i], again[i])
 			}
 		}

@@ -36,6 +36,7 @@ type UserKind uint8
 const (
 	UserKeystroke UserKind = iota + 1
 	UserResize
+	UserExtensionOffer // ssh-mosh extension: see extensions.go
 )
 
 // UserInstruction is one element of a ClientBuffers.UserMessage: keystroke
@@ -44,6 +45,7 @@ type UserInstruction struct {
 	Kind          UserKind
 	Keys          []byte // UserKeystroke
 	Width, Height int32  // UserResize
+	Features      uint64 // UserExtensionOffer: Feature* bits
 }
 
 // HostKind says which HostBuffers extension a HostInstruction carries.
@@ -54,6 +56,7 @@ const (
 	HostBytes HostKind = iota + 1
 	HostResize
 	HostEchoAck
+	HostExitStatus // ssh-mosh extension: see extensions.go
 )
 
 // HostInstruction is one element of a HostBuffers.HostMessage: a terminal
@@ -63,6 +66,7 @@ type HostInstruction struct {
 	Bytes         []byte // HostBytes: hoststring
 	Width, Height int32  // HostResize
 	EchoAck       uint64 // HostEchoAck
+	Exit          ExitStatus
 }
 
 // appendResize appends the resize extension with both fields set, as mosh
@@ -105,6 +109,8 @@ func AppendUserMessage(b []byte, ins []UserInstruction) []byte {
 			one = appendBytesExt(one, fieldKeystroke, fieldKeys, in.Keys)
 		case UserResize:
 			one = appendResize(one, in.Width, in.Height)
+		case UserExtensionOffer:
+			one = appendOffer(one, in.Features)
 		default:
 			continue
 		}
@@ -130,6 +136,8 @@ func AppendHostMessage(b []byte, ins []HostInstruction) []byte {
 			m = protowire.AppendVarint(m, in.EchoAck)
 			one = protowire.AppendTag(one, fieldEchoAck, protowire.BytesType)
 			one = protowire.AppendBytes(one, m)
+		case HostExitStatus:
+			one = appendExitStatus(one, in.Exit)
 		default:
 			continue
 		}
@@ -145,6 +153,11 @@ type extensions struct {
 	keys                           []byte
 	width, height                  int32
 	echoAck                        uint64
+
+	// ssh-mosh extensions (extensions.go), each known to one side only.
+	hasOffer, hasExit bool
+	features          uint64
+	exit              ExitStatus
 }
 
 // parseInstruction decodes one Instruction element. Field 7 (echoack) is
@@ -188,6 +201,20 @@ func parseInstruction(b []byte, host bool) (extensions, error) {
 					x.echoAck = v
 				}
 			})
+		case fieldExtensionOffer:
+			if host {
+				return
+			}
+			x.hasOffer = true
+			f, err := parseOffer(bs)
+			x.features |= f
+			inner = err
+		case fieldExitStatus:
+			if !host {
+				return
+			}
+			x.hasExit = true
+			x.exit, inner = parseExitStatus(bs)
 		}
 	})
 	if err == nil {
@@ -226,7 +253,8 @@ func forEachInstruction(b []byte, host bool, fn func(extensions) error) error {
 
 // ParseUserMessage decodes a ClientBuffers.UserMessage. Each Instruction is
 // read as mosh's UserStream::apply_string reads it: keystroke if present,
-// else resize, and one with neither is skipped. Keys alias b. A resize
+// else resize, else (our extension) an extension offer, and one with none of
+// them is skipped. Keys alias b. A resize
 // outside 1..MaxTermDim is an error.
 func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 	var out []UserInstruction
@@ -239,6 +267,8 @@ func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 				return err
 			}
 			out = append(out, UserInstruction{Kind: UserResize, Width: x.width, Height: x.height})
+		case x.hasOffer:
+			out = append(out, UserInstruction{Kind: UserExtensionOffer, Features: x.features})
 		}
 		return nil
 	})
@@ -250,7 +280,8 @@ func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 
 // ParseHostMessage decodes a HostBuffers.HostMessage. Each Instruction is
 // read as mosh's Complete::apply_string reads it: hostbytes if present, else
-// resize, else echoack, and one with none of them is skipped. Bytes alias b.
+// resize, else echoack, else (our extension) an exit status, and one with
+// none of them is skipped. Bytes alias b.
 // A resize outside 1..MaxTermDim is an error. (Whether an echo ack goes
 // backwards, which the real client asserts on, is for the caller to check.)
 func ParseHostMessage(b []byte) ([]HostInstruction, error) {
@@ -266,6 +297,8 @@ func ParseHostMessage(b []byte) ([]HostInstruction, error) {
 			out = append(out, HostInstruction{Kind: HostResize, Width: x.width, Height: x.height})
 		case x.hasEchoAck:
 			out = append(out, HostInstruction{Kind: HostEchoAck, EchoAck: x.echoAck})
+		case x.hasExit:
+			out = append(out, HostInstruction{Kind: HostExitStatus, Exit: x.exit})
 		}
 		return nil
 	})

@@ -1,0 +1,121 @@
+package session
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// The exit-status extension (docs/PROTOCOL-EXTENSIONS.md): our client
+// offers wire.FeatureExitStatus in its user stream; our server, having seen
+// the offer, puts the program's exit status into its last Complete state,
+// and the client ends with it as ssh does. Nothing of it is sent to a peer
+// that did not offer it, and a stock server's silence leaves the client
+// ending with 0, as mosh-client does.
+
+// ClientFeatures is what our client offers a server.
+const ClientFeatures = wire.FeatureExitStatus
+
+// exitState is the exit status part of a Complete state. Comparable, so
+// that Complete.Equal and DiffFrom see it change.
+type exitState struct {
+	known  bool
+	status wire.ExitStatus
+}
+
+// appendDiff appends the exit status instruction when existing lacks it.
+// Applying it twice sets the same value: the diff is idempotent like every
+// other part of a Complete diff.
+func (e exitState) appendDiff(ins []wire.HostInstruction, existing exitState) []wire.HostInstruction {
+	if !e.known || e == existing {
+		return ins
+	}
+	return append(ins, wire.HostInstruction{Kind: wire.HostExitStatus, Exit: e.status})
+}
+
+// SetExitStatus records how the program ended. A server calls it only for
+// a client that offered wire.FeatureExitStatus: a stock mosh-client must
+// never receive it.
+func (c *Complete) SetExitStatus(st wire.ExitStatus) {
+	c.exit = exitState{known: true, status: st}
+}
+
+// ExitStatus is the program's exit status, when the server sent one.
+func (c *Complete) ExitStatus() (wire.ExitStatus, bool) {
+	return c.exit.status, c.exit.known
+}
+
+// SSHExitCode is the status ssh-mosh ends with for a program that ended
+// so, the one OpenSSH's ssh gives: the program's exit code, or 255 when a
+// signal killed it (sshd then sends exit-signal, which ssh reports as a
+// lost status, 255 — measured with OpenSSH 9.2: `ssh -t host 'kill -TERM
+// $$'` ends with 255). A shell in between turns a child's signal into
+// 128+N itself, and that arrives here as an ordinary exit code.
+func SSHExitCode(st wire.ExitStatus) int {
+	if st.Signal != 0 {
+		return 255
+	}
+	return int(st.Code)
+}
+
+// waitStatus converts a finished process's state.
+func waitStatus(ps *os.ProcessState) wire.ExitStatus {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return wire.ExitStatus{Signal: uint8(ws.Signal() & 0x7f)}
+	}
+	return wire.ExitStatus{Code: uint8(ps.ExitCode())}
+}
+
+// childWatch waits for the program in the background, so the server loop
+// can read its status without blocking on it. It is the only caller of
+// the program's Wait.
+type childWatch struct {
+	done   chan struct{} // closed once status is set
+	status wire.ExitStatus
+}
+
+func watchChild(cmd *exec.Cmd) *childWatch {
+	w := &childWatch{done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		if err := cmd.Wait(); err != nil && cmd.ProcessState == nil {
+			w.status = wire.ExitStatus{Code: 255}
+			return
+		}
+		w.status = waitStatus(cmd.ProcessState)
+	}()
+	return w
+}
+
+// serverExtensions is the server's side of the extensions.
+type serverExtensions struct {
+	offered uint64      // features the client offered
+	child   *childWatch // nil until the program runs
+}
+
+// exitStatusWait bounds how long the server waits, once the program's
+// terminal has closed, for the program itself to be reaped. A program
+// normally exits as it closes its terminal; one that closes it and runs
+// on ends the session without a status, as it would without the wait.
+const exitStatusWait = time.Second
+
+// ptyClosed ends the session when the program's terminal has closed, as
+// mosh-server does; for a client that asked for it, the program's exit
+// status goes into the state first, so the shutdown carries it.
+func (s *server) ptyClosed() {
+	if s.t.ShutdownInProgress() {
+		return
+	}
+	if s.ext.offered&wire.FeatureExitStatus != 0 && s.ext.child != nil {
+		select {
+		case <-s.ext.child.done:
+			s.t.Current().SetExitStatus(s.ext.child.status)
+		case <-time.After(exitStatusWait):
+			s.log.Info("the program closed its terminal but still runs: ending without its exit status")
+		}
+	}
+	s.t.StartShutdown(time.Now())
+}
