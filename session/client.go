@@ -139,6 +139,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 type client struct {
 	cfg     ClientConfig
 	log     *slog.Logger
+	trace   tracer
 	t       *roam.Transport[*UserStream, *Complete]
 	display mterm.Display
 	local   *mterm.Framebuffer // what the real terminal shows now
@@ -171,7 +172,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &client{
-		cfg: cfg, log: log, t: t, display: display,
+		cfg: cfg, log: log, trace: newTracer(log), t: t, display: display,
 		local:   mterm.NewFramebuffer(w, h),
 		notes:   overlay.NewNotifications(now, cfg.Escape.Name),
 		predict: overlay.NewPrediction(cfg.Predict, cfg.PredictOverwrite),
@@ -200,6 +201,7 @@ func (c *client) frame(now time.Time) {
 	c.repaint = false
 	if len(out) > 0 {
 		_, _ = c.cfg.Out.Write(out)
+		c.trace.mark(TraceDraw, len(out))
 	}
 	c.local = next
 }
@@ -291,6 +293,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
 				sendErr = true
 			}
+			c.trace.mark(TraceSend, len(d))
 		}
 		if !sendErr {
 			c.notes.ClearNetworkError(now)
@@ -357,6 +360,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				}
 				continue
 			}
+			c.trace.mark(TraceStdin, len(b))
 			if quit := c.userInput(b, time.Now(), suspend, resume); quit {
 				return res, nil
 			}
@@ -392,6 +396,7 @@ func (c *client) receive(dg roam.Datagram, now time.Time) {
 		c.log.Debug("dropped datagram", "err", err)
 		return
 	}
+	c.trace.mark(TraceRecv, len(dg.Data))
 	// Only a datagram newer than every one seen shows that its path
 	// works: an older one may be a recording replayed by anyone who can
 	// reach our port.

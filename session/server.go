@@ -76,6 +76,7 @@ type ServerConfig struct {
 type server struct {
 	cfg      ServerConfig
 	log      *slog.Logger
+	trace    tracer
 	t        *roam.Transport[*Complete, *UserStream]
 	emu      *term.Emulator
 	echo     echoTracker
@@ -118,7 +119,7 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	if cfg.NoClientTimeout <= 0 {
 		cfg.NoClientTimeout = DefaultNoClientTimeout
 	}
-	s := &server{cfg: cfg, log: log, t: t, started: now, lastData: now}
+	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, started: now, lastData: now}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
 	defer s.stopChild()
 	return s.loop(ctx)
@@ -142,6 +143,7 @@ func (s *server) loop(ctx context.Context) error {
 			if err := s.cfg.Path.Send(d); err != nil {
 				s.log.Debug("send", "err", err)
 			}
+			s.trace.mark(TraceSend, len(d))
 		}
 		if done, err := s.finished(now, &sigUSR1); done {
 			return err
@@ -164,6 +166,7 @@ func (s *server) loop(ctx context.Context) error {
 				}
 				continue
 			}
+			s.trace.mark(TracePtyRead, len(out))
 			s.hostOutput(out)
 		case sig := <-s.cfg.Signals:
 			if sig == syscall.SIGUSR1 {
@@ -252,6 +255,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 		s.log.Debug("dropped datagram", "from", dg.From, "err", err)
 		return
 	}
+	s.trace.mark(TraceRecv, len(dg.Data))
 	if info.Newest {
 		if s.cfg.Path.Roam(dg.From) {
 			s.log.Info("server now attached to client", "addr", dg.From)
@@ -302,7 +306,7 @@ func (s *server) applyUserEvents(evs []UserEvent) {
 			continue
 		}
 		if s.ptmx != nil {
-			_ = pty.Setsize(s.ptmx, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)})
+			_ = setPtySize(s.ptmx, w, h)
 		}
 	}
 	flush()
@@ -324,6 +328,7 @@ func (s *server) writePty(b []byte) {
 	if _, err := s.ptmx.Write(b); err != nil && !s.t.ShutdownInProgress() {
 		s.t.StartShutdown(time.Now())
 	}
+	s.trace.mark(TracePtyWrite, len(b))
 }
 
 // startChild starts the application on a new pty of the emulator's size.
@@ -375,9 +380,9 @@ func (s *server) startChild() error {
 		ptmx.Close()
 		return fmt.Errorf("starting %s: %w", s.cfg.Path0, err)
 	}
-	s.ptmx, s.child = ptmx, cmd
+	s.ptmx, s.child = pollablePty(ptmx), cmd
 	s.ptyOut = make(chan []byte, 4)
-	go readPty(ptmx, s.ptyOut)
+	go readPty(s.ptmx, s.ptyOut)
 	return nil
 }
 

@@ -99,6 +99,13 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		defer udp.Close()
 		path = udp
 	}
+	session.OneProc()
+	traceLog, closeTrace, err := session.TraceLogFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1, false
+	}
+	defer closeTrace()
 	res, err := session.RunClient(ctx, session.ClientConfig{
 		Path:             path,
 		Key:              key,
@@ -115,6 +122,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		OnConnect:        h.onConnect,
 		GiveUpAfter:      h.giveUp,
 		Prompts:          h.prompts,
+		Log:              traceLog,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
