@@ -81,6 +81,10 @@ type sessionHooks struct {
 	// path, when set, carries the datagrams instead of a UDP socket to
 	// addr (the caller closes it).
 	path session.ClientPath
+	// route names the datagrams' route for the status key (nil: UDP).
+	route func() string
+	// serverVersion is the server's version when known.
+	serverVersion string
 	// moshExit makes an unclean shutdown exit with status 1, as
 	// mosh-client's `return !success` does.
 	moshExit bool
@@ -119,6 +123,8 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Predict:          s.predict,
 		PredictOverwrite: s.overwrite,
 		Status:           h.status,
+		Route:            h.route,
+		ServerVersion:    h.serverVersion,
 		OnConnect:        h.onConnect,
 		GiveUpAfter:      h.giveUp,
 		Prompts:          h.prompts,

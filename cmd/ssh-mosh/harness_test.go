@@ -125,8 +125,9 @@ func (s *clientPane) sttyUnchanged() {
 	}
 }
 
-// escapeHelp is the bar mosh shows after the escape key.
-const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "^" gives literal Ctrl-^`
+// escapeHelp is the bar our client shows after the escape key: mosh's, with
+// the status key.
+const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "s" shows status, "^" sends Ctrl-^`
 
 // quit types the escape sequence Ctrl-^ . (checking the help bar in
 // between) and expects a clean exit.
