@@ -136,7 +136,15 @@ func (n *Notifications) adjust(now time.Time) {
 // notice, or while late. It starts a pending notice, so call it only for
 // the frame being drawn.
 func (n *Notifications) statusText(now time.Time, late bool) string {
-	if n.status == "" || n.message != "" {
+	if n.status == "" {
+		return ""
+	}
+	if n.message != "" {
+		// A message covers the line: its notice starts again, whole,
+		// once the message is gone.
+		if !n.statusUntil.IsZero() {
+			n.statusNew, n.statusUntil = true, time.Time{}
+		}
 		return ""
 	}
 	if n.statusNew {

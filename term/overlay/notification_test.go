@@ -146,6 +146,16 @@ func TestStatusNoticeTiming(t *testing.T) {
 	if got := n.Text(gone.Add(StatusNotice - time.Millisecond)); !strings.Contains(got, "Re-dialling") {
 		t.Errorf("status notice shorter than StatusNotice from its first frame: %q", got)
 	}
+	// A message over a running notice: the notice starts again after it.
+	n.SetMessage("sendto: Network is unreachable", false, true, gone.Add(time.Second))
+	back := gone.Add(time.Second + TemporaryMessage)
+	if got := n.Text(back.Add(-time.Millisecond)); !strings.Contains(got, "sendto") {
+		t.Errorf("message not shown over the status: %q", got)
+	}
+	if got := n.Text(back.Add(StatusNotice - time.Millisecond)); !strings.Contains(got, "Re-dialling") {
+		t.Errorf("status notice not whole after a message: %q", got)
+	}
+	gone = back
 	n.SetStatus("Over SSH.")
 	if got := n.Text(gone.Add(StatusNotice)); got != "mosh: Over SSH. [To quit: Ctrl-^ .]" {
 		t.Errorf("changed status not shown: %q", got)
