@@ -125,9 +125,9 @@ func (s *clientPane) sttyUnchanged() {
 	}
 }
 
-// escapeHelp is the bar our client shows after the escape key: mosh's, with
-// the status key.
-const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "s" shows status, "^" sends Ctrl-^`
+// escapeHelp starts the bar shown after the escape key, by the real
+// mosh-client and by ours (which goes on with its status key).
+const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "`
 
 // quit types the escape sequence Ctrl-^ . (checking the help bar in
 // between) and expects a clean exit.
