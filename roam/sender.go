@@ -131,6 +131,7 @@ func (s *sender[L]) calculateTimers(now time.Time, tm timing) {
 	if s.pendingDataAck && s.nextAckTime.After(now.Add(s.cfg.AckDelay)) {
 		s.nextAckTime = now.Add(s.cfg.AckDelay)
 	}
+	s.joinHeartbeat(now)
 
 	back := s.back()
 	switch {
@@ -153,6 +154,28 @@ func (s *sender[L]) calculateTimers(now time.Time, tm timing) {
 	// Speed up the shutdown handshake.
 	if s.shutdown || s.ackNum == shutdownNum {
 		s.nextAckTime = back.at.Add(tm.interval)
+	}
+}
+
+// heartbeatJoinWindow is how recently the peer's state must have arrived
+// for our heartbeat to join it.
+const heartbeatJoinWindow = 5 * time.Millisecond
+
+// joinHeartbeat sends our heartbeat together with the peer's (not in
+// mosh): when a state without data just arrived from the peer and our own
+// empty ack is due within half an AckInterval anyway, it goes now. Each side
+// still sends at least one datagram per AckInterval, but an idle session
+// wakes once per interval on the side that answers instead of twice (once
+// for the peer's heartbeat, once for its own timer), so the two ends soon
+// beat together. Data acks keep their AckDelay; StrictMoshPacing keeps
+// mosh's timers.
+func (s *sender[L]) joinHeartbeat(now time.Time) {
+	if s.cfg.StrictMoshPacing || s.pendingDataAck || s.peerHeard.IsZero() ||
+		now.Sub(s.peerHeard) >= heartbeatJoinWindow || !s.nextAckTime.After(now) {
+		return
+	}
+	if s.nextAckTime.Sub(now) < s.cfg.AckInterval/2 {
+		s.nextAckTime = now
 	}
 }
 

@@ -361,3 +361,46 @@ func TestLightDiffDoesNotStartBurst(t *testing.T) {
 		t.Fatalf("burst due at +%v, want the send interval %v", got.Sub(sentAt), iv)
 	}
 }
+
+// TestHeartbeatsJoin: a heartbeat from the peer that arrives when ours is
+// due within half an AckInterval takes ours along at once, so an idle
+// session wakes once per interval on that side; with StrictMoshPacing the
+// heartbeat waits for its own timer, as in mosh.
+func TestHeartbeatsJoin(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		p := newPair(t, Config{StrictMoshPacing: strict})
+		p.handshake()
+		p.advance(time.Second)
+		p.client.Current().push("k")
+		p.now = p.client.NextWake(p.now) // at once, or after SEND_MINDELAY (strict)
+		p.toServer([]sent{p.one(p.tickClient(), "keystroke")})
+		p.advance(MoshAckDelay)
+		p.toClient([]sent{p.one(p.tickServer(), "data ack")})
+		// The client's heartbeat is due 100 ms before the server's.
+		if c, s := p.client.NextWake(p.now), p.server.NextWake(p.now); s.Sub(c) != MoshAckDelay {
+			t.Fatalf("heartbeats due at +%v (client) and +%v (server)", c.Sub(t0), s.Sub(t0))
+		}
+		p.now = p.client.NextWake(p.now)
+		hb := p.one(p.tickClient(), "client heartbeat")
+		p.toServer([]sent{hb})
+		got := p.tickServer()
+		if strict {
+			p.none(got, "server heartbeat before its timer (strict)")
+			if w, want := p.server.NextWake(p.now), p.now.Add(MoshAckDelay); !w.Equal(want) {
+				t.Errorf("strict: server wakes at +%v, want +%v", w.Sub(p.now), want.Sub(p.now))
+			}
+			continue
+		}
+		j := p.one(got, "server heartbeat joining the client's")
+		if len(j.inst.Diff) != 0 || j.inst.AckNum != hb.inst.NewNum {
+			t.Errorf("joined heartbeat nums %v diff %q, want an empty ack of %d", j.nums(), j.inst.Diff, hb.inst.NewNum)
+		}
+		// The client, hearing it just after its own, does not answer
+		// again: its next heartbeat is a whole interval away.
+		p.toClient([]sent{j})
+		p.none(p.tickClient(), "client answering the joined heartbeat")
+		if w, want := p.client.NextWake(p.now), p.now.Add(MoshAckInterval); !w.Equal(want) {
+			t.Errorf("client wakes at +%v, want +%v", w.Sub(p.now), want.Sub(p.now))
+		}
+	}
+}

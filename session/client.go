@@ -52,9 +52,17 @@ type ClientConfig struct {
 	Predict          overlay.DisplayPreference
 	PredictOverwrite bool // MOSH_PREDICTION_OVERWRITE=yes
 
-	// Status, when set, is shown in the notification bar while non-empty
-	// (e.g. which datagram path is in use).
+	// Status, when set, is the session's state line (e.g. which datagram
+	// path is in use, a re-dial), "" when there is nothing to say: a new
+	// line shows in the bar for a few seconds, and again while contact is
+	// being lost.
 	Status func() string
+	// Route, when set, names the route of the datagrams for the status the
+	// user asks for (escape key, then StatusKey); "" or nil means UDP to
+	// Port.
+	Route func() string
+	// ServerVersion, when known, is shown in that status too.
+	ServerVersion string
 
 	// OnConnect, when set, runs once when the first server state arrives
 	// (ssh-mosh then closes the SSH connection it kept for a fallback).
@@ -155,6 +163,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 type client struct {
 	cfg     ClientConfig
 	log     *slog.Logger
+	trace   tracer
 	t       *roam.Transport[*UserStream, *Complete]
 	display mterm.Display
 	local   *mterm.Framebuffer // what the real terminal shows now
@@ -169,8 +178,6 @@ type client struct {
 	// prompt is the question being answered in the bar (nil: none); typed
 	// bytes go to it instead of the session.
 	prompt *promptState
-	// shownStatus is the Status text the bar shows now ("" if none).
-	shownStatus string
 }
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
@@ -187,7 +194,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &client{
-		cfg: cfg, log: log, t: t, display: display,
+		cfg: cfg, log: log, trace: newTracer(log), t: t, display: display,
 		local:   mterm.NewFramebuffer(w, h),
 		notes:   overlay.NewNotifications(now, cfg.Escape.Name),
 		predict: overlay.NewPrediction(cfg.Predict, cfg.PredictOverwrite),
@@ -210,7 +217,7 @@ func (c *client) stillConnecting() bool { return c.t.RemoteNum() == 0 }
 func (c *client) frame(now time.Time) {
 	next := c.t.Remote().Framebuffer().Clone()
 	c.predict.Apply(next, now)
-	c.showStatus(now)
+	c.showStatus()
 	c.notes.Apply(next, now)
 	if !c.cfg.TitleNoPrefix {
 		overlay.PrefixTitle(next, "[mosh] ")
@@ -219,30 +226,15 @@ func (c *client) frame(now time.Time) {
 	c.repaint = false
 	if len(out) > 0 {
 		_, _ = c.cfg.Out.Write(out)
+		c.trace.mark(TraceDraw, len(out))
 	}
 	c.local = next
 }
 
-// showStatus keeps the Status text in the bar for as long as it is
-// non-empty, without taking the place of another message (which it
-// follows once that one is gone), and takes it away when it turns empty.
-func (c *client) showStatus(now time.Time) {
-	// Text drops an expired message first, so the status returns on the
-	// very frame that message ends.
-	_ = c.notes.Text(now)
-	s, cur := c.status(), c.notes.Message()
-	switch {
-	case s != "" && (cur == "" || cur == c.shownStatus):
-		if cur != s {
-			c.notes.SetMessage(s, true, true, now)
-		}
-		c.shownStatus = s
-	case s == "" && c.shownStatus != "":
-		if cur == c.shownStatus {
-			c.notes.SetMessage("", false, true, now)
-		}
-		c.shownStatus = ""
-	}
+// showStatus passes the Status text to the bar, which shows a new one for
+// a few seconds and then gives row 0 back (overlay.Notifications.SetStatus).
+func (c *client) showStatus() {
+	c.notes.SetStatus(c.status())
 }
 
 func (c *client) status() string {
@@ -310,6 +302,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
 				sendErr = true
 			}
+			c.trace.mark(TraceSend, len(d))
 		}
 		if !sendErr {
 			c.notes.ClearNetworkError(now)
@@ -376,6 +369,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 				}
 				continue
 			}
+			c.trace.mark(TraceStdin, len(b))
 			if quit := c.userInput(b, time.Now(), suspend, resume); quit {
 				return res, nil
 			}
@@ -411,6 +405,7 @@ func (c *client) receive(dg roam.Datagram, now time.Time) {
 		c.log.Debug("dropped datagram", "err", err)
 		return
 	}
+	c.trace.mark(TraceRecv, len(dg.Data))
 	// Only a datagram newer than every one seen shows that its path
 	// works: an older one may be a recording replayed by anyone who can
 	// reach our port.
@@ -474,6 +469,14 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 			}
 		case escRepaint:
 			c.repaint = true
+		case escStatus:
+			c.notes.SetMessageFor(c.statusReport(now), overlay.StatusNotice, false, now)
+			continue
+		}
+		if len(out) > 0 {
+			// A key for the session ends a route notice: the user is
+			// back at work and row 0 belongs to the application.
+			c.notes.DismissStatus()
 		}
 		if c.prompt != nil {
 			// An open prompt takes the keys (the escape key still works).
@@ -491,6 +494,38 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 		us.PushKeys(out)
 	}
 	return false
+}
+
+// statusReport is what the status key shows: the route, the smoothed
+// round-trip time, the server and the last contact.
+func (c *client) statusReport(now time.Time) string {
+	route := ""
+	if c.cfg.Route != nil {
+		route = c.cfg.Route()
+	}
+	if route == "" {
+		route = fmt.Sprintf("UDP port %d", c.cfg.Port)
+	}
+	server := c.cfg.ServerVersion
+	if server == "" {
+		server = "unknown"
+	}
+	contact := "none yet"
+	if !c.stillConnecting() {
+		contact = fmt.Sprintf("%ds ago", int(now.Sub(c.t.LastHeard())/time.Second))
+	}
+	return fmt.Sprintf("%s, RTT %s, last contact %s, server %s.", route, roundRTT(c.t.SRTT()), contact, server)
+}
+
+// roundRTT prints a round-trip time to a useful precision.
+func roundRTT(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
 }
 
 func (c *client) resize() {

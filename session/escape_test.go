@@ -10,10 +10,10 @@ func TestParseEscapeKey(t *testing.T) {
 		name string
 		help string
 	}{
-		{"", false, 0x1e, "Ctrl-^", `Commands: Ctrl-Z suspends, "." quits, "^" gives literal Ctrl-^`},
+		{"", false, 0x1e, "Ctrl-^", `Commands: Ctrl-Z suspends, "." quits, "s" shows status, "^" sends Ctrl-^`},
 		{"", true, -1, "", ""},
-		{"\x01", true, 1, "Ctrl-A", `Commands: Ctrl-Z suspends, "." quits, "A" gives literal Ctrl-A`},
-		{"~", true, '~', `'~'`, `Commands: Ctrl-Z suspends, "." quits, "~" gives literal '~'`},
+		{"\x01", true, 1, "Ctrl-A", `Commands: Ctrl-Z suspends, "." quits, "s" shows status, "A" sends Ctrl-A`},
+		{"~", true, '~', `'~'`, `Commands: Ctrl-Z suspends, "." quits, "s" shows status, "~" sends '~'`},
 		{"\x03", true, 0x1e, "Ctrl-^", ""}, // Ctrl-C refused
 		{"\r", true, 0x1e, "Ctrl-^", ""},
 		{"ab", true, 0x1e, "Ctrl-^", ""},
@@ -61,6 +61,16 @@ func TestEscapeFilter(t *testing.T) {
 	f = &escapeFilter{key: ParseEscapeKey("", true)}
 	if out, _ := feedAll(f, "\x1e."); out != "\x1e." {
 		t.Errorf("disabled escape key still intercepted: %q", out)
+	}
+	// Ctrl-^ s asks for the status and sends nothing; with "s" as the
+	// escape key itself, "s s" is still the literal key.
+	f = &escapeFilter{key: ParseEscapeKey("", false)}
+	if out, acts := feedAll(f, "\x1es"); out != "" || acts[1] != escStatus {
+		t.Errorf("Ctrl-^ s: sent %q, actions %v", out, acts)
+	}
+	f = &escapeFilter{key: ParseEscapeKey("s", true), lfEntered: true}
+	if out, acts := feedAll(f, "ss"); out != "s" || acts[1] != escFinished {
+		t.Errorf("escape key s then s: sent %q, actions %v", out, acts)
 	}
 	// Ctrl-L repaints.
 	f = &escapeFilter{key: ParseEscapeKey("", false)}

@@ -4,24 +4,34 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // inputReader forwards what the user types on out, and can be stopped
-// while no key is pressed: a read(2) on a terminal can't be interrupted,
-// so it waits in poll(2) on the terminal and a wake-up pipe, and reads only
-// when the terminal has input. out is closed at end of input or on error;
-// stop returns once the goroutine has ended.
+// while no key is pressed. Where the terminal can be reopened in
+// non-blocking mode (pollableTerminal) it reads that in Go's network poller
+// and stops through a read deadline: a keystroke then wakes no thread but
+// the one that runs the loop. Elsewhere a read(2) on a terminal can't be
+// interrupted, so it waits in poll(2) on the terminal and a wake-up pipe,
+// and reads only when the terminal has input. out is closed at end of input
+// or on error; stop returns once the goroutine has ended.
 type inputReader struct {
 	out   chan []byte
 	in    *os.File
+	poll  *os.File // the pollable terminal, or nil
 	wakeR *os.File
 	wakeW *os.File
 	done  chan struct{}
 }
 
 func newInputReader(in *os.File) (*inputReader, error) {
+	if f := pollableTerminal(in); f != nil {
+		ir := &inputReader{out: make(chan []byte, 4), in: in, poll: f, done: make(chan struct{})}
+		go ir.runPolled()
+		return ir, nil
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("session: input wake-up pipe: %w", err)
@@ -29,6 +39,23 @@ func newInputReader(in *os.File) (*inputReader, error) {
 	ir := &inputReader{out: make(chan []byte, 4), in: in, wakeR: r, wakeW: w, done: make(chan struct{})}
 	go ir.run()
 	return ir, nil
+}
+
+// runPolled is run for a pollable terminal: one read(2) per wake-up.
+func (ir *inputReader) runPolled() {
+	defer close(ir.done)
+	defer close(ir.out)
+	buf := make([]byte, 16384)
+	for {
+		n, err := ir.poll.Read(buf)
+		if n > 0 {
+			// stop drains out while it waits, so this send cannot block it.
+			ir.out <- append([]byte(nil), buf[:n]...)
+		}
+		if err != nil {
+			return // stopped (deadline), end of input or a dead terminal
+		}
+	}
 }
 
 func (ir *inputReader) run() {
@@ -68,12 +95,20 @@ func (ir *inputReader) run() {
 // stop ends the reader and waits for it. Input already read but not yet
 // consumed is dropped.
 func (ir *inputReader) stop() {
-	_, _ = ir.wakeW.Write([]byte{0})
+	if ir.poll != nil {
+		_ = ir.poll.SetReadDeadline(time.Unix(1, 0))
+	} else {
+		_, _ = ir.wakeW.Write([]byte{0})
+	}
 	for {
 		select {
 		case <-ir.done:
-			ir.wakeR.Close()
-			ir.wakeW.Close()
+			if ir.poll != nil {
+				ir.poll.Close()
+			} else {
+				ir.wakeR.Close()
+				ir.wakeW.Close()
+			}
 			return
 		case <-ir.out: // unblock a pending send
 		}

@@ -76,6 +76,7 @@ type ServerConfig struct {
 type server struct {
 	cfg   ServerConfig
 	log   *slog.Logger
+	trace tracer
 	t     *roam.Transport[*Complete, *UserStream]
 	emu   *term.Emulator
 	echo  echoTracker
@@ -124,7 +125,7 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	if cfg.NoClientTimeout <= 0 {
 		cfg.NoClientTimeout = DefaultNoClientTimeout
 	}
-	s := &server{cfg: cfg, log: log, t: t, started: now, lastData: now}
+	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, started: now, lastData: now}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
 	defer s.stopChild()
 	return s.loop(ctx)
@@ -148,6 +149,7 @@ func (s *server) loop(ctx context.Context) error {
 			if err := s.cfg.Path.Send(d); err != nil {
 				s.log.Debug("send", "err", err)
 			}
+			s.trace.mark(TraceSend, len(d))
 		}
 		if done, err := s.finished(now, &sigUSR1); done {
 			return err
@@ -168,6 +170,7 @@ func (s *server) loop(ctx context.Context) error {
 				s.ptyClosed()
 				continue
 			}
+			s.trace.mark(TracePtyRead, len(out))
 			s.hostOutput(out)
 		case sig := <-s.cfg.Signals:
 			if sig == syscall.SIGUSR1 {
@@ -256,6 +259,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 		s.log.Debug("dropped datagram", "from", dg.From, "err", err)
 		return
 	}
+	s.trace.mark(TraceRecv, len(dg.Data))
 	if info.Newest {
 		if s.cfg.Path.Roam(dg.From) {
 			s.log.Info("server now attached to client", "addr", dg.From)
@@ -347,6 +351,7 @@ func (s *server) writePty(b []byte) {
 	if _, err := s.ptmx.Write(b); err != nil && !s.t.ShutdownInProgress() {
 		s.t.StartShutdown(time.Now())
 	}
+	s.trace.mark(TracePtyWrite, len(b))
 }
 
 // startChild starts the application on a new pty of the emulator's size.

@@ -297,6 +297,20 @@ func (c *ClientPaths) Status() string {
 	return ""
 }
 
+// Route names the route the session's datagrams take now, for the status
+// the user asks for.
+func (c *ClientPaths) Route() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.choose.Mode == TransportSSH:
+		return "SSH"
+	case c.choose.OnSSH():
+		return fmt.Sprintf("SSH (UDP %d silent)", c.choose.Port)
+	}
+	return fmt.Sprintf("UDP port %d", c.choose.Port)
+}
+
 // Close closes both routes and Incoming. Safe to repeat.
 func (c *ClientPaths) Close() error {
 	c.mu.Lock()

@@ -170,7 +170,13 @@ func (s corpusStream) data() []byte { return bytes.Join(s.parts, nil) }
 
 func loadCorpus(t *testing.T) []corpusStream {
 	t.Helper()
-	paths, err := filepath.Glob("testdata/difftest/*.out")
+	return loadStreams(t, "testdata/difftest")
+}
+
+// loadStreams reads the streams of a corpus directory.
+func loadStreams(t *testing.T, dir string) []corpusStream {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.out"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("difftest corpus: %v (%d files)", err, len(paths))
 	}

@@ -21,11 +21,21 @@ type Display struct {
 	HasBCE bool
 	// HasTitle: the terminal takes window titles and icon names (OSC 0/1/2).
 	HasTitle bool
+	// EraseBlanks: never leave a written space where the frame has an
+	// empty cell in the default colours (or any colour with HasBCE):
+	// short runs are erased too (ECH), or, without ECH, the rest of the
+	// row is erased (EL) and drawn again. Terminals keep erased cells apart
+	// from written spaces, and a copy of the screen carries the written
+	// ones, so the user's terminal gets this; the server's hoststrings
+	// keep mosh's bytes (spaces for short runs, fewer bytes on the wire).
+	EraseBlanks bool
 }
 
 // ServerDisplay is the Display a mosh server diffs its frames with: every
 // capability on, as mosh's server-side Display(false).
-func ServerDisplay() Display { return Display{HasECH: true, HasBCE: true, HasTitle: true} }
+func ServerDisplay() Display {
+	return Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}
+}
 
 // NewFrame returns the escape string that changes a terminal showing last
 // into one showing f (mosh's Display::new_frame). With initialized false the
@@ -40,7 +50,15 @@ func ServerDisplay() Display { return Display{HasECH: true, HasBCE: true, HasTit
 //     (see frameState.appendMove);
 //   - mosh treats a cell that was hidden under a wide character as already
 //     drawn, so it stays blank when the wide character goes (see
-//     coveredBefore).
+//     coveredBefore);
+//   - mosh writes a space for an empty first cell of a row that continues
+//     a wrapped one, and leaves it there: the terminal then holds a
+//     written blank where the application erased, which a copy of the
+//     screen carries as a trailing space. We erase it again (EL 1).
+//
+// Every other blank run that ends a row ends with an erase (EL), never with
+// written spaces, unless the row wraps (it must be filled to the margin) or
+// its blanks are coloured on a terminal without background colour erase.
 func (d Display) NewFrame(initialized bool, last, f *Framebuffer) []byte {
 	return d.AppendNewFrame(nil, initialized, last, f)
 }
@@ -274,6 +292,14 @@ func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int,
 		fs.out = c.AppendGrapheme(fs.out)
 		x += c.Width()
 		fs.x += c.Width()
+		if c.Empty() && (d.HasBCE || fs.rend == Rendition{}) && !fs.moshExact {
+			// The wrap needed a character written; an empty cell
+			// must not stay a written space (a copy of the screen
+			// would carry it): erase it again (EL 1 at the first
+			// column, which every terminal has, unlike ECH).
+			fs.out = append(fs.out, "\r\x1b[1K"...)
+			fs.x = 0
+		}
 	}
 	if initialized && row == oldRow {
 		return false // the very same row: nothing changed
@@ -306,11 +332,19 @@ func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int,
 			fs.appendSilentMove(y, x-clearCount)
 			fs.updateRendition(blankRend, false)
 			canErase := d.HasBCE || fs.rend == Rendition{}
-			if canErase && d.HasECH && clearCount > 4 {
+			eraseAll := d.EraseBlanks && !fs.moshExact && canErase
+			switch {
+			case canErase && d.HasECH && (clearCount > 4 || eraseAll):
 				fs.out = append(fs.out, "\x1b["...)
 				fs.out = strconv.AppendInt(fs.out, int64(clearCount), 10)
 				fs.out = append(fs.out, 'X')
-			} else {
+			case eraseAll:
+				// No ECH: erase to the end of the row, and draw
+				// the rest of it over a blank row.
+				fs.out = append(fs.out, "\x1b[K"...)
+				oldRow = nil
+				initialized = true
+			default:
 				fs.out = appendRepeat(fs.out, ' ', clearCount)
 				fs.x = x
 			}

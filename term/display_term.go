@@ -49,7 +49,7 @@ var termFamilies = [...]struct {
 // drawn as spaces and lines cleared with EL only under the default
 // rendition. (mosh refuses to start on a terminal terminfo does not know.)
 func DisplayForTerm(term string) Display {
-	d := Display{}
+	d := Display{EraseBlanks: true}
 	for _, p := range titleTermPrefixes {
 		if strings.HasPrefix(term, p) {
 			d.HasTitle = true

@@ -49,7 +49,10 @@ func TestDisplayFrames(t *testing.T) {
 		// identity, and mosh sees a scroll.
 		{"cleared first row looks scrolled", 20, 3, "abcdef", "\r\x1b[K", true,
 			"\x1b[0m\x1b[1;3r\x1b[?25l\x1b[3;1H\n\x1b[r\x1b[1;1H\x1b[?25h"},
-		{"short run of blanks as spaces", 20, 3, "abcdef", "\x1b[1;2H\x1b[3X", true, "\x1b[?25l\x1b[1;2H   e\b\b\b\b\x1b[?25h"},
+		// mosh writes spaces for a run this short; we erase (EraseBlanks),
+		// so the terminal does not hold written blanks the application
+		// erased.
+		{"short run of blanks erased", 20, 3, "abcdef", "\x1b[1;2H\x1b[3X", true, "\x1b[?25l\x1b[1;2H\x1b[3X\x1b[1;5He\b\b\b\b\x1b[?25h"},
 		{"long run of blanks as ECH", 20, 3, "abcdefghij", "\x1b[1;2H\x1b[6X", true, "\x1b[?25l\x1b[1;2H\x1b[6X\x1b[1;8Hh\x1b[1;2H\x1b[?25h"},
 		{"rendition", 20, 3, "", "\x1b[1;31mx", true, "\x1b[0;1;31mx"},
 		{"modes", 20, 3, "", "\x1b[?2004h\x1b[?1002h\x1b[?1006h\x1b[?1004h", true,
@@ -160,18 +163,18 @@ func TestDisplayForTerm(t *testing.T) {
 		term string
 		want Display
 	}{
-		{"xterm-256color", Display{HasECH: true, HasBCE: true, HasTitle: true}},
-		{"xterm-foo", Display{HasECH: true, HasBCE: true, HasTitle: true}},
-		{"tmux-256color", Display{HasTitle: true}},
-		{"screen.xterm-256color", Display{HasECH: true, HasTitle: true}},
-		{"rxvt", Display{HasBCE: true, HasTitle: true}},
-		{"linux", Display{HasECH: true, HasBCE: true}},
-		{"vt100", Display{}},
-		{"alacritty", Display{HasECH: true, HasBCE: true, HasTitle: true}},
-		{"kitty", Display{HasECH: true}},
-		{"Eterm-color", Display{HasECH: true, HasBCE: true, HasTitle: true}},
-		{"unknown-terminal", Display{}},
-		{"", Display{}},
+		{"xterm-256color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"xterm-foo", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"tmux-256color", Display{HasTitle: true, EraseBlanks: true}},
+		{"screen.xterm-256color", Display{HasECH: true, HasTitle: true, EraseBlanks: true}},
+		{"rxvt", Display{HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"linux", Display{HasECH: true, HasBCE: true, EraseBlanks: true}},
+		{"vt100", Display{EraseBlanks: true}},
+		{"alacritty", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"kitty", Display{HasECH: true, EraseBlanks: true}},
+		{"Eterm-color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"unknown-terminal", Display{EraseBlanks: true}},
+		{"", Display{EraseBlanks: true}},
 	}
 	for _, tt := range tests {
 		if got := DisplayForTerm(tt.term); got != tt.want {

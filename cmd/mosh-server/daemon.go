@@ -63,6 +63,12 @@ func runDaemon() int {
 	} else {
 		redirectStdio()
 	}
+	if tl, closeTrace, err := session.TraceLogFromEnv(); err != nil {
+		log.Info("trace", "err", err)
+	} else if tl != nil {
+		defer closeTrace()
+		log = tl
+	}
 	mtu := wire.MTUv4
 	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
 		mtu = wire.MTUv6
@@ -80,6 +86,7 @@ func runDaemon() int {
 		}
 	}
 	defer udp.Close()
+	session.OneProc()
 	err = session.Serve(context.Background(), session.ServerConfig{
 		Path:            path,
 		Key:             key,

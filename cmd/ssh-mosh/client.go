@@ -86,6 +86,10 @@ type sessionHooks struct {
 	// path, when set, carries the datagrams instead of a UDP socket to
 	// addr (the caller closes it).
 	path session.ClientPath
+	// route names the datagrams' route for the status key (nil: UDP).
+	route func() string
+	// serverVersion is the server's version when known.
+	serverVersion string
 	// moshExit makes an unclean shutdown exit with status 1, as
 	// mosh-client's `return !success` does.
 	moshExit bool
@@ -104,6 +108,13 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		defer udp.Close()
 		path = udp
 	}
+	session.OneProc()
+	traceLog, closeTrace, err := session.TraceLogFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		return 1, false
+	}
+	defer closeTrace()
 	res, err := session.RunClient(ctx, session.ClientConfig{
 		Path:             path,
 		Key:              key,
@@ -117,10 +128,13 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Predict:          s.predict,
 		PredictOverwrite: s.overwrite,
 		Status:           h.status,
+		Route:            h.route,
+		ServerVersion:    h.serverVersion,
 		OnConnect:        h.onConnect,
 		GiveUpAfter:      h.giveUp,
 		Prompts:          h.prompts,
 		SSHMosh:          s.sshMosh,
+		Log:              traceLog,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)

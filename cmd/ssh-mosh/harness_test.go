@@ -125,8 +125,9 @@ func (s *clientPane) sttyUnchanged() {
 	}
 }
 
-// escapeHelp is the bar mosh shows after the escape key.
-const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "^" gives literal Ctrl-^`
+// escapeHelp starts the bar shown after the escape key, by the real
+// mosh-client and by ours (which goes on with its status key).
+const escapeHelp = `mosh: Commands: Ctrl-Z suspends, "." quits, "`
 
 // quit types the escape sequence Ctrl-^ . (checking the help bar in
 // between) and expects a clean exit.

@@ -134,12 +134,26 @@ func TestBlockedUDPThroughJumpChain(t *testing.T) {
 	for _, srv := range sshPathServers {
 		t.Run(srv.name, func(t *testing.T) {
 			c := newJumpChain(t)
-			m := startSSHPath(t, c.f, c.config, srv.server(t, c.f), "target")
-			runCmd(t, m, "jumped-"+srv.name)
-			top := strings.SplitN(m.Capture(), "\n", 2)[0]
-			if !strings.Contains(top, "no reply on UDP port 60") {
-				t.Errorf("the bar does not name the UDP port: %q", top)
+			argv := []string{c.f.sshMosh, "-F", c.config}
+			if server := srv.server(t, c.f); server != "" {
+				argv = append(argv, "--server="+server)
 			}
+			m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK=", "PS1=$ "}},
+				append(argv, "target")...)
+			// The route change shows in the bar and names the port; a
+			// few seconds later, without a key typed, row 0 is the
+			// application's again (it used to stay for the session).
+			m.WaitFor("mosh: Over SSH (no reply on UDP port 60", waitLong)
+			m.WaitForFunc("row 0 given back", func(screen string) bool {
+				return !strings.Contains(strings.SplitN(screen, "\n", 2)[0], "mosh:")
+			}, waitLong)
+			m.WaitFor("#", waitLong)
+			m.SendText("clear; echo hello\r")
+			m.WaitForFunc("hello on row 0", func(screen string) bool {
+				return strings.TrimRight(strings.SplitN(screen, "\n", 2)[0], " ") == "hello"
+			}, waitLong)
+			runCmd(t, m, "jumped-"+srv.name)
+			askStatus(t, m, "mosh: SSH (UDP 60")
 			for _, h := range []*testenv.SSHD{c.hop1, c.hop2} {
 				if !strings.Contains(h.Log(), "Accepted publickey") {
 					t.Errorf("hop on port %d saw no login", h.Port)
@@ -173,7 +187,7 @@ func TestBlockedUDPThenOpen(t *testing.T) {
 			c := newJumpChain(t)
 			m := startSSHPath(t, c.f, c.config, srv.server(t, c.f), "target")
 			runCmd(t, m, "blocked")
-			m.WaitFor("no reply on UDP port", waitLong)
+			askStatus(t, m, "mosh: SSH (UDP 60")
 
 			nft := func(args ...string) {
 				t.Helper()
@@ -185,10 +199,20 @@ func TestBlockedUDPThenOpen(t *testing.T) {
 			t.Cleanup(func() {
 				nft("add", "rule", "ip", "sshmosh", "in", "ip", "saddr", "127.0.0.1", "udp", "dport", "60000-61000", "drop")
 			})
-			// A probe goes out every 10 s.
-			m.WaitForFunc("the bar gone", func(screen string) bool {
-				return !strings.Contains(strings.SplitN(screen, "\n", 2)[0], "mosh:")
-			}, 2*waitLong)
+			// A probe goes out every 10 s; the status key tells the route.
+			deadline := time.Now().Add(2 * waitLong)
+			for {
+				m.SendHex(0x1e)
+				m.SendText("s")
+				time.Sleep(time.Second)
+				if strings.HasPrefix(strings.SplitN(m.Capture(), "\n", 2)[0], "mosh: UDP port 60") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("still not back on UDP:\n%s", m.Capture())
+				}
+				time.Sleep(3 * time.Second) // let the report expire
+			}
 			runCmd(t, m, "open")
 			m.SendText("exit\r")
 			if code := m.WaitExit(waitLong); code != 0 {

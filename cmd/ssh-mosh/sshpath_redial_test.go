@@ -79,7 +79,8 @@ func TestSSHPathSurvivesConnectionLoss(t *testing.T) {
 				f := newRemoteFixture(t)
 				proxy, cfg := proxiedTarget(t, f, netem.Config{})
 				m := startSSHPathPrompt(t, f, cfg, srv.server(t, f), append([]string{"--transport=ssh"}, shellArgs...)...)
-				// Row 0 holds the "Over SSH." bar: the output starts below it.
+				// Row 0 may hold the bar (a re-dial while contact is
+				// being lost): the output starts below it.
 				lines := []string{"clear; echo; echo before-$((1+1))", "echo during-$((2+2))", "echo after-$((3+3))"}
 				waits := []string{"before-2\n", "during-4\n", "after-6\n$"}
 				m.SendText(lines[0] + "\r")
@@ -131,7 +132,8 @@ func startSSHPathPrompt(t *testing.T, f *remoteFixture, config, server string, a
 	}
 	argv = append(argv, args...)
 	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK="}}, argv...)
-	// The first prompt may sit on row 0, under the bar: wait for the bar.
+	// The first prompt may sit on row 0, under the route notice (shown for
+	// a few seconds at the start): wait for the notice.
 	m.WaitFor("mosh: Over SSH.", waitLong)
 	return m
 }

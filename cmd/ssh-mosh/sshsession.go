@@ -135,6 +135,7 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
 		path:      paths,
 		status:    paths.Status,
+		route:     paths.Route,
 		giveUp:    sshPathGiveUp,
 		onConnect: onConnect,
 		prompts:   prompts,

@@ -17,6 +17,10 @@ const (
 	TemporaryMessage = time.Second
 	// NetworkErrorMessage is how long a send error stays (ACK_INTERVAL + 100 ms).
 	NetworkErrorMessage = 3100 * time.Millisecond
+	// StatusNotice is how long a new status line (the session's route
+	// changed, a re-dial started) or a status asked for with the escape
+	// key stays in the bar before row 0 goes back to the application.
+	StatusNotice        = 3 * time.Second
 	countupInterval     = time.Second
 	slowCountupInterval = 3 * time.Second // after 60 s of silence, to save power
 )
@@ -30,6 +34,13 @@ type Notifications struct {
 	expires              time.Time
 	networkError         bool
 	showQuit             bool
+
+	// status is the session's state line ("" when there is nothing to
+	// say); statusUntil is when its notice ends (zero: not shown now), and
+	// statusNew marks a changed line whose notice has not started.
+	status      string
+	statusUntil time.Time
+	statusNew   bool
 }
 
 // NewNotifications starts with the server considered heard at now.
@@ -62,6 +73,33 @@ func (n *Notifications) SetMessage(msg string, permanent, showQuit bool, now tim
 	n.expires = now.Add(TemporaryMessage)
 }
 
+// SetMessageFor shows msg for d (with the quit hint when showQuit).
+func (n *Notifications) SetMessageFor(msg string, d time.Duration, showQuit bool, now time.Time) {
+	n.SetMessage(msg, false, showQuit, now)
+	n.expires = now.Add(d)
+}
+
+// SetStatus records the session's state line, such as the route its
+// datagrams take. A line that changed is shown for StatusNotice from the
+// frame it first appears on (a message in the bar goes first), or until
+// DismissStatus; after that row 0 belongs to the application again, and the
+// line comes back only while contact is being lost, where mosh shows its
+// bar, as the reason. An empty line says nothing.
+func (n *Notifications) SetStatus(line string) {
+	if line == n.status {
+		return
+	}
+	n.status, n.statusNew, n.statusUntil = line, line != "", time.Time{}
+}
+
+// DismissStatus ends the notice of a status line early (the user typed).
+func (n *Notifications) DismissStatus() {
+	n.statusNew, n.statusUntil = false, time.Time{}
+}
+
+// Status is the current state line ("" when none).
+func (n *Notifications) Status() string { return n.status }
+
 // Message is the current message ("" when none).
 func (n *Notifications) Message() string { return n.message }
 
@@ -84,18 +122,49 @@ func (n *Notifications) replyLate(now time.Time) bool  { return now.Sub(n.lastAc
 // Late reports whether the bar shows a countdown now.
 func (n *Notifications) Late(now time.Time) bool { return n.serverLate(now) || n.replyLate(now) }
 
-// adjust drops an expired message.
+// adjust drops an expired message and ends an expired status notice.
 func (n *Notifications) adjust(now time.Time) {
 	if n.message != "" && !n.permanent && !now.Before(n.expires) {
 		n.message = ""
 	}
+	if !n.statusUntil.IsZero() && !now.Before(n.statusUntil) {
+		n.statusUntil = time.Time{}
+	}
+}
+
+// statusText is the status line when the bar shows it at now: during its
+// notice, or while late. It starts a pending notice, so call it only for
+// the frame being drawn.
+func (n *Notifications) statusText(now time.Time, late bool) string {
+	if n.status == "" {
+		return ""
+	}
+	if n.message != "" {
+		// A message covers the line: its notice starts again, whole,
+		// once the message is gone.
+		if !n.statusUntil.IsZero() {
+			n.statusNew, n.statusUntil = true, time.Time{}
+		}
+		return ""
+	}
+	if n.statusNew {
+		n.statusNew, n.statusUntil = false, now.Add(StatusNotice)
+	}
+	if !n.statusUntil.IsZero() || late {
+		return n.status
+	}
+	return ""
 }
 
 // Text is the bar's text at now, or "" when no bar is shown.
 func (n *Notifications) Text(now time.Time) string {
 	n.adjust(now)
 	late := n.Late(now)
-	if n.message == "" && !late {
+	message, showQuit := n.message, n.showQuit
+	if st := n.statusText(now, late); st != "" {
+		message, showQuit = st, true
+	}
+	if message == "" && !late {
 		return ""
 	}
 	elapsed, what := now.Sub(n.lastHeard), "contact"
@@ -103,17 +172,17 @@ func (n *Notifications) Text(now time.Time) string {
 		elapsed, what = now.Sub(n.lastAcked), "reply"
 	}
 	hint := ""
-	if n.showQuit {
+	if showQuit {
 		hint = n.quitHint
 	}
 	secs := int(elapsed / time.Second)
 	switch {
-	case n.message == "":
+	case message == "":
 		return fmt.Sprintf("mosh: Last %s %s ago.%s", what, humanDuration(secs, "seconds"), hint)
 	case !late:
-		return fmt.Sprintf("mosh: %s%s", n.message, hint)
+		return fmt.Sprintf("mosh: %s%s", message, hint)
 	default:
-		return fmt.Sprintf("mosh: %s (%s without %s.)%s", n.message, humanDuration(secs, "s"), what, hint)
+		return fmt.Sprintf("mosh: %s (%s without %s.)%s", message, humanDuration(secs, "s"), what, hint)
 	}
 }
 
@@ -134,6 +203,9 @@ func (n *Notifications) NextWake(now time.Time) time.Time {
 	var next time.Time
 	if n.message != "" && !n.permanent {
 		next = n.expires
+	}
+	if !n.statusUntil.IsZero() && (next.IsZero() || n.statusUntil.Before(next)) {
+		next = n.statusUntil
 	}
 	if n.Late(now) {
 		iv := countupInterval

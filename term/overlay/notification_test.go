@@ -83,3 +83,104 @@ func TestNotificationApply(t *testing.T) {
 		t.Error("the bar leaked below row 0")
 	}
 }
+
+// TestStatusNoticeTiming: a new status line (a route change) shows for
+// StatusNotice from the frame it first appears on, then row 0 goes back to
+// the application; it returns only while contact is being lost, and a
+// keystroke ends the notice early. Fake clock throughout.
+func TestStatusNoticeTiming(t *testing.T) {
+	t0 := time.Unix(5000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	n := NewNotifications(t0, "Ctrl-^")
+	const line = "Over SSH (no reply on UDP port 60001)."
+	want := "mosh: " + line + " [To quit: Ctrl-^ .]"
+
+	n.SetStatus(line)
+	if got := n.Text(at(0)); got != want {
+		t.Fatalf("Text at the change = %q, want %q", got, want)
+	}
+	if w := n.NextWake(at(time.Second)); !w.Equal(at(StatusNotice)) {
+		t.Errorf("NextWake = %v, want the end of the notice %v", w.Sub(t0), StatusNotice)
+	}
+	if got := n.Text(at(StatusNotice - time.Millisecond)); got != want {
+		t.Errorf("Text just before the notice ends = %q", got)
+	}
+	if got := n.Text(at(StatusNotice)); got != "" {
+		t.Errorf("Text after the notice = %q, want row 0 back", got)
+	}
+	if w := n.NextWake(at(StatusNotice)); !w.IsZero() {
+		t.Errorf("NextWake after the notice = %v, want none (nothing ticks)", w.Sub(t0))
+	}
+	// The same line again is no change: nothing shows.
+	n.SetStatus(line)
+	if got := n.Text(at(4 * time.Second)); got != "" {
+		t.Errorf("unchanged status shown again: %q", got)
+	}
+	// Contact being lost: the line is the bar's reason, as long as it lasts.
+	n.ServerHeard(at(4 * time.Second))
+	n.ServerAcked(at(4 * time.Second))
+	late := at(4*time.Second + ServerLateAfter + 500*time.Millisecond)
+	if got, w := n.Text(late), "mosh: "+line+" (7 s without contact.) [To quit: Ctrl-^ .]"; got != w {
+		t.Errorf("late Text = %q, want %q", got, w)
+	}
+	n.ServerHeard(late)
+	n.ServerAcked(late)
+	if got := n.Text(late); got != "" {
+		t.Errorf("Text once contact is back = %q", got)
+	}
+
+	// A change shown under a message starts its notice when the message
+	// goes, and a keystroke (DismissStatus) ends it early.
+	s := late.Add(time.Minute)
+	n.ServerHeard(s)
+	n.ServerAcked(s)
+	n.SetMessage("Exiting...", false, false, s)
+	n.SetStatus("Re-dialling the SSH connection...")
+	if got := n.Text(s); got != "mosh: Exiting..." {
+		t.Errorf("message hidden by the status: %q", got)
+	}
+	gone := s.Add(TemporaryMessage)
+	if got := n.Text(gone); !strings.Contains(got, "Re-dialling") {
+		t.Errorf("status not shown once the message went: %q", got)
+	}
+	if got := n.Text(gone.Add(StatusNotice - time.Millisecond)); !strings.Contains(got, "Re-dialling") {
+		t.Errorf("status notice shorter than StatusNotice from its first frame: %q", got)
+	}
+	// A message over a running notice: the notice starts again after it.
+	n.SetMessage("sendto: Network is unreachable", false, true, gone.Add(time.Second))
+	back := gone.Add(time.Second + TemporaryMessage)
+	if got := n.Text(back.Add(-time.Millisecond)); !strings.Contains(got, "sendto") {
+		t.Errorf("message not shown over the status: %q", got)
+	}
+	if got := n.Text(back.Add(StatusNotice - time.Millisecond)); !strings.Contains(got, "Re-dialling") {
+		t.Errorf("status notice not whole after a message: %q", got)
+	}
+	gone = back
+	n.SetStatus("Over SSH.")
+	if got := n.Text(gone.Add(StatusNotice)); got != "mosh: Over SSH. [To quit: Ctrl-^ .]" {
+		t.Errorf("changed status not shown: %q", got)
+	}
+	n.DismissStatus()
+	if got := n.Text(gone.Add(StatusNotice + time.Millisecond)); got != "" {
+		t.Errorf("status still shown after a keystroke: %q", got)
+	}
+	// An empty line says nothing.
+	n.SetStatus("")
+	if got := n.Text(gone.Add(StatusNotice + 2*time.Millisecond)); got != "" {
+		t.Errorf("empty status shows %q", got)
+	}
+}
+
+// TestSetMessageFor: a message with its own duration (the status key's
+// report) stays exactly that long.
+func TestSetMessageFor(t *testing.T) {
+	t0 := time.Unix(5000, 0)
+	n := NewNotifications(t0, "Ctrl-^")
+	n.SetMessageFor("UDP port 60001, RTT 1ms", StatusNotice, false, t0)
+	if got := n.Text(t0.Add(StatusNotice - time.Millisecond)); got != "mosh: UDP port 60001, RTT 1ms" {
+		t.Errorf("Text = %q", got)
+	}
+	if got := n.Text(t0.Add(StatusNotice)); got != "" {
+		t.Errorf("Text after %v = %q", StatusNotice, got)
+	}
+}

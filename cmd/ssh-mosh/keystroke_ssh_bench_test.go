@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+	"github.com/ssh-mosh/ssh-mosh/session"
+)
+
+// BenchmarkKeystrokeVsSSH measures keystroke → screen on loopback, local
+// echo off, for what an `alias ssh=ssh-mosh` user compares:
+//
+//   - ours: our client binary and our mosh-server on loopback UDP;
+//   - ssh: OpenSSH's ssh through a local sshd (the same /bin/sh behind it);
+//   - mosh: the real mosh-client and mosh-server;
+//   - direct: the shell straight in tmux, the floor of the harness.
+//
+// The sessions take turns key by key, so all see the same load. Reported:
+// medians and p90s, ours/ssh and ours/mosh. A fifth session, ours-traced,
+// has both our ends write a trace (session.TraceEnv); the benchmark puts both
+// on one time line and reports the median of each stage of a keystroke's
+// way, so a regression shows where it is.
+func BenchmarkKeystrokeVsSSH(b *testing.B) {
+	testenv.MustHaveRoot(b)
+	testenv.MustHaveExec(b, "tmux")
+	testenv.MustHaveExec(b, "ssh")
+	testenv.MustHaveExec(b, "mosh-server")
+	env := []string{"PS1=$ ", "ENV="}
+	noPredict := "MOSH_PREDICTION_DISPLAY=never"
+	client := testenv.GoBuild(b, "./cmd/ssh-mosh", "mosh-client")
+	ourServer := testenv.GoBuild(b, "./cmd/mosh-server", "mosh-server")
+	traceDir := b.TempDir()
+	clientTrace, serverTrace := filepath.Join(traceDir, "client"), filepath.Join(traceDir, "server")
+
+	srv := testenv.StartMoshServerEnv(b, ourServer, env, "--", "/bin/sh")
+	ours := newLatencyProbe(b, "ours", []string{client, "127.0.0.1", fmt.Sprint(srv.Port)},
+		[]string{"MOSH_KEY=" + srv.Key, noPredict})
+	// The same with the trace on: its log writes cost time of their own,
+	// so it only tells where the time goes.
+	tsrv := testenv.StartMoshServerEnv(b, ourServer, append(env, session.TraceEnv+"="+serverTrace), "--", "/bin/sh")
+	traced := newLatencyProbe(b, "ours-traced", []string{client, "127.0.0.1", fmt.Sprint(tsrv.Port)},
+		[]string{"MOSH_KEY=" + tsrv.Key, noPredict, session.TraceEnv + "=" + clientTrace})
+
+	dir := b.TempDir()
+	key, pub := testenv.NewUserKey(b, dir, "")
+	sshd := testenv.StartSSHD(b, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfg, _ := sshd.ClientConfig(b, "target", key)
+	ssh := newLatencyProbe(b, "ssh", []string{"ssh", "-F", cfg, "-tt", "target", "env 'PS1=$ ' ENV= /bin/sh -i"},
+		[]string{"SSH_AUTH_SOCK="})
+
+	moshSrv := testenv.StartMoshServerEnv(b, "", env, "--", "/bin/sh")
+	moshArgv, moshEnv := testenv.MoshClientArgv(b, moshSrv.Key, moshSrv.Port)
+	mosh := newLatencyProbe(b, "mosh", moshArgv, append(moshEnv, noPredict))
+
+	direct := newLatencyProbe(b, "direct", []string{"/bin/sh"}, env)
+
+	probes := []*latencyProbe{ours, ssh, mosh, direct, traced}
+	var marks []keyMark // ours-traced's keys on the monotonic clock
+	for b.Loop() {
+		for range *keysPerOp {
+			for _, p := range probes {
+				start := session.MonotonicNanos()
+				p.key(b)
+				if p == traced {
+					marks = append(marks, keyMark{start, session.MonotonicNanos()})
+				}
+			}
+			time.Sleep(*keyGap)
+		}
+	}
+	med := map[string]time.Duration{}
+	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each:", len(ours.lat))
+	for _, p := range probes {
+		p50, p90 := quantile(p.lat, 0.5), quantile(p.lat, 0.9)
+		med[p.name] = p50
+		b.ReportMetric(ms(p50), p.name+"-p50-ms")
+		b.ReportMetric(ms(p90), p.name+"-p90-ms")
+		summary += fmt.Sprintf(" %s p50 %v p90 %v;", p.name, p50.Round(time.Microsecond), p90.Round(time.Microsecond))
+	}
+	for _, other := range []string{"ssh", "mosh"} {
+		if med[other] > 0 {
+			r := float64(med["ours"]) / float64(med[other])
+			b.ReportMetric(r, "ours/"+other+"-p50")
+			summary += fmt.Sprintf(" ours/%s p50 %.3f;", other, r)
+		}
+	}
+	b.Log(summary)
+	stages, err := traceStages(marks, clientTrace, serverTrace)
+	if err != nil {
+		b.Fatalf("trace: %v", err)
+	}
+	b.Log("ours-traced, median (p10) per stage: " + stages)
+}
+
+// keyMark is one key's send-keys and seen-on-screen times (CLOCK_MONOTONIC ns).
+type keyMark struct{ sent, seen int64 }
+
+// traceEvent is one "trace" record of session's tracer.
+type traceEvent struct {
+	stage string
+	mono  int64
+}
+
+var traceLineRE = regexp.MustCompile(`msg=trace stage=(\S+) bytes=\d+ mono=(\d+)`)
+
+func readTrace(name string) ([]traceEvent, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var evs []traceEvent
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		m := traceLineRE.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		evs = append(evs, traceEvent{m[1], n})
+	}
+	return evs, sc.Err()
+}
+
+// traceStages follows each key through the client's and the server's
+// traces (the first event of each stage after the previous one) and
+// returns the median time of each stage.
+func traceStages(marks []keyMark, clientTrace, serverTrace string) (string, error) {
+	cl, err := readTrace(clientTrace)
+	if err != nil {
+		return "", err
+	}
+	sv, err := readTrace(serverTrace)
+	if err != nil {
+		return "", err
+	}
+	type hop struct {
+		evs   []traceEvent
+		stage string
+	}
+	path := []hop{
+		{cl, session.TraceStdin}, {cl, session.TraceSend}, {sv, session.TraceRecv},
+		{sv, session.TracePtyWrite}, {sv, session.TracePtyRead}, {sv, session.TraceSend},
+		{cl, session.TraceRecv}, {cl, session.TraceDraw},
+	}
+	names := []string{"tmux→client stdin", "stdin→send", "client send→server recv", "recv→pty write",
+		"pty write→pty read (echo)", "pty read→send", "server send→client recv", "recv→draw", "draw→on screen (tmux)"}
+	spans := make([][]time.Duration, len(names))
+	for _, k := range marks {
+		at := k.sent
+		var times []int64
+		for _, h := range path {
+			i := slices.IndexFunc(h.evs, func(e traceEvent) bool { return e.stage == h.stage && e.mono >= at })
+			if i < 0 || h.evs[i].mono > k.seen {
+				times = nil
+				break
+			}
+			at = h.evs[i].mono
+			times = append(times, at)
+		}
+		if times == nil {
+			continue
+		}
+		prev := k.sent
+		for i, t := range append(times, k.seen) {
+			spans[i] = append(spans[i], time.Duration(t-prev))
+			prev = t
+		}
+	}
+	var parts []string
+	for i, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %v (p10 %v)", n,
+			quantile(spans[i], 0.5).Round(time.Microsecond), quantile(spans[i], 0.1).Round(time.Microsecond)))
+	}
+	return fmt.Sprintf("(%d keys traced) %s", len(spans[0]), strings.Join(parts, ", ")), nil
+}
