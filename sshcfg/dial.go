@@ -312,7 +312,9 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 			derr.Reason, derr.Err = ne.Error(), errors.Join(ne, err)
 		case errors.Is(err, ErrHostKeyChanged) || errors.Is(err, ErrHostKeyUnknown):
 			derr.Reason = unwrapHandshake(err)
-		case strings.Contains(err.Error(), "unable to authenticate"):
+		case strings.Contains(err.Error(), "unable to authenticate") || strings.Contains(err.Error(), "no common public key signature algorithm"):
+			// The second: x/crypto's last word when the keys left
+			// untried were ones it could not sign with.
 			derr.Reason, derr.Err = "permission denied", errors.Join(ErrPermissionDenied, err)
 			derr.Tried = auth.triedList()
 		default:
