@@ -98,13 +98,13 @@ func readLines(path string) []string {
 func TestKeyFormatsAgainstOpenSSH(t *testing.T) {
 	testenv.Short(t)
 	t.Setenv("SSH_AUTH_SOCK", "")
-	for _, tc := range []struct {
+	type keyCase struct {
 		name    string
 		make    keyMaker
-		pass    string
 		answers []string // to the passphrase questions, in order
 		dropPub bool
-	}{
+	}
+	cases := []keyCase{
 		{name: "openssh ed25519 encrypted", make: sshKeygen("ed25519", "", testPassphrase), answers: []string{testPassphrase}},
 		{name: "openssh ed25519 encrypted, no .pub", make: sshKeygen("ed25519", "", testPassphrase), answers: []string{testPassphrase}, dropPub: true},
 		{name: "PEM RSA encrypted, no .pub", make: sshKeygen("rsa", "PEM", testPassphrase), answers: []string{testPassphrase}, dropPub: true},
@@ -118,20 +118,25 @@ func TestKeyFormatsAgainstOpenSSH(t *testing.T) {
 		{name: "PKCS8 RSA plain", make: sshKeygen("rsa", "PKCS8", ""), dropPub: true},
 		{name: "openssl PKCS8 EC encrypted", make: opensslKey("EC", "-pkeyopt", "ec_paramgen_curve:P-256"), answers: []string{testPassphrase}},
 		{name: "openssl PKCS8 RSA encrypted", make: opensslKey("RSA", "-pkeyopt", "rsa_keygen_bits:2048"), answers: []string{testPassphrase}},
-	} {
+	}
+	// One sshd accepts every key; each case offers only its own.
+	privs := make([]string, len(cases))
+	var pubs []string
+	for i, tc := range cases {
+		privs[i] = tc.make(t, t.TempDir())
+		pass := ""
+		if len(tc.answers) > 0 {
+			pass = testPassphrase
+		}
+		pubs = append(pubs, publicLine(t, privs[i], pass))
+		if tc.dropPub {
+			os.Remove(privs[i] + ".pub")
+		}
+	}
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: pubs})
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			priv := tc.make(t, dir)
-			pass := ""
-			if len(tc.answers) > 0 {
-				pass = testPassphrase
-			}
-			pub := publicLine(t, priv, pass)
-			if tc.dropPub {
-				os.Remove(priv + ".pub")
-			}
-			sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
-			cfgPath, _ := sshd.ClientConfig(t, "target", priv)
+			cfgPath, _ := sshd.ClientConfig(t, "target", privs[i])
 
 			env, promptsFile := askpass(t, tc.answers...)
 			want := runOpenSSH(t, env, "-F", cfgPath, "-o", "LogLevel=INFO", "target", "echo", "in")
