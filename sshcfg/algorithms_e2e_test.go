@@ -1,6 +1,7 @@
 package sshcfg
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -177,5 +178,128 @@ func writeFileT(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPubkeyAcceptedAlgorithmsAgainstOpenSSH: an RSA user key is offered
+// and signed with only what PubkeyAcceptedAlgorithms allows, and both
+// clients agree on logging in or being refused, also against an sshd that
+// takes a single RSA signature algorithm.
+func TestPubkeyAcceptedAlgorithmsAgainstOpenSSH(t *testing.T) {
+	testenv.Short(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	priv := sshKeygen("rsa", "", "")(t, dir)
+	pub := publicLine(t, priv, "")
+	servers := map[string]*testenv.SSHD{}
+	outer := t
+	for _, tc := range []struct {
+		name, sshd, client string
+		in                 bool
+	}{
+		{name: "default", in: true},
+		{name: "ed25519 only", client: "PubkeyAcceptedAlgorithms ssh-ed25519", in: false},
+		{name: "rsa removed", client: "PubkeyAcceptedAlgorithms -rsa-sha2-*", in: false},
+		{name: "rsa-sha2-256 only", client: "PubkeyAcceptedAlgorithms rsa-sha2-256", in: true},
+		// sshd's server-sig-algs names every algorithm it knows, so ssh
+		// signs with its first choice, rsa-sha2-512, and is refused.
+		{name: "server takes rsa-sha2-256, client default", sshd: "PubkeyAcceptedAlgorithms rsa-sha2-256", in: false},
+		{name: "server takes rsa-sha2-256, client ^rsa-sha2-256", sshd: "PubkeyAcceptedAlgorithms rsa-sha2-256", client: "PubkeyAcceptedAlgorithms ^rsa-sha2-256", in: true},
+		{name: "server rsa-sha2-256, client rsa-sha2-512", sshd: "PubkeyAcceptedAlgorithms rsa-sha2-256", client: "PubkeyAcceptedAlgorithms rsa-sha2-512", in: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := servers[tc.sshd]
+			if s == nil {
+				s = testenv.StartSSHD(outer, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: tc.sshd})
+				servers[tc.sshd] = s
+			}
+			cfgPath, _ := s.ClientConfig(t, "target", priv)
+			if tc.client != "" {
+				body, _ := os.ReadFile(cfgPath)
+				writeFileT(t, cfgPath, strings.Replace(string(body), "Host target\n", "Host target\n  "+tc.client+"\n", 1))
+			}
+			want := runOpenSSH(t, nil, "-F", cfgPath, "-o", "BatchMode=yes", "-o", "LogLevel=INFO", "target", "true")
+			if (want.code == 0) != tc.in || (!tc.in && !strings.Contains(want.stderr, "Permission denied")) {
+				t.Fatalf("OpenSSH: status %d, %s", want.code, want.stderr)
+			}
+			conn, err := Dial(dialCtx(t), resolveFor(t, cfgPath, "target"), FuncPrompter{})
+			if tc.in {
+				if err != nil {
+					t.Fatalf("OpenSSH logs in, ssh-mosh: %v", err)
+				}
+				conn.Close()
+				return
+			}
+			if err == nil {
+				conn.Close()
+				t.Fatal("OpenSSH is refused, ssh-mosh logged in")
+			}
+			if !errors.Is(err, ErrPermissionDenied) {
+				t.Fatalf("ssh-mosh: %v, want permission denied", err)
+			}
+		})
+	}
+}
+
+// TestCASignatureAlgorithmsAgainstOpenSSH: a host known only through an
+// @cert-authority line is accepted by its certificate; with the CA's
+// signature algorithm outside CASignatureAlgorithms both clients refuse
+// the certificate and, the plain key being unknown under strict
+// checking, the host.
+func TestCASignatureAlgorithmsAgainstOpenSSH(t *testing.T) {
+	testenv.Short(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	priv, pub := testenv.NewUserKey(t, "", "")
+	dir := t.TempDir()
+	keygen := testenv.MustHaveExec(t, "ssh-keygen")
+	ca := filepath.Join(dir, "ca")
+	runTool(t, keygen, "-q", "-t", "ed25519", "-N", "", "-f", ca)
+	hostKey := filepath.Join(dir, "host_ed25519")
+	runTool(t, keygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey)
+	runTool(t, keygen, "-q", "-s", ca, "-I", "testhost", "-h", "-n", "127.0.0.1", hostKey+".pub")
+	s := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub},
+		ExtraConfig: fmt.Sprintf("HostKey %s\nHostCertificate %s-cert.pub", hostKey, hostKey)})
+	caPub, _ := os.ReadFile(ca + ".pub")
+	for _, tc := range []struct {
+		name, client string
+		in           bool
+	}{
+		{name: "default", in: true},
+		{name: "CA algorithm not allowed", client: "CASignatureAlgorithms rsa-sha2-512,rsa-sha2-256", in: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfgPath, kh := s.ClientConfig(t, "target", priv)
+			writeFileT(t, kh, fmt.Sprintf("@cert-authority [127.0.0.1]:%d %s", s.Port, caPub))
+			if tc.client != "" {
+				body, _ := os.ReadFile(cfgPath)
+				writeFileT(t, cfgPath, strings.Replace(string(body), "Host target\n", "Host target\n  "+tc.client+"\n", 1))
+			}
+			want := runOpenSSH(t, nil, "-F", cfgPath, "-o", "BatchMode=yes", "-o", "LogLevel=INFO", "target", "true")
+			if (want.code == 0) != tc.in {
+				t.Fatalf("OpenSSH: status %d, %s", want.code, want.stderr)
+			}
+			var notices []string
+			conn, err := Dial(dialCtx(t), resolveFor(t, cfgPath, "target"), FuncPrompter{NoticeFunc: func(m string) { notices = append(notices, m) }})
+			if tc.in {
+				if err != nil {
+					t.Fatalf("OpenSSH logs in, ssh-mosh: %v", err)
+				}
+				conn.Close()
+				return
+			}
+			if err == nil {
+				conn.Close()
+				t.Fatal("OpenSSH refuses the host, ssh-mosh logged in")
+			}
+			// ssh says the plain key is unknown; ssh-mosh's known_hosts
+			// reader (x/crypto's) takes the @cert-authority line for a
+			// known key of the host and says it changed: refused either way.
+			if !(errors.Is(err, ErrHostKeyUnknown) || errors.Is(err, ErrHostKeyChanged)) || !strings.Contains(want.stderr, "Host key verification failed") {
+				t.Fatalf("ssh-mosh: %v\nssh: %s", err, want.stderr)
+			}
+			if !strings.Contains(want.stderr, notices[0]) {
+				t.Fatalf("ssh-mosh noticed %q, ssh said %s", notices, want.stderr)
+			}
+		})
 	}
 }
