@@ -175,6 +175,18 @@ func (k *algoKeyword) defaults() []string {
 	return out
 }
 
+// opensshOffered is OpenSSH 9.2's default narrowed to what x/crypto
+// implements: what ssh -G's default list comes to here.
+func (k *algoKeyword) opensshOffered() []string {
+	var out []string
+	for _, a := range k.openssh {
+		if k.isImplemented(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // all is every name the keyword takes, the order in which wildcards
 // expand: OpenSSH's names, then those only x/crypto has.
 func (k *algoKeyword) all() []string {
@@ -324,6 +336,11 @@ func buildAlgorithms(s *settings, c *Config, fail func(setting, string, string, 
 			if k.isImplemented(a) {
 				offered = append(offered, a)
 			}
+		}
+		if fromSSH && slices.Equal(offered, k.opensshOffered()) {
+			// ssh -G prints the default in full: keep ours (nil), as
+			// for a keyword not set, so both ways of resolving agree.
+			continue
 		}
 		if len(offered) == 0 {
 			secure, _ := k.implemented()
