@@ -232,6 +232,15 @@ func TestOrderHostKeyAlgorithms(t *testing.T) {
 	if got := orderHostKeyAlgorithms(def, withRest(ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256)); !slices.Equal(got, def) {
 		t.Errorf("ed25519 known: %q", got)
 	}
+	// A CA known for the host: every certificate algorithm first.
+	got = orderHostKeyAlgorithms(def, withRest(ssh.CertAlgoED25519v01))
+	if strings.Join(got[:6], ",") != strings.Join(def[:6], ",") || !strings.HasSuffix(got[5], "-cert-v01@openssh.com") {
+		t.Errorf("CA known: %q", got)
+	}
+	got = orderHostKeyAlgorithms([]string{"ssh-ed25519", "rsa-sha2-512", "ssh-ed25519-cert-v01@openssh.com"}, withRest(ssh.CertAlgoED25519v01))
+	if got[0] != "ssh-ed25519-cert-v01@openssh.com" {
+		t.Errorf("CA known, plain first: %q", got)
+	}
 	if got := knownPrefix(withRest(ssh.KeyAlgoECDSA384)); !slices.Equal(got, []string{ssh.KeyAlgoECDSA384}) {
 		t.Errorf("knownPrefix = %q", got)
 	}

@@ -277,8 +277,8 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 	}
 	kex, ciphers, macs, hostKeyAlgs := c.Algorithms.offered()
 	cfg := &ssh.ClientConfig{
-		Config: ssh.Config{KeyExchanges: kex, Ciphers: ciphers, MACs: macs},
-		User:   c.User,
+		Config:          ssh.Config{KeyExchanges: kex, Ciphers: ciphers, MACs: macs},
+		User:            c.User,
 		HostKeyCallback: certHostKeyCheck(hk.check, c.Algorithms.caSignature(), func(m string) { hk.errorf("%s", m) }),
 	}
 	if pin != nil {

@@ -144,7 +144,7 @@ func (a *authState) addToAgent(path string, raw any) {
 		if a.ui == nil || a.c.BatchMode {
 			return
 		}
-		ans, err := a.ui.Prompt(fmt.Sprintf("Add key %s (%s) to agent? ", path, comment), true)
+		ans, err := a.prompt(fmt.Sprintf("Add key %s (%s) to agent? ", path, comment), true)
 		if err != nil {
 			return
 		}
