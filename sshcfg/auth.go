@@ -2,7 +2,6 @@ package sshcfg
 
 import (
 	"bytes"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -163,13 +162,20 @@ func (a *authState) keyboardInteractive(name, instruction string, questions []st
 func (a *authState) signers(cached []ssh.Signer) []ssh.Signer {
 	var out []ssh.Signer
 	offered := map[string]bool{}
+	accepted := a.c.Algorithms.pubkeyAccepted()
 	add := func(s ssh.Signer, label string) {
 		k := string(s.PublicKey().Marshal())
 		if offered[k] {
 			return
 		}
+		// As ssh, skip a key whose type PubkeyAcceptedAlgorithms
+		// excludes, and sign only with the algorithms it accepts.
+		rs := restrictSigner(s, accepted)
+		if rs == nil {
+			return
+		}
 		offered[k] = true
-		out = append(out, &notingSigner{Signer: s, note: func() { a.triedNote(label) }})
+		out = append(out, &notingSigner{Signer: rs, note: func() { a.triedNote(label) }})
 	}
 	files := a.identityFiles()
 	if sock := a.agentSocket(); sock != "" {
@@ -193,6 +199,15 @@ func (a *authState) signers(cached []ssh.Signer) []ssh.Signer {
 		return out
 	}
 	for _, id := range files {
+		if id.pending != nil {
+			label := a.shortPath(id.path)
+			out = append(out, &pendingKey{
+				load:     id.pending,
+				restrict: func(s ssh.Signer) ssh.Signer { return restrictSigner(s, accepted) },
+				note:     func() { a.triedNote(label) },
+			})
+			continue
+		}
 		if id.signer == nil {
 			continue
 		}
@@ -221,6 +236,9 @@ type identity struct {
 	pub    ssh.PublicKey
 	signer ssh.Signer
 	certs  []*ssh.Certificate
+	// pending loads a key whose public key is unknown until it is
+	// decrypted (asking the passphrase); nil otherwise.
+	pending func() (ssh.Signer, error)
 }
 
 type identities []*identity
@@ -250,19 +268,32 @@ func (a *authState) identityFiles() identities {
 			continue
 		}
 		id := &identity{path: path}
-		signer, err := ssh.ParsePrivateKey(data)
+		raw, err := parsePrivateKey(data, nil)
 		var missing *ssh.PassphraseMissingError
 		switch {
 		case err == nil:
-			id.signer, id.pub = signer, signer.PublicKey()
+			signer, err := ssh.NewSignerFromKey(raw)
+			if err != nil {
+				continue
+			}
+			id.pub = signer.PublicKey()
+			id.signer = signer
+			if as, ok := signer.(ssh.AlgorithmSigner); ok {
+				id.signer = &firstUse{AlgorithmSigner: as, hook: func() { a.addToAgent(path, raw) }}
+			}
 			a.keep(signer)
 		case errors.As(err, &missing):
 			id.pub = missing.PublicKey
 			if id.pub == nil {
 				id.pub = readPublic(path + ".pub")
 			}
-			if id.pub != nil && a.ui != nil && !a.c.BatchMode {
-				id.signer = &lazySigner{pub: id.pub, load: func() (ssh.Signer, error) { return a.decrypt(path, data) }}
+			load := func() (ssh.Signer, error) { return a.decrypt(path, data) }
+			switch {
+			case a.ui == nil || a.c.BatchMode:
+			case id.pub != nil:
+				id.signer = &lazySigner{pub: id.pub, load: load}
+			default:
+				id.pending = load
 			}
 		default:
 			continue
@@ -286,27 +317,33 @@ func (a *authState) keep(s ssh.Signer) {
 	a.mu.Unlock()
 }
 
-// decrypt asks for the passphrase of an encrypted key (OpenSSH's wording),
-// up to NumberOfPasswordPrompts times.
+// decrypt asks for the passphrase of an encrypted key as ssh's
+// load_identity_file does (OpenSSH's wording, up to
+// NumberOfPasswordPrompts times, an empty answer skips the key), keeps
+// the key for Redial and offers it to the agent per AddKeysToAgent.
 func (a *authState) decrypt(path string, data []byte) (ssh.Signer, error) {
-	tries := a.c.NumberOfPasswordPrompts
-	if tries <= 0 {
-		tries = 1
-	}
-	var lastErr error
-	for i := 0; i < tries; i++ {
+	lastErr := errNoPassphrase
+	for i := 0; i < a.c.NumberOfPasswordPrompts; i++ {
 		pass, err := a.prompt(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
 		if err != nil {
 			return nil, err
 		}
-		s, err := ssh.ParsePrivateKeyWithPassphrase(data, []byte(pass))
+		if pass == "" {
+			return nil, fmt.Errorf("sshcfg: %s: %w", path, errNoPassphrase)
+		}
+		raw, err := parsePrivateKey(data, []byte(pass))
 		if err == nil {
+			s, err := ssh.NewSignerFromKey(raw)
+			if err != nil {
+				return nil, fmt.Errorf("sshcfg: %s: %w", path, err)
+			}
 			a.keep(s)
+			a.addToAgent(path, raw)
 			return s, nil
 		}
 		lastErr = err
-		if !errors.Is(err, x509.IncorrectPasswordError) {
-			return nil, err
+		if !errors.Is(err, errWrongPassphrase) {
+			return nil, fmt.Errorf("sshcfg: load key %s: %w", path, err)
 		}
 	}
 	return nil, fmt.Errorf("sshcfg: bad passphrase for %s: %w", path, lastErr)
@@ -377,7 +414,16 @@ type notingSigner struct {
 	note func()
 }
 
-var _ ssh.AlgorithmSigner = (*notingSigner)(nil)
+var _ ssh.MultiAlgorithmSigner = (*notingSigner)(nil)
+
+// Algorithms keeps the restriction of the signer it wraps (see
+// restrictSigner); a signer without one signs with its key's algorithm.
+func (n *notingSigner) Algorithms() []string {
+	if ms, ok := n.Signer.(ssh.MultiAlgorithmSigner); ok {
+		return ms.Algorithms()
+	}
+	return []string{n.Signer.PublicKey().Type()}
+}
 
 func (n *notingSigner) PublicKey() ssh.PublicKey {
 	n.note()

@@ -58,6 +58,9 @@ type Config struct {
 	SendEnv                  []string // patterns; "-pattern" entries already applied
 	SetEnv                   []string // NAME=VALUE
 
+	Algorithms     AlgorithmLists // Ciphers, MACs, KexAlgorithms, ... (algorithms.go)
+	AddKeysToAgent AddKeysToAgent // (keyfile.go)
+
 	// What else the config asks for; DecideConfig hands such hosts to ssh.
 	RemoteCommand           string
 	RequestTTY              string // auto | no | yes | force

@@ -292,6 +292,14 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 			c.NeedsOpenSSH = append(c.NeedsOpenSSH, n.name+" "+v.value)
 		}
 	}
+	buildAlgorithms(s, c, fail)
+	if v := get("addkeystoagent", "no"); true {
+		a, err := parseAddKeysToAgent(v.value)
+		if err != nil {
+			fail(v, "AddKeysToAgent", "%v", err)
+		}
+		c.AddKeysToAgent = a
+	}
 
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -157,6 +157,7 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	if err := applyFlags(o.cmdlineAfterDest()); err != nil {
 		return nil, err
 	}
+	applyAlgorithmFlags(s, o)
 	// -4 and -6 override AddressFamily however it was set.
 	for _, f := range o.cmdline {
 		if f.letter == '4' || f.letter == '6' {

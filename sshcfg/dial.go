@@ -60,6 +60,9 @@ type DialError struct {
 }
 
 func (e *DialError) Error() string {
+	if ne := (*NegotiationError)(nil); errors.As(e.Err, &ne) {
+		return ne.Error() // OpenSSH's wording, which names the peer itself
+	}
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(e.Err, ErrHostKeyChanged) || errors.Is(e.Err, ErrHostKeyUnknown):
@@ -272,9 +275,11 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 	if home, err := os.UserHomeDir(); err == nil {
 		auth.home = home
 	}
+	kex, ciphers, macs, hostKeyAlgs := c.Algorithms.offered()
 	cfg := &ssh.ClientConfig{
+		Config:          ssh.Config{KeyExchanges: kex, Ciphers: ciphers, MACs: macs},
 		User:            c.User,
-		HostKeyCallback: hk.check,
+		HostKeyCallback: certHostKeyCheck(hk.check, c.Algorithms.caSignature(), func(m string) { hk.errorf("%s", m) }),
 	}
 	if pin != nil {
 		cfg.HostKeyCallback = ssh.FixedHostKey(pin.hostKey)
@@ -284,7 +289,10 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 		}
 		cfg.Auth = auth.methods(pin.signers)
 	} else {
-		cfg.HostKeyAlgorithms = hk.knownKeyAlgorithms()
+		cfg.HostKeyAlgorithms = hostKeyAlgs
+		if !c.Algorithms.HostKeyVerbatim {
+			cfg.HostKeyAlgorithms = orderHostKeyAlgorithms(hostKeyAlgs, hk.knownKeyAlgorithms())
+		}
 		cfg.Auth = auth.methods(nil)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
@@ -299,9 +307,14 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 			derr.Reason, derr.Err = "cancelled", errors.Join(ErrInterrupted, ctx.Err(), err)
 		case errors.Is(err, ErrInterrupted) || auth.interrupted.Load():
 			return nil, ErrInterrupted
+		case negotiationError(err, remoteID(nc, c)) != nil:
+			ne := negotiationError(err, remoteID(nc, c))
+			derr.Reason, derr.Err = ne.Error(), errors.Join(ne, err)
 		case errors.Is(err, ErrHostKeyChanged) || errors.Is(err, ErrHostKeyUnknown):
 			derr.Reason = unwrapHandshake(err)
-		case strings.Contains(err.Error(), "unable to authenticate"):
+		case strings.Contains(err.Error(), "unable to authenticate") || strings.Contains(err.Error(), "no common public key signature algorithm"):
+			// The second: x/crypto's last word when the keys left
+			// untried were ones it could not sign with.
 			derr.Reason, derr.Err = "permission denied", errors.Join(ErrPermissionDenied, err)
 			derr.Tried = auth.triedList()
 		default:

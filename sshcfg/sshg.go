@@ -56,6 +56,7 @@ func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
 		return nil, fmt.Errorf("sshcfg: ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
 	}
 	s := parseSSHG(stdout.String())
+	applyAlgorithmFlags(s, o) // not passed to ssh -G
 	// ssh -G does not report ssh-mosh's own keywords (a config that sets
 	// them has IgnoreUnknown for them); the command line's -o still apply.
 	for _, f := range o.cmdline {

@@ -225,7 +225,7 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 	sshMosh := testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")
 	server := testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")
 
-	for _, sc := range diffScenarios() {
+	for _, sc := range append(diffScenarios(), algoKeyScenarios()...) {
 		t.Run(sc.name, func(t *testing.T) {
 			type result struct {
 				status     int
