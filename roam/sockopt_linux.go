@@ -1,69 +1,13 @@
 package roam
 
-import (
-	"encoding/binary"
-	"fmt"
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// ectZero is the TOS byte mosh sets: ECN-capable transport, no DSCP.
-const ectZero = 0x02
-
-// setSocketOptions applies mosh's socket options (Connection::Socket):
-// no path MTU discovery (DF clear, the kernel fragments instead of failing),
-// IP_TOS = ECT(0), and IP_RECVTOS so that congestion marks can be read.
-// IPv6 sockets get the IPV6_ equivalents.
-func setSocketOptions(uc *net.UDPConn, is6 bool) error {
-	rc, err := uc.SyscallConn()
-	if err != nil {
-		return fmt.Errorf("roam: socket options: %w", err)
+// allowFragments turns path MTU discovery off, as mosh does: DF stays
+// clear and an oversized datagram is fragmented rather than refused.
+// Linux spells it IP_MTU_DISCOVER = IP_PMTUDISC_DONT (and the IPV6_ twin).
+func allowFragments(fd int, is6 bool) error {
+	if is6 {
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_DONT)
 	}
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		s := int(fd)
-		if is6 {
-			serr = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_DONT)
-			// Best effort, as in mosh: a platform may refuse ECN options.
-			_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, ectZero)
-			_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS, 1)
-			return
-		}
-		serr = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT)
-		_ = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_TOS, ectZero)
-		_ = unix.SetsockoptInt(s, unix.IPPROTO_IP, unix.IP_RECVTOS, 1)
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		return fmt.Errorf("roam: socket options: %w", err)
-	}
-	return nil
-}
-
-// ecnCE reports whether the control messages of a received datagram carry
-// the ECN "congestion experienced" codepoint (both ECN bits set).
-func ecnCE(oob []byte) bool {
-	if len(oob) == 0 {
-		return false
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return false
-	}
-	for _, m := range msgs {
-		switch {
-		case m.Header.Level == unix.IPPROTO_IP && (m.Header.Type == unix.IP_TOS || m.Header.Type == unix.IP_RECVTOS):
-			if len(m.Data) >= 1 && m.Data[0]&0x03 == 0x03 {
-				return true
-			}
-		case m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_TCLASS:
-			if len(m.Data) >= 4 && binary.NativeEndian.Uint32(m.Data)&0x03 == 0x03 {
-				return true
-			}
-		}
-	}
-	return false
+	return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DONT)
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -369,12 +368,8 @@ func (s *server) startChild() error {
 		ptmx.Close()
 		return fmt.Errorf("sizing the pty: %w", err)
 	}
-	// IUTF8 lets the line discipline erase whole UTF-8 characters, as
-	// mosh-server sets it.
-	if tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); err == nil {
-		tio.Iflag |= unix.IUTF8
-		_ = unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio)
-	}
+	// Best effort, as in mosh-server: a pty without IUTF8 still works.
+	_ = setUTF8Erase(int(tty.Fd()))
 	path := s.cfg.Path0
 	if !strings.Contains(path, "/") {
 		if p, err := lookPathIn(path, s.cfg.Env); err == nil {

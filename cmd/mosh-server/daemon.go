@@ -118,8 +118,12 @@ func redirectStdio() {
 	if err != nil {
 		return
 	}
-	defer null.Close()
+	nfd := int(null.Fd())
 	for _, fd := range []int{0, 1, 2} {
-		_ = syscall.Dup2(int(null.Fd()), fd)
+		_ = dupOnto(nfd, fd)
+	}
+	// When 0, 1 or 2 was closed, /dev/null itself landed there: keep it.
+	if nfd > 2 {
+		null.Close()
 	}
 }
