@@ -13,7 +13,7 @@ const fallbackLocale = "LANG=C.UTF-8"
 
 // ServerLocale returns the NAME=VALUE pairs for mosh-server's -l options.
 // A UTF-8 client locale is forwarded as mosh does (every locale variable
-// that is set); otherwise the server gets LANG=C.UTF-8 and notice says so,
+// that is set, a bare UTF-8 renamed by locale.Portable); otherwise the server gets LANG=C.UTF-8 and notice says so,
 // because mosh-server refuses to run without a UTF-8 locale.
 func ServerLocale(getenv func(string) (string, bool)) (vars []string, notice string) {
 	for _, name := range locale.Vars {
@@ -21,6 +21,8 @@ func ServerLocale(getenv func(string) (string, bool)) (vars []string, notice str
 			vars = append(vars, name+"="+v)
 		}
 	}
+	// macOS terminals set LC_CTYPE=UTF-8, a name Linux hosts do not know.
+	vars = locale.Portable(vars)
 	if ctype := locale.CType(vars); !locale.IsUTF8(ctype) {
 		shown := ctype
 		if len(vars) == 0 {

@@ -29,6 +29,10 @@ func TestServerLocale(t *testing.T) {
 		{[]string{"LANG=en_US.UTF-8", "LC_ALL=C"}, []string{"LANG=C.UTF-8"}, true},
 		{[]string{"LC_CTYPE=POSIX", "LANG=en_US.UTF-8"}, []string{"LANG=C.UTF-8"}, true},
 		{nil, []string{"LANG=C.UTF-8"}, true},
+		// macOS Terminal.app / iTerm2: a bare UTF-8, which a Linux host's
+		// mosh-server would refuse ("needs a UTF-8 native locale").
+		{[]string{"LC_CTYPE=UTF-8"}, []string{"LC_CTYPE=C.UTF-8"}, false},
+		{[]string{"LANG=en_GB.UTF-8", "LC_CTYPE=UTF-8"}, []string{"LANG=en_GB.UTF-8", "LC_CTYPE=en_GB.UTF-8"}, false},
 	}
 	for _, tt := range tests {
 		got, notice := ServerLocale(envMap(tt.env...))

@@ -17,9 +17,12 @@ import (
 
 // serverSearchDirs are where mosh-server is looked for after PATH: the
 // usual places of package managers whose bin directory a non-interactive
-// shell's PATH often lacks. $HOME is expanded by the remote shell.
+// shell's PATH often lacks (macOS gives `ssh host cmd` only /usr/bin:/bin:
+// /usr/sbin:/sbin). Homebrew on Apple silicon (/opt/homebrew/bin) comes
+// before /usr/local/bin, where an Intel Homebrew under Rosetta or FreeBSD's
+// ports put it; then MacPorts. $HOME is expanded by the remote shell.
 var serverSearchDirs = []string{
-	"/usr/local/bin", "/opt/homebrew/bin", "/opt/local/bin", "$HOME/.nix-profile/bin",
+	"/opt/homebrew/bin", "/usr/local/bin", "/opt/local/bin", "$HOME/.nix-profile/bin",
 	"/nix/var/nix/profiles/default/bin", "/snap/bin", "$HOME/go/bin", "$HOME/.local/bin",
 }
 

@@ -63,8 +63,11 @@ func CType(env []string) string {
 }
 
 // IsUTF8 reports whether a locale name says UTF-8 (xx_YY.UTF-8, C.utf8,
-// xx_YY.UTF-8@euro…).
+// xx_YY.UTF-8@euro…, or macOS's bare UTF-8).
 func IsUTF8(name string) bool {
+	if CodesetOnly(name) {
+		return true
+	}
 	_, codeset, ok := strings.Cut(name, ".")
 	if !ok {
 		return false
@@ -77,9 +80,42 @@ func normCodeset(c string) string {
 	return strings.ToLower(strings.ReplaceAll(c, "-", ""))
 }
 
+// CodesetOnly reports whether name is a character set without a language:
+// LC_CTYPE=UTF-8, which macOS's Terminal and iTerm2 set and which macOS and
+// the BSDs accept (the C locale with UTF-8 characters), but glibc does not
+// know, so a Linux host must be given another name for it.
+func CodesetOnly(name string) bool {
+	return !strings.ContainsAny(name, "._@") && normCodeset(name) == "utf8"
+}
+
+// Portable rewrites the NAME=VALUE locale variables a client forwards so
+// that every host can read them: a bare UTF-8 (CodesetOnly) becomes the
+// full UTF-8 locale the other variables name (LC_ALL, LC_CTYPE, then
+// LANG), else C.UTF-8, the same character set under a name glibc, musl
+// and FreeBSD know. Other variables pass unchanged; vars is not modified.
+func Portable(vars []string) []string {
+	full := "C.UTF-8"
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := lookup(vars, name); IsUTF8(v) && !CodesetOnly(v) {
+			full = v
+			break
+		}
+	}
+	out := slices.Clone(vars)
+	for i, kv := range out {
+		if k, v, ok := strings.Cut(kv, "="); ok && IsVar(k) && CodesetOnly(v) {
+			out[i] = k + "=" + full
+		}
+	}
+	return out
+}
+
 // Normalize maps a locale name to the form `locale -a` prints
 // (en_US.UTF-8 → en_US.utf8), for comparisons.
 func Normalize(name string) string {
+	if CodesetOnly(name) {
+		return "UTF-8"
+	}
 	lang, rest, ok := strings.Cut(name, ".")
 	if !ok {
 		return name
@@ -118,24 +154,32 @@ func ParseList(out []byte) Set {
 }
 
 // Installed lists the host's locales with `locale -a`, falling back to the
-// directories of /usr/lib/locale when the locale tool is missing.
+// directories of the system's locale directory (localeDir) when the locale
+// tool is missing.
 func Installed() Set {
 	if out, err := exec.Command("locale", "-a").Output(); err == nil {
 		return ParseList(out)
 	}
-	s := Set{}
-	if ents, err := os.ReadDir("/usr/lib/locale"); err == nil {
-		for _, e := range ents {
-			if e.IsDir() {
-				s[Normalize(e.Name())] = true
-			}
-		}
-	}
+	s, _ := readLocaleDir(localeDir)
 	return s
 }
 
-// fallbacks are tried in order when the wanted locale can't be used.
-var fallbacks = []string{"C.UTF-8", "en_US.UTF-8", "en_GB.UTF-8"}
+// readLocaleDir lists the locales installed as directories under dir.
+func readLocaleDir(dir string) (Set, error) {
+	s := Set{}
+	ents, err := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.IsDir() {
+			s[Normalize(e.Name())] = true
+		}
+	}
+	return s, err
+}
+
+// fallbacks are tried in order when the wanted locale can't be used. The
+// bare UTF-8 is macOS's name for the C locale with UTF-8 (macOS has no
+// C.UTF-8 before Sonoma), last because every macOS also has en_US.UTF-8.
+var fallbacks = []string{"C.UTF-8", "en_US.UTF-8", "en_GB.UTF-8", "UTF-8"}
 
 // ErrNoUTF8 means the host has no UTF-8 locale at all.
 var ErrNoUTF8 = errors.New("no UTF-8 locale is installed on this host: install one (e.g. `locale-gen en_US.UTF-8`, or `apt-get install locales-all`)")
@@ -185,6 +229,9 @@ func Choose(env, clientVars []string, installed Set) (Choice, error) {
 	if use == "" {
 		return Choice{}, ErrNoUTF8
 	}
+	// macOS's bare UTF-8 asks for a character set, not a language: any
+	// UTF-8 locale gives exactly that, so there is nothing to tell.
+	silent := CodesetOnly(want)
 	reason := "is not installed here"
 	if !IsUTF8(want) {
 		reason = "is not UTF-8"
@@ -204,6 +251,9 @@ func Choose(env, clientVars []string, installed Set) (Choice, error) {
 	notice := fmt.Sprintf("mosh-server: locale %s %s; using %s (install it with `locale-gen %s` to use it)", asked, reason, use, asked)
 	if !IsUTF8(want) {
 		notice = fmt.Sprintf("mosh-server: locale %s %s; using %s", asked, reason, use)
+	}
+	if silent {
+		notice = ""
 	}
 	return Choice{Env: final, Locale: use, Notice: notice}, nil
 }
