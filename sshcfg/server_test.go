@@ -116,7 +116,7 @@ func TestStartServerFoundInLocalBin(t *testing.T) {
 func TestStartServerMissing(t *testing.T) {
 	conn := serverFixture(t, "SetEnv PATH=/nonexistent HOME=/nonexistent-home")
 	_, err := startServer(t, conn, ServerRequest{Locale: []string{"LANG=C.UTF-8"}})
-	want := "mosh-server not found on target (looked in PATH=/nonexistent, /usr/local/bin, /opt/homebrew/bin, /opt/local/bin, " +
+	want := "mosh-server not found on target (looked in PATH=/nonexistent, /opt/homebrew/bin, /usr/local/bin, /opt/local/bin, " +
 		"$HOME/.nix-profile/bin, /nix/var/nix/profiles/default/bin, /snap/bin, $HOME/go/bin, $HOME/.local/bin): install mosh or pass --server=PATH"
 	if !errors.Is(err, ErrServerNotFound) || err.Error() != want {
 		t.Fatalf("err = %v\nwant %s", err, want)
