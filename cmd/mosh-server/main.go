@@ -17,11 +17,10 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/version"
 )
 
-// version is what --version and the detach banner print; the mosh version
-// we are compatible with comes first, as scripts parse it.
-const version = "1.4.0"
 
 // daemonEnv marks the re-executed daemon; its value is the fd of the pipe
 // carrying daemonConfig.
@@ -47,8 +46,12 @@ func printUsage(w io.Writer, argv0 string) {
 	fmt.Fprintf(w, "Usage: %s new [-s] [-v] [-i LOCALADDR] [-p PORT[:PORT2]] [-c COLORS] [-l NAME=VALUE] [-- COMMAND...]\n", argv0)
 }
 
+// banner is what --version and the detach print, in mosh 1.4's shape:
+// scripts read the mosh version from the first line's "(mosh 1.4.0)", and
+// the "[build …]" slot, where mosh puts its git version, names ours and
+// the protocol version spoken.
 func banner() string {
-	return fmt.Sprintf("mosh-server (mosh %s) [build ssh-mosh %s]\n", version, version) +
+	return fmt.Sprintf("mosh-server (mosh %s) [build ssh-mosh %s, protocol %d]\n", version.Mosh, version.String(), version.Protocol) +
 		"Copyright 2012 Keith Winstein <mosh-devel@mit.edu>\n" +
 		"License GPLv3+: GNU GPL version 3 or later <http://gnu.org/licenses/gpl.html>.\n" +
 		"This is free software: you are free to change and redistribute it.\n" +

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/version"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
-const moshClientVersion = "mosh-client (mosh 1.4.0) [build ssh-mosh]"
+// moshClientVersion is mosh-client's first --version line, our version
+// in its "[build …]" slot.
+func moshClientVersion() string {
+	return fmt.Sprintf("mosh-client (mosh %s) [build ssh-mosh %s, protocol %d]", version.Mosh, version.String(), version.Protocol)
+}
 
 // moshClientMain is mosh-client 1.4's command line:
 // `mosh-client [-# 'ARGS'] [-v] IP PORT`, `mosh-client -c`, with the key in
@@ -21,7 +26,7 @@ func moshClientMain(args []string) int {
 			fmt.Println("Usage: mosh-client [-# 'ARGS'] IP PORT\n       mosh-client -c")
 			return 0
 		case a == "--version":
-			fmt.Println(moshClientVersion)
+			fmt.Println(moshClientVersion())
 			return 0
 		case a == "-c":
 			fmt.Println(colorCount())
