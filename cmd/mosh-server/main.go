@@ -21,7 +21,6 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/internal/version"
 )
 
-
 // daemonEnv marks the re-executed daemon; its value is the fd of the pipe
 // carrying daemonConfig.
 const daemonEnv = "SSH_MOSH_SERVER_DAEMON"
