@@ -11,9 +11,9 @@ TEST_FLAGS ?= -race -p 2 -timeout 60m
 # Per target; the default keeps `make fuzz` short enough for CI (about 40
 # targets). Long runs: make fuzz FUZZTIME=10m (or go test -fuzz one target).
 FUZZTIME  ?= 5s
-APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc
+APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc zsh fish
 # Commands (one per package above, in order) whose presence means the package is there.
-APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc
+APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc zsh fish
 
 .PHONY: all build test deps bench fuzz lint clean
 

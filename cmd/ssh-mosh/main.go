@@ -35,6 +35,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func run(argv []string) int {
 	var o sshcfg.Options
+	var extra *extraFlags // --version, --completion (extraflags.go)
 	cmd := &cobra.Command{
 		Use:   "ssh-mosh [ssh flags] [user@]host [command...]",
 		Short: "ssh with mosh's roaming and local echo",
@@ -44,6 +45,9 @@ func run(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if code, done := extra.run(cmd.Flags(), os.Stdout, os.Stderr); done {
+				return exitError{code}
+			}
 			args, err := o.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
 			if err != nil {
 				return err
@@ -57,6 +61,7 @@ func run(argv []string) int {
 	}
 	cmd.Flags().SetInterspersed(false)
 	o.AddFlags(cmd.Flags())
+	extra = addExtraFlags(cmd)
 	cmd.SetArgs(argv[1:])
 	if err := cmd.Execute(); err != nil {
 		var ee exitError
