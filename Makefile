@@ -11,16 +11,84 @@ TEST_FLAGS ?= -race -p 2 -timeout 60m
 # Per target; the default keeps `make fuzz` short enough for CI (about 40
 # targets). Long runs: make fuzz FUZZTIME=10m (or go test -fuzz one target).
 FUZZTIME  ?= 5s
-APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc zsh fish
+APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc zsh fish groff-base
 # Commands (one per package above, in order) whose presence means the package is there.
-APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc zsh fish
+APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc zsh fish groff
 
-.PHONY: all build test deps bench fuzz lint clean
+# The six release targets: every one must build static (CGO_ENABLED=0).
+TARGETS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 freebsd/amd64 freebsd/arm64
+# VERSION is stamped into both binaries by install and dist (a plain
+# `go build` says "devel").
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -s -w -X github.com/ssh-mosh/ssh-mosh/internal/version.stamped=$(VERSION)
+BUILDDIR  ?= build
+DISTDIR   ?= dist
+
+# make install PREFIX=/usr/local [DESTDIR=/tmp/stage]
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+MANPAGES  := docs/ssh-mosh.1 docs/mosh-server.1
+SHA256    := $(shell command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo shasum -a 256)
+
+.PHONY: all build test deps bench fuzz lint clean cross tidy-check binaries completions install dist
 
 all: build
 
 build:
 	$(GO) build ./...
+
+## cross: vet (tests included) and build both binaries for every target.
+cross:
+	@for t in $(TARGETS); do \
+		echo "cross: $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/ssh-mosh || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/mosh-server || exit 1; \
+	done
+
+## tidy-check: fail when `go mod tidy` would change go.mod or go.sum.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+
+## binaries, completions: what install ships, for this machine (static;
+## the compiled packages are cross's linux/amd64 ones, so after cross only
+## the link is new).
+binaries:
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BUILDDIR)/ ./cmd/ssh-mosh ./cmd/mosh-server
+
+completions: binaries
+	@mkdir -p $(BUILDDIR)/completions
+	$(BUILDDIR)/ssh-mosh --completion=bash > $(BUILDDIR)/completions/ssh-mosh.bash
+	$(BUILDDIR)/ssh-mosh --completion=zsh > $(BUILDDIR)/completions/_ssh-mosh
+	$(BUILDDIR)/ssh-mosh --completion=fish > $(BUILDDIR)/completions/ssh-mosh.fish
+
+## install: binaries, man pages and completion scripts under PREFIX (and DESTDIR).
+install: completions
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BUILDDIR)/ssh-mosh $(BUILDDIR)/mosh-server $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILDDIR)/completions/ssh-mosh.bash $(DESTDIR)$(BASHCOMPDIR)/ssh-mosh
+	install -m 0644 $(BUILDDIR)/completions/_ssh-mosh $(DESTDIR)$(ZSHCOMPDIR)/_ssh-mosh
+	install -m 0644 $(BUILDDIR)/completions/ssh-mosh.fish $(DESTDIR)$(FISHCOMPDIR)/ssh-mosh.fish
+
+## dist: one static archive per target, ssh-mosh_VERSION_OS_ARCH.tar.gz, and SHA256SUMS.
+dist: completions
+	@rm -rf $(DISTDIR) && mkdir -p $(DISTDIR)
+	@for t in $(TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; name=ssh-mosh_$(VERSION)_$${os}_$${arch}; d=$(DISTDIR)/$$name; \
+		echo "dist: $$name.tar.gz"; \
+		mkdir -p $$d/man $$d/completions || exit 1; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $$d/ ./cmd/ssh-mosh ./cmd/mosh-server || exit 1; \
+		cp $(MANPAGES) $$d/man/ && cp $(BUILDDIR)/completions/* $$d/completions/ && cp README.md $$d/ || exit 1; \
+		for f in LICENSE LICENSE.md COPYING docs/INSTALL.md; do [ ! -f $$f ] || cp $$f $$d/; done; \
+		tar -C $(DISTDIR) -czf $(DISTDIR)/$$name.tar.gz $$name && rm -rf $$d || exit 1; \
+	done
+	cd $(DISTDIR) && $(SHA256) *.tar.gz > SHA256SUMS
+	@cat $(DISTDIR)/SHA256SUMS
 
 ## deps: install the real tools the tests use, when missing (needs root and apt-get).
 deps:
@@ -33,7 +101,7 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: deps
+test: deps tidy-check cross
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 
@@ -62,3 +130,4 @@ lint:
 
 clean:
 	$(GO) clean -testcache
+	rm -rf $(BUILDDIR) $(DISTDIR)
