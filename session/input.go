@@ -14,8 +14,8 @@ import (
 // non-blocking mode (pollableTerminal) it reads that in Go's network poller
 // and stops through a read deadline: a keystroke then wakes no thread but
 // the one that runs the loop. Elsewhere a read(2) on a terminal can't be
-// interrupted, so it waits in poll(2) on the terminal and a wake-up pipe,
-// and reads only when the terminal has input. out is closed at end of input
+// interrupted, so it waits (waitInput: poll(2), select(2) on macOS) on the
+// terminal and a wake-up pipe, and reads only when the terminal has input. out is closed at end of input
 // or on error; stop returns once the goroutine has ended.
 type inputReader struct {
 	out   chan []byte
@@ -62,25 +62,22 @@ func (ir *inputReader) run() {
 	defer close(ir.done)
 	defer close(ir.out)
 	buf := make([]byte, 16384)
-	fds := []unix.PollFd{
-		{Fd: int32(ir.in.Fd()), Events: unix.POLLIN},
-		{Fd: int32(ir.wakeR.Fd()), Events: unix.POLLIN},
-	}
+	in, wake := int(ir.in.Fd()), int(ir.wakeR.Fd())
 	for {
-		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, -1); err != nil {
+		ready, woken, err := waitInput(in, wake)
+		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
 			}
 			return
 		}
-		if fds[1].Revents != 0 {
+		if woken {
 			return // stop
 		}
-		if fds[0].Revents == 0 {
+		if !ready {
 			continue
 		}
-		n, err := unix.Read(int(ir.in.Fd()), buf)
+		n, err := unix.Read(in, buf)
 		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
 			continue
 		}
@@ -113,4 +110,26 @@ func (ir *inputReader) stop() {
 		case <-ir.out: // unblock a pending send
 		}
 	}
+}
+
+// waitPoll waits with poll(2) until in is readable (or hung up) or wake is
+// written to.
+func waitPoll(in, wake int) (ready, woken bool, err error) {
+	fds := []unix.PollFd{{Fd: int32(in), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, -1); err != nil {
+		return false, false, err
+	}
+	return fds[0].Revents != 0, fds[1].Revents != 0, nil
+}
+
+// waitSelect is waitPoll with select(2), for systems whose poll does not
+// work on terminals.
+func waitSelect(in, wake int) (ready, woken bool, err error) {
+	var r unix.FdSet
+	r.Set(in)
+	r.Set(wake)
+	if _, err := unix.Select(max(in, wake)+1, &r, nil, nil, nil); err != nil {
+		return false, false, err
+	}
+	return r.IsSet(in), r.IsSet(wake), nil
 }
