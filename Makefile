@@ -81,10 +81,10 @@ dist: completions
 	@for t in $(TARGETS); do \
 		os=$${t%/*}; arch=$${t#*/}; name=ssh-mosh_$(VERSION)_$${os}_$${arch}; d=$(DISTDIR)/$$name; \
 		echo "dist: $$name.tar.gz"; \
-		mkdir -p $$d/man $$d/completions || exit 1; \
+		mkdir -p $$d/docs $$d/completions || exit 1; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $$d/ ./cmd/ssh-mosh ./cmd/mosh-server || exit 1; \
-		cp $(MANPAGES) $$d/man/ && cp $(BUILDDIR)/completions/* $$d/completions/ && cp README.md $$d/ || exit 1; \
-		for f in LICENSE LICENSE.md COPYING docs/INSTALL.md; do [ ! -f $$f ] || cp $$f $$d/; done; \
+		cp $(MANPAGES) docs/*.md $$d/docs/ && cp $(BUILDDIR)/completions/* $$d/completions/ && cp README.md $$d/ || exit 1; \
+		for f in LICENSE LICENSE.md COPYING; do [ ! -f $$f ] || cp $$f $$d/; done; \
 		tar -C $(DISTDIR) -czf $(DISTDIR)/$$name.tar.gz $$name && rm -rf $$d || exit 1; \
 	done
 	cd $(DISTDIR) && $(SHA256) *.tar.gz > SHA256SUMS
