@@ -73,8 +73,9 @@ func writeCompletion(w io.Writer, shell string, opts []compOption) error {
 
 // bashCompletion is a script for bash 3.2 (macOS's) and later; it needs
 // no bash-completion package. Host names come from `ssh-mosh
-// --complete-hosts`; after the destination, words are the remote command
-// and nothing is offered.
+// --complete-hosts`; after the destination options are still offered (ssh
+// reads them there), and from the first other word on, the remote command,
+// nothing is.
 func bashCompletion(opts []compOption) string {
 	var longs, longArgs, argLetters, fileArgs []string
 	var values strings.Builder
@@ -141,8 +142,9 @@ _ssh_mosh() {
         esac
     done
 
-    # Find the destination: after it, the words are the remote command.
-    local w skip="" prev=""
+    # Find the destination. Options may follow it, as with ssh; the first
+    # other word after it starts the remote command, where nothing is offered.
+    local w skip="" prev="" dest=""
     for (( i=1; i<n; i++ )); do
         w=${words[i]}
         prev=""
@@ -158,7 +160,7 @@ _ssh_mosh() {
                         *"${w:j:1}"*) (( j == ${#w}-1 )) && { skip=1; prev="-${w:j:1}"; }; break ;;
                     esac
                 done ;;
-            *) return 0 ;;
+            *) [[ -n $dest ]] && return 0; dest=$w ;;
         esac
     done
 
@@ -195,6 +197,7 @@ _ssh_mosh() {
                     compopt -o nospace 2>/dev/null
                 fi ;;
             *)
+                [[ -n $dest ]] && return 0
                 local user="" h
                 [[ $cur == *@* ]] && user=${cur%%@*}@
                 while IFS= read -r h; do

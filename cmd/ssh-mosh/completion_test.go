@@ -83,7 +83,10 @@ func TestCompletionBash(t *testing.T) {
 		{"ssh-mosh -p zz", ""},  // the port, not a host
 		{"ssh-mosh -tp zz", ""}, // -t then -p's value
 		{"ssh-mosh -p2222 zz-al", "zz-alpha-box"},
-		{"ssh-mosh zz-alpha-box zz-al", ""}, // the remote command
+		{"ssh-mosh zz-alpha-box zz-al", ""},
+		{"ssh-mosh zz-alpha-box --no-i", "--no-init"}, // options after the destination
+		{"ssh-mosh zz-alpha-box -p 22 zz-al", ""},
+		{"ssh-mosh zz-alpha-box ls --no-i", ""}, // the remote command
 		{"ssh-mosh --pred", "--predict-overwrite --predict="},
 		{"ssh-mosh --predict=al", "always"}, // after the = break
 		{"ssh-mosh --predict al", "always"},
@@ -284,6 +287,10 @@ func TestVersionFlag(t *testing.T) {
 	first, rest, _ := strings.Cut(string(out), "\n")
 	if first != "ssh-mosh devel" || !strings.Contains(rest, "mosh protocol version 2") {
 		t.Errorf("--version printed %q", out)
+	}
+	// After the destination, as ssh reads -V there.
+	if after, err := exec.Command(bin, "somehost", "--version").Output(); err != nil || string(after) != string(out) {
+		t.Errorf("ssh-mosh somehost --version: %q, %v", after, err)
 	}
 	testenv.MustHaveExec(t, "ssh")
 	out, _ = exec.Command(bin, "-V").CombinedOutput()

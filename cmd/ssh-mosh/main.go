@@ -45,12 +45,12 @@ func run(argv []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if code, done := extra.run(cmd.Flags(), os.Stdout, os.Stderr); done {
-				return exitError{code}
-			}
 			args, err := o.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
 			if err != nil {
 				return err
+			}
+			if code, done := extra.run(cmd.Flags(), os.Stdout, os.Stderr); done {
+				return exitError{code}
 			}
 			code := dispatch(&o, argv, args)
 			if code != 0 {
