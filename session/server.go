@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
