@@ -329,13 +329,13 @@ func (a *authState) decrypt(path string, data []byte) (ssh.Signer, error) {
 			return nil, err
 		}
 		if pass == "" {
-			return nil, fmt.Errorf("sshcfg: %s: %w", path, errNoPassphrase)
+			return nil, fmt.Errorf("%s: %w", path, errNoPassphrase)
 		}
 		raw, err := parsePrivateKey(data, []byte(pass))
 		if err == nil {
 			s, err := ssh.NewSignerFromKey(raw)
 			if err != nil {
-				return nil, fmt.Errorf("sshcfg: %s: %w", path, err)
+				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			a.keep(s)
 			a.addToAgent(path, raw)
@@ -343,10 +343,10 @@ func (a *authState) decrypt(path string, data []byte) (ssh.Signer, error) {
 		}
 		lastErr = err
 		if !errors.Is(err, errWrongPassphrase) {
-			return nil, fmt.Errorf("sshcfg: load key %s: %w", path, err)
+			return nil, fmt.Errorf("load key %s: %w", path, err)
 		}
 	}
-	return nil, fmt.Errorf("sshcfg: bad passphrase for %s: %w", path, lastErr)
+	return nil, fmt.Errorf("bad passphrase for %s: %w", path, lastErr)
 }
 
 func readPublic(path string) ssh.PublicKey {

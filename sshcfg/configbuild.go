@@ -35,7 +35,7 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	}
 	var errs []error
 	fail := func(v setting, key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("sshcfg: %s: %s %q: "+format, append([]any{v.where, key, v.value}, args...)...))
+		errs = append(errs, fmt.Errorf("%s: %s %q: "+format, append([]any{v.where, key, v.value}, args...)...))
 	}
 	boolean := func(key, def string) bool {
 		v := get(key, def)

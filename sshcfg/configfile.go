@@ -27,9 +27,9 @@ type needsSSHError struct{ where, why string }
 
 func (e *needsSSHError) Error() string {
 	if e.where == "" {
-		return "sshcfg: " + e.why
+		return e.why
 	}
-	return "sshcfg: " + e.where + ": " + e.why
+	return e.where + ": " + e.why
 }
 
 // setting is one keyword value and where it came from (file:line, or
@@ -171,7 +171,7 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	case o.ConfigFile == "none":
 	case o.ConfigFile != "":
 		if _, err := r.files().Stat(o.ConfigFile); err != nil {
-			return nil, fmt.Errorf("sshcfg: cannot open config file %s: %w", o.ConfigFile, err)
+			return nil, fmt.Errorf("cannot open config file %s: %w", o.ConfigFile, err)
 		}
 		files = []string{o.ConfigFile}
 	default:
@@ -222,14 +222,14 @@ func (r *Resolver) applyFlag(s *settings, f flagArg) error {
 // evalFile parses one file and applies the lines that match host.
 func (r *Resolver) evalFile(s *settings, path, host string, userConf bool, depth int) error {
 	if depth > maxIncludeDepth {
-		return fmt.Errorf("sshcfg: %s: too many nested Include directives (loop?): check its Include lines", path)
+		return fmt.Errorf("%s: too many nested Include directives (loop?): check its Include lines", path)
 	}
 	if s.filesRead++; s.filesRead > maxConfigFiles {
-		return fmt.Errorf("sshcfg: %s: more than %d config files read (Include loop?): check its Include lines", path, maxConfigFiles)
+		return fmt.Errorf("%s: more than %d config files read (Include loop?): check its Include lines", path, maxConfigFiles)
 	}
 	data, err := r.files().ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("sshcfg: cannot read %s: %w", path, err)
+		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	if where, ok := findMatchLine(data, path); ok {
 		return &needsSSHError{where, "Match is evaluated by OpenSSH"}
@@ -284,7 +284,7 @@ func (r *Resolver) evalInclude(s *settings, inc *sshconfig.Include, path, host s
 		}
 		matches, err := r.files().Glob(pat)
 		if err != nil {
-			return fmt.Errorf("sshcfg: %s:%d: Include %s: %w", path, inc.Pos().Line, pat, err)
+			return fmt.Errorf("%s:%d: Include %s: %w", path, inc.Pos().Line, pat, err)
 		}
 		sort.Strings(matches)
 		for _, m := range matches {

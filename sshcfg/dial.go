@@ -157,7 +157,7 @@ func (c *Conn) Close() error {
 func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Conn, error) {
 	chain := c.Chain()
 	if pinned != nil && len(pinned) != len(chain) {
-		return nil, fmt.Errorf("sshcfg: redial: chain changed")
+		return nil, fmt.Errorf("redial: chain changed")
 	}
 	conn := &Conn{Config: c}
 	var prev *ssh.Client
@@ -368,13 +368,13 @@ func (c *Conn) KeepAlive(ctx context.Context) error {
 			return nil
 		case err := <-res:
 			if err != nil {
-				return fmt.Errorf("sshcfg: keepalive: %w", err)
+				return fmt.Errorf("keepalive: %w", err)
 			}
 			missed = 0
 		case <-t.C:
 			missed++
 			if missed >= c.Config.ServerAliveCountMax {
-				return fmt.Errorf("sshcfg: timeout, server %s not responding", c.Config.HostName)
+				return fmt.Errorf("timeout, server %s not responding", c.Config.HostName)
 			}
 		}
 	}

@@ -316,12 +316,12 @@ func (p *pendingKey) Sign(rand io.Reader, data []byte) (*ssh.Signature, error) {
 	if s := p.get(); s != nil {
 		return s.Sign(rand, data)
 	}
-	return nil, fmt.Errorf("sshcfg: key not loaded")
+	return nil, fmt.Errorf("key not loaded")
 }
 
 func (p *pendingKey) SignWithAlgorithm(rand io.Reader, data []byte, algorithm string) (*ssh.Signature, error) {
 	if s := p.get(); s != nil {
 		return s.SignWithAlgorithm(rand, data, algorithm)
 	}
-	return nil, fmt.Errorf("sshcfg: key not loaded")
+	return nil, fmt.Errorf("key not loaded")
 }

@@ -57,7 +57,7 @@ func ParseUnixSocketLine(line string) (string, bool) {
 func DialUnixSocket(conn *Conn, path string) (net.Conn, error) {
 	c, err := conn.Client.Dial("unix", path)
 	if err != nil {
-		return nil, fmt.Errorf("sshcfg: %s: cannot reach %s over SSH: %w", conn.Config.Host, path, err)
+		return nil, fmt.Errorf("%s: cannot reach %s over SSH: %w", conn.Config.Host, path, err)
 	}
 	return c, nil
 }
@@ -131,23 +131,23 @@ func StartRelay(ctx context.Context, conn *Conn, req RelayRequest) (io.ReadWrite
 	host := conn.Config.Host
 	sess, err := conn.Client.NewSession()
 	if err != nil {
-		return nil, fmt.Errorf("sshcfg: %s: cannot open a session for the relay: %w", host, err)
+		return nil, fmt.Errorf("%s: cannot open a session for the relay: %w", host, err)
 	}
 	stdin, err := sess.StdinPipe()
 	if err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("sshcfg: %s: %w", host, err)
+		return nil, fmt.Errorf("%s: %w", host, err)
 	}
 	stdout, err := sess.StdoutPipe()
 	if err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("sshcfg: %s: %w", host, err)
+		return nil, fmt.Errorf("%s: %w", host, err)
 	}
 	var stderr bytes.Buffer
 	sess.Stderr = &lockedWriter{w: &stderr}
 	if err := sess.Start("/bin/sh -c " + ShellQuote(relayScript(req))); err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("sshcfg: %s: cannot start the relay: %w", host, err)
+		return nil, fmt.Errorf("%s: cannot start the relay: %w", host, err)
 	}
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
 	r, err := session.SkipRelayPreamble(stdout)
@@ -161,7 +161,7 @@ func StartRelay(ctx context.Context, conn *Conn, req RelayRequest) (io.ReadWrite
 		if !stopped {
 			why = ctx.Err().Error()
 		}
-		return nil, fmt.Errorf("sshcfg: %s: the relay to UDP port %d did not start: %s", host, req.Port, why)
+		return nil, fmt.Errorf("%s: the relay to UDP port %d did not start: %s", host, req.Port, why)
 	}
 	return &relayStream{Reader: r, stdin: stdin, sess: sess}, nil
 }

@@ -85,11 +85,11 @@ var connectRE = regexp.MustCompile(`^MOSH CONNECT (\d+) ([A-Za-z0-9/+]{22})\s*$`
 func ParseConnect(line string) (port int, key string, err error) {
 	m := connectRE.FindStringSubmatch(strings.TrimRight(line, "\r\n"))
 	if m == nil {
-		return 0, "", fmt.Errorf("sshcfg: not a MOSH CONNECT line")
+		return 0, "", fmt.Errorf("not a MOSH CONNECT line")
 	}
 	port, err = strconv.Atoi(m[1])
 	if err != nil || port <= 0 || port > 65535 {
-		return 0, "", fmt.Errorf("sshcfg: MOSH CONNECT: bad port %q", m[1])
+		return 0, "", fmt.Errorf("MOSH CONNECT: bad port %q", m[1])
 	}
 	return port, m[2], nil
 }
@@ -328,15 +328,15 @@ func applyEnv(sess *ssh.Session, c *Config) {
 // session could not take over (its pid must have been printed).
 func KillServer(conn *Conn, info *ServerInfo) error {
 	if info.PID <= 0 {
-		return fmt.Errorf("sshcfg: pid of mosh-server on %s unknown: cannot stop it", info.Host)
+		return fmt.Errorf("pid of mosh-server on %s unknown: cannot stop it", info.Host)
 	}
 	sess, err := conn.Client.NewSession()
 	if err != nil {
-		return fmt.Errorf("sshcfg: %s: cannot open a session: %w", info.Host, err)
+		return fmt.Errorf("%s: cannot open a session: %w", info.Host, err)
 	}
 	defer sess.Close()
 	if out, err := sess.CombinedOutput("kill " + strconv.Itoa(info.PID)); err != nil {
-		return fmt.Errorf("sshcfg: stopping mosh-server pid %d on %s: %w: %s", info.PID, info.Host, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("stopping mosh-server pid %d on %s: %w: %s", info.PID, info.Host, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

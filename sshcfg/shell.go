@@ -47,13 +47,13 @@ func exitStatus(ctx context.Context, conn *Conn, err error) (int, error) {
 		return 0, nil
 	case errors.As(err, &exitErr):
 		if exitErr.Signal() != "" {
-			return exitConnectionError, fmt.Errorf("sshcfg: remote command on %s killed by signal %s", conn.Config.Host, exitErr.Signal())
+			return exitConnectionError, fmt.Errorf("remote command on %s killed by signal %s", conn.Config.Host, exitErr.Signal())
 		}
 		return exitErr.ExitStatus(), nil
 	case ctx.Err() != nil:
-		return exitConnectionError, fmt.Errorf("sshcfg: %s: %w", conn.Config.Host, ctx.Err())
+		return exitConnectionError, fmt.Errorf("%s: %w", conn.Config.Host, ctx.Err())
 	default:
-		return exitConnectionError, fmt.Errorf("sshcfg: connection to %s lost: %w", conn.Config.Host, err)
+		return exitConnectionError, fmt.Errorf("connection to %s lost: %w", conn.Config.Host, err)
 	}
 }
 
@@ -84,12 +84,12 @@ func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io
 		termName = "xterm-256color"
 	}
 	if err := sess.RequestPty(termName, height, width, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
-		return exitConnectionError, fmt.Errorf("sshcfg: %s: pty request refused: %w", conn.Config.Host, err)
+		return exitConnectionError, fmt.Errorf("%s: pty request refused: %w", conn.Config.Host, err)
 	}
 	if inTTY {
 		old, err := term.MakeRaw(inFd)
 		if err != nil {
-			return exitConnectionError, fmt.Errorf("sshcfg: raw terminal: %w", err)
+			return exitConnectionError, fmt.Errorf("raw terminal: %w", err)
 		}
 		defer func() { _ = term.Restore(inFd, old) }()
 	}
@@ -146,7 +146,7 @@ func terminalFd(v any) (int, bool) {
 func openSession(ctx context.Context, conn *Conn) (sess *ssh.Session, done func(), err error) {
 	sess, err = conn.Client.NewSession()
 	if err != nil {
-		return nil, nil, fmt.Errorf("sshcfg: %s: cannot open a session: %w", conn.Config.Host, err)
+		return nil, nil, fmt.Errorf("%s: cannot open a session: %w", conn.Config.Host, err)
 	}
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
 	applyEnv(sess, conn.Config)

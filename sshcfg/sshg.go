@@ -53,7 +53,7 @@ func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("sshcfg: ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
+		return nil, fmt.Errorf("ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
 	}
 	s := parseSSHG(stdout.String())
 	applyAlgorithmFlags(s, o) // not passed to ssh -G
