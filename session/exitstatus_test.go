@@ -3,9 +3,6 @@ package session
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -221,39 +218,10 @@ func TestSSHExitCode(t *testing.T) {
 // replica of the last state.
 func serveOnce(t *testing.T, features uint64, argv ...string) *Complete {
 	t.Helper()
-	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip("skipping test: no /bin/sh")
-	}
 	srvConn, cliConn := netem.Pipe()
-	key, err := wire.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvPath := roam.NewServerPath(srvConn, wire.MTUv4)
-	defer srvPath.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	served := make(chan error, 1)
-	go func() {
-		served <- Serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24,
-			Path0: "/bin/sh", Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}})
-	}()
-	opened := false
-	cliPath, err := roam.NewClientPath(srvConn.LocalAddr(), wire.MTUv4, func() (net.PacketConn, error) {
-		if opened {
-			return nil, errors.New("no second socket in this test")
-		}
-		opened = true
-		return cliConn, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cliPath.Close()
-	ct, err := roam.NewTransport(roam.Client, key, NewUserStream(), NewComplete(80, 24), time.Now(), roam.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ct, cliPath, served := servePair(t, ctx, srvConn, cliConn, srvConn.LocalAddr(), argv...)
 	ct.Current().Offer(features)
 	ct.Current().PushResize(80, 24)
 	pump := &roam.Pump[*UserStream, *Complete]{

@@ -2,15 +2,11 @@ package session
 
 import (
 	"context"
-	"errors"
-	"net"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/netem"
 	"github.com/ssh-mosh/ssh-mosh/roam"
-	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
 // TestServerLingersForLostShutdownAck: the client asks to shut down and
@@ -19,44 +15,14 @@ import (
 // unclean shutdown; ours keeps answering for shutdownLinger, so the
 // client's shutdown is acknowledged once datagrams get through again.
 func TestServerLingersForLostShutdownAck(t *testing.T) {
-	if _, err := os.Stat("/bin/sh"); err != nil {
-		t.Skip("skipping test: no /bin/sh")
-	}
 	srvConn, cliConn := netem.Pipe()
 	lossy, err := netem.Impair(srvConn, netem.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := wire.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvPath := roam.NewServerPath(lossy, wire.MTUv4)
-	defer srvPath.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	served := make(chan error, 1)
-	go func() {
-		served <- Serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24,
-			Path0: "/bin/sh", Argv: []string{"sh", "-c", "sleep 30"}, Env: []string{"PATH=/usr/bin:/bin"}})
-	}()
-
-	opened := false
-	cliPath, err := roam.NewClientPath(srvConn.LocalAddr(), wire.MTUv4, func() (net.PacketConn, error) {
-		if opened {
-			return nil, errors.New("no second socket in this test")
-		}
-		opened = true
-		return cliConn, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cliPath.Close()
-	ct, err := roam.NewTransport(roam.Client, key, NewUserStream(), NewComplete(80, 24), time.Now(), roam.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ct, cliPath, served := servePair(t, ctx, lossy, cliConn, srvConn.LocalAddr(), "sh", "-c", "sleep 30")
 	ct.Current().PushResize(80, 24)
 	events := make(chan func(time.Time))
 	pump := &roam.Pump[*UserStream, *Complete]{

@@ -1,0 +1,53 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+)
+
+// servePair runs Serve with argv (under /bin/sh's PATH) on srvSide, the
+// server's end of an in-memory pair (possibly impaired), and returns a
+// client transport and path on cliConn, the other end, that reach it. The
+// server's result arrives on served; ctx bounds both.
+func servePair(t *testing.T, ctx context.Context, srvSide, cliConn net.PacketConn, srvAddr net.Addr, argv ...string) (
+	ct *roam.Transport[*UserStream, *Complete], cliPath *roam.UDPClient, served <-chan error) {
+	t.Helper()
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("skipping test: no /bin/sh")
+	}
+	key, err := wire.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvPath := roam.NewServerPath(srvSide, wire.MTUv4)
+	t.Cleanup(func() { srvPath.Close() })
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24,
+			Path0: "/bin/sh", Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}})
+	}()
+	opened := false
+	cliPath, err = roam.NewClientPath(srvAddr, wire.MTUv4, func() (net.PacketConn, error) {
+		if opened {
+			return nil, errors.New("no second socket in this test")
+		}
+		opened = true
+		return cliConn, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cliPath.Close() })
+	ct, err = roam.NewTransport(roam.Client, key, NewUserStream(), NewComplete(80, 24), time.Now(), roam.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct, cliPath, done
+}
