@@ -38,6 +38,9 @@ type hostKeyChecker struct {
 	// port, as OpenSSH does.
 	lookup   string
 	knownFor string
+	// db is known_hosts, read once per handshake: the host key
+	// algorithms to offer and the check itself both consult it.
+	db func() (*knownHostsDB, error)
 
 	mu       sync.Mutex
 	accepted ssh.PublicKey
@@ -49,12 +52,14 @@ func newHostKeyChecker(c *Config, ui Prompter) *hostKeyChecker {
 		name, port = c.HostKeyAlias, 22
 	}
 	lookup := joinHostPort(name, port)
-	return &hostKeyChecker{c: c, ui: ui, lookup: lookup, knownFor: knownhosts.Normalize(lookup)}
+	h := &hostKeyChecker{c: c, ui: ui, lookup: lookup, knownFor: knownhosts.Normalize(lookup)}
+	h.db = sync.OnceValues(h.readDB)
+	return h
 }
 
-// db reads the known_hosts files (UserKnownHostsFile, then
+// readDB reads the known_hosts files (UserKnownHostsFile, then
 // GlobalKnownHostsFile), skipping what OpenSSH skips.
-func (h *hostKeyChecker) db() (*knownHostsDB, error) {
+func (h *hostKeyChecker) readDB() (*knownHostsDB, error) {
 	db, err := loadKnownHosts(append(append([]string{}, h.c.UserKnownHostsFiles...), h.c.GlobalKnownHostsFiles...))
 	if err != nil {
 		return nil, err
