@@ -24,6 +24,12 @@ type remoteFixture struct {
 
 func newRemoteFixture(t *testing.T) *remoteFixture {
 	t.Helper()
+	return newRemoteFixtureWith(t, "")
+}
+
+// newRemoteFixtureWith is newRemoteFixture with extra sshd_config lines.
+func newRemoteFixtureWith(t *testing.T, sshdConfig string) *remoteFixture {
+	t.Helper()
 	testenv.Short(t)
 	testenv.MustHaveRoot(t)
 	testenv.MustHaveExec(t, "sshd")
@@ -31,7 +37,7 @@ func newRemoteFixture(t *testing.T) *remoteFixture {
 	testenv.MustHaveExec(t, "mosh-server")
 	dir := t.TempDir()
 	key, pub := testenv.NewUserKey(t, dir, "")
-	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: sshdConfig})
 	cfg, _ := sshd.ClientConfig(t, "target", key)
 	return &remoteFixture{
 		sshd:    sshd,

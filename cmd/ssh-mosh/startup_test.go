@@ -16,29 +16,14 @@ import (
 // before the start-up of mosh-server, as a user's own rc file would.
 func newRCFixture(t *testing.T, bashrc string) *remoteFixture {
 	t.Helper()
-	testenv.Short(t)
-	testenv.MustHaveRoot(t)
-	testenv.MustHaveExec(t, "sshd")
-	testenv.MustHaveExec(t, "tmux")
-	testenv.MustHaveExec(t, "mosh-server")
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
+	home := filepath.Join(t.TempDir(), "home")
 	if err := os.Mkdir(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(home, ".bashrc"), []byte(bashrc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	key, pub := testenv.NewUserKey(t, dir, "")
-	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "SetEnv HOME=" + home})
-	cfg, _ := sshd.ClientConfig(t, "target", key)
-	return &remoteFixture{
-		sshd:    sshd,
-		key:     key,
-		config:  cfg,
-		sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
-		server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server"),
-	}
+	return newRemoteFixtureWith(t, "SetEnv HOME="+home)
 }
 
 // jobWrapper is sttyWrapper with job control (set -m): the client runs as
