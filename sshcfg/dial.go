@@ -83,12 +83,9 @@ func (e *DialError) Error() string {
 func (e *DialError) methods() []string {
 	var out []string
 	for _, t := range e.Tried {
-		m := "publickey"
-		switch {
-		case t == "password":
-			m = "password"
-		case t == "keyboard-interactive":
-			m = "keyboard-interactive"
+		m := "publickey" // every other entry names a key
+		if t == "password" || t == "keyboard-interactive" {
+			m = t
 		}
 		if !slices.Contains(out, m) {
 			out = append(out, m)
