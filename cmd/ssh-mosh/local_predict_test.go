@@ -22,9 +22,23 @@ func TestLocalDelayShowsPredictions(t *testing.T) {
 	c := s.Control()
 	defer c.Close()
 	// mosh confirms a prediction epoch on the first echoed character, so
-	// type one, wait for its echo, then type the rest.
+	// type one, wait for its echo, then type the rest. Both waits look at
+	// the last line only: "# e" is also on the line of the command above,
+	// and a character typed before the prompt is drawn is predicted at the
+	// wrong place, which kills its epoch (as in mosh).
+	lastLine := func(sc string) string {
+		lines := strings.Split(strings.TrimRight(sc, " \n"), "\n")
+		return strings.TrimRight(lines[len(lines)-1], " ")
+	}
+	s.WaitForFunc("the next prompt", func(sc string) bool {
+		l := lastLine(sc)
+		return strings.HasSuffix(l, "#") || strings.HasSuffix(l, "$")
+	}, waitLong)
 	s.SendText("e")
-	s.WaitForFunc("the first character echoed", func(sc string) bool { return strings.Contains(sc, "# e") || strings.Contains(sc, "$ e") }, waitLong)
+	s.WaitForFunc("the first character echoed", func(sc string) bool {
+		l := lastLine(sc)
+		return strings.HasSuffix(l, "# e") || strings.HasSuffix(l, "$ e")
+	}, waitLong)
 	// Predictions are shown underlined until the server's echo confirms
 	// them (the link is slow: mosh "flags" them), so an underline on the
 	// screen is a prediction. Poll while typing and until the echo arrives.
