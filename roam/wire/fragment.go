@@ -86,9 +86,17 @@ type Fragmenter struct {
 	last    Instruction // only the fields that decide the id; Diff unused
 	lastMTU int
 
-	zw  *zlib.Writer
-	buf bytes.Buffer
+	zw     *zlib.Writer // default level, for instructions worth compressing
+	stored *zlib.Writer // NoCompression, for small ones
+	buf    bytes.Buffer
 }
+
+// storeBelow is the marshalled size under which an instruction is sent as
+// a stored (uncompressed) zlib stream. Deflate saves a few bytes at most on
+// such sizes, and resetting a default-level compressor clears its hash
+// tables, about 20 µs of every keystroke's datagram; a stored stream costs
+// under 1 µs. Any zlib inflater, mosh's uncompress included, reads both.
+const storeBelow = 128
 
 // Fragments compresses the marshalled instruction and cuts it into fragments
 // of at most FragmentDataSize(mtu) data bytes, numbered from 0, the last one
@@ -102,10 +110,7 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("wire: mtu %d leaves no room for fragment data", mtu)
 	}
-	if fr.zw == nil {
-		fr.zw = zlib.NewWriter(&fr.buf)
-	}
-	payload := compressWith(fr.zw, &fr.buf, in.AppendMarshal(nil))
+	payload := fr.compress(in.AppendMarshal(nil))
 	count := (len(payload) + size - 1) / size // zlib output is never empty
 	if count > MaxFragments {
 		return nil, fmt.Errorf("wire: instruction needs %d fragments at mtu %d, limit %d", count, mtu, MaxFragments)
@@ -139,4 +144,20 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 		})
 	}
 	return frags, nil
+}
+
+// compress zlib-encodes a marshalled instruction with the writer its size
+// calls for.
+func (fr *Fragmenter) compress(b []byte) []byte {
+	if len(b) < storeBelow {
+		if fr.stored == nil {
+			// NoCompression is a valid level: the error is always nil.
+			fr.stored, _ = zlib.NewWriterLevel(&fr.buf, zlib.NoCompression)
+		}
+		return compressWith(fr.stored, &fr.buf, b)
+	}
+	if fr.zw == nil {
+		fr.zw = zlib.NewWriter(&fr.buf)
+	}
+	return compressWith(fr.zw, &fr.buf, b)
 }

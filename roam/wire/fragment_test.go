@@ -317,3 +317,44 @@ func TestAssemblerOutOfOrderLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestFragmenterStoresSmallInstructions: a keystroke-sized instruction goes
+// out as a stored zlib stream (deflate block type 00) and a large one is
+// compressed; both inflate back to the instruction.
+func TestFragmenterStoresSmallInstructions(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		diff   []byte
+		stored bool
+	}{
+		{"keystroke", []byte("\x0a\x03\x0a\x01x"), true},
+		{"just below", bytes.Repeat([]byte{'a'}, storeBelow-20), true},
+		{"screenful", bytes.Repeat([]byte("\x1b[0;1mroot@host\x1b[0m:~$ ls\r\n"), 80), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var fr Fragmenter
+			in := &Instruction{ProtocolVersion: 2, OldNum: 1, NewNum: 2, AckNum: 7, Diff: c.diff}
+			frags, err := fr.Fragments(in, MTUv4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var z []byte
+			for _, f := range frags {
+				z = append(z, f.Data...)
+			}
+			raw := in.AppendMarshal(nil)
+			// After the 2-byte zlib header, the first deflate block's
+			// header holds BFINAL in bit 0 and BTYPE in bits 1-2.
+			if stored := z[2]>>1&3 == 0; stored != c.stored || (len(raw) < storeBelow) != c.stored {
+				t.Errorf("%d bytes: stored %v, want %v", len(raw), stored, c.stored)
+			}
+			if !c.stored && len(z) >= len(raw) {
+				t.Errorf("compressed %d bytes to %d", len(raw), len(z))
+			}
+			got, err := Decompress(z)
+			if err != nil || !bytes.Equal(got, raw) {
+				t.Errorf("inflates to %x, %v; want %x", got, err, raw)
+			}
+		})
+	}
+}
