@@ -11,9 +11,9 @@ TEST_FLAGS ?= -race -p 2 -timeout 60m
 # Per target; the default keeps `make fuzz` short enough for CI (about 40
 # targets). Long runs: make fuzz FUZZTIME=10m (or go test -fuzz one target).
 FUZZTIME  ?= 5s
-APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc zsh fish groff-base
+APT_PKGS  := mosh openssh-server openssh-client tmux nftables rsync git perl locales vim less iproute2 util-linux procps python3 gcc zsh fish groff-base g++ dpkg-dev
 # Commands (one per package above, in order) whose presence means the package is there.
-APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc zsh fish groff
+APT_CMDS  := mosh-server sshd ssh tmux nft rsync git perl locale vim less ip unshare ps python3 gcc zsh fish groff g++ dpkg-source
 
 # The six release targets: every one must build static (CGO_ENABLED=0).
 TARGETS   := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 freebsd/amd64 freebsd/arm64
@@ -34,7 +34,18 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 MANPAGES  := docs/ssh-mosh.1 docs/mosh-server.1
 SHA256    := $(shell command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo shasum -a 256)
 
-.PHONY: all build test deps bench fuzz lint clean cross tidy-check binaries completions install dist
+# The terminal oracle of term/oracle_diff_test.go: mosh 1.4.0's own emulator
+# code, from Debian bookworm's mosh source package (the patched source of the
+# mosh the interop tests run), built by term/testdata/oracle/build.sh. It is
+# cached outside the clone under a name keyed by the builder's contents, so
+# a clean clone reuses it and a changed driver rebuilds it.
+ORACLE_DIR    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ssh-mosh/oracle
+ORACLE_KEY    := $(shell cat term/testdata/oracle/build.sh term/testdata/oracle/driver.cc 2>/dev/null | $(SHA256) | cut -c1-16)
+ORACLE_BIN    ?= $(ORACLE_DIR)/mosh-term-oracle-$(ORACLE_KEY)
+# Added only when no configured apt source already provides bookworm main's sources.
+DEB_SRC_ENTRY := /etc/apt/sources.list.d/ssh-mosh-deb-src.sources
+
+.PHONY: all build test deps tools oracle bench fuzz lint clean cross tidy-check binaries completions install dist
 
 all: build
 
@@ -90,8 +101,11 @@ dist: completions
 	cd $(DISTDIR) && $(SHA256) *.tar.gz > SHA256SUMS
 	@cat $(DISTDIR)/SHA256SUMS
 
-## deps: install the real tools the tests use, when missing (needs root and apt-get).
-deps:
+## deps: the real tools the tests use and the terminal oracle, each only when missing (needs apt-get; root or sudo).
+deps: tools oracle
+
+## tools: install the real tools the tests use, when missing.
+tools:
 	@missing=""; set -- $(APT_PKGS); for c in $(APT_CMDS); do \
 		if ! command -v $$c >/dev/null 2>&1 && [ ! -x /usr/sbin/$$c ] && [ ! -x /sbin/$$c ]; then missing="$$missing $$1"; fi; shift; \
 	done; \
@@ -101,12 +115,39 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+## oracle: build (once) mosh 1.4.0's terminal emulator for TestOracleDifferential
+## and print the MOSH_TERM_ORACLE setting that runs it (make test sets it).
+## The source comes from `apt-get source`: a deb-src entry for Debian bookworm
+## main is added when none is configured (then apt-get update, as also when
+## the source index is missing), the package is unpacked with dpkg-source.
+oracle: tools
+	@set -e; bin="$(ORACLE_BIN)"; \
+	if [ ! -x "$$bin" ]; then \
+		command -v apt-get >/dev/null || { echo "oracle: apt-get (Debian) is needed to fetch mosh 1.4.0's source; or build the oracle with term/testdata/oracle/build.sh and pass ORACLE_BIN=/path/to/it"; exit 1; }; \
+		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; APTUSER=; else SUDO=; APTUSER="-o APT::Sandbox::User=root"; fi; \
+		if ! apt-get indextargets --format '$$(IDENTIFIER) $$(RELEASE) $$(COMPONENT)' | grep -qx 'Sources bookworm main'; then \
+			echo "oracle: adding $(DEB_SRC_ENTRY) (deb-src, Debian bookworm main)"; \
+			printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' | $$SUDO tee $(DEB_SRC_ENTRY) >/dev/null; \
+			$$SUDO apt-get update -qq; \
+		fi; \
+		mkdir -p "$(ORACLE_DIR)"; tmp=$$(mktemp -d "$(ORACLE_DIR)/build.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
+		echo "oracle: fetching mosh's source (apt-get source) and building $$bin"; \
+		( cd "$$tmp" && apt-get $$APTUSER source -qq --download-only mosh >/dev/null ) || { \
+			$$SUDO apt-get update -qq && ( cd "$$tmp" && apt-get $$APTUSER source -qq --download-only mosh >/dev/null ); }; \
+		dsc=$$(ls "$$tmp"/mosh_1.4.0-*.dsc 2>/dev/null | head -n 1); \
+		[ -n "$$dsc" ] || { echo "oracle: apt-get source mosh did not give mosh 1.4.0 (got: $$(cd "$$tmp" && ls))"; exit 1; }; \
+		dpkg-source -q --no-check -x "$$dsc" "$$tmp/mosh" >/dev/null; \
+		sh term/testdata/oracle/build.sh "$$tmp/mosh" "$$tmp/oracle"; \
+		mv "$$tmp/oracle" "$$bin"; \
+	fi; \
+	echo "MOSH_TERM_ORACLE=$$bin"
+
 test: deps tidy-check cross
 	$(GO) vet ./...
-	$(GO) test $(TEST_FLAGS) $(TEST_PKGS)
+	MOSH_TERM_ORACLE=$(ORACLE_BIN) $(GO) test $(TEST_FLAGS) $(TEST_PKGS)
 
 ## bench: benchmarks, including side-by-side comparisons with real mosh (ratios printed).
-bench: deps
+bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(TEST_PKGS)
 
 ## fuzz: run every fuzz target for FUZZTIME each, one at a time (a target
