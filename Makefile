@@ -1,8 +1,9 @@
 # ssh-mosh — build, test and measure.
 #
 # `make test` is what CI runs (.ci/run). On a fresh Debian machine it first
-# installs, with apt-get, the real tools the interop tests drive; it never
-# skips them in CI.
+# installs, with apt-get, the real tools the interop tests drive and builds
+# mosh 1.4.0's terminal emulator as the oracle of term's differential test
+# (`make deps`); it never skips them in CI.
 
 GO        ?= go
 TEST_PKGS ?= ./...

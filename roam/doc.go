@@ -31,7 +31,7 @@
 //   - Winstein, Balakrishnan: "Mosh: An Interactive Remote Shell for Mobile
 //     Clients", USENIX ATC 2012 (the SSP design).
 //   - mosh 1.4 src/network/transportsender-impl.h, networktransport-impl.h,
-//     network.cc (the behaviour reproduced here) and /work/shared/PROTOCOL.md §4–5.
+//     network.cc (the behaviour reproduced here) and docs/PROTOCOL.md (State synchronization, Roaming and ports).
 //   - RFC 6298 (the RTT filter), RFC 7253 (OCB), RFC 3168 (ECN).
 //
 // # Limitations

@@ -10,7 +10,7 @@ import (
 )
 
 // serverDisplay renders the diffs the server sends. Mosh's server builds its
-// Display without terminfo, so every capability is on (PROTOCOL.md §6).
+// Display without terminfo, so every capability is on (docs/PROTOCOL.md, The terminal on the wire).
 var serverDisplay = term.Display{HasECH: true, HasBCE: true, HasTitle: true}
 
 // Complete is the server→client state: the terminal screen and the echo

@@ -50,7 +50,7 @@ func sameEvents(a, b []UserEvent) bool {
 
 // The offer rides the first diff in its own Instruction: a stock server
 // rebuilds every state with exactly the client's events, whatever
-// reference state the transport diffs against (PROTOCOL.md §8 trap 7:
+// reference state the transport diffs against (docs/PROTOCOL.md, Robustness traps, 7:
 // the states it holds stay prefixes of one another).
 func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {

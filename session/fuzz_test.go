@@ -18,7 +18,7 @@ import (
 // client's diff, to a stream that already holds some events.
 func FuzzUserStreamApply(f *testing.F) {
 	seed := func(keys string, diff []byte) { f.Add([]byte(keys), true, diff) }
-	seed("", []byte{0x0a, 0x06, 0x1a, 0x04, 0x28, 0x50, 0x30, 0x18}) // PROTOCOL.md §3.2: resize 80×24
+	seed("", []byte{0x0a, 0x06, 0x1a, 0x04, 0x28, 0x50, 0x30, 0x18}) // docs/PROTOCOL.md, UserMessage: resize 80×24
 	seed("ls", wire.AppendUserMessage(nil, []wire.UserInstruction{
 		{Kind: wire.UserKeystroke, Keys: []byte(" -l\r")},
 		{Kind: wire.UserResize, Width: 100, Height: 30},
@@ -94,7 +94,7 @@ func FuzzCompleteApply(f *testing.F) {
 	bytesIns := func(s string) wire.HostInstruction {
 		return wire.HostInstruction{Kind: wire.HostBytes, Bytes: []byte(s)}
 	}
-	// The reply the real mosh-server sent in PROTOCOL.md §9.
+	// The reply the real mosh-server sent (docs/PROTOCOL.md, Test vectors, Live exchange).
 	f.Add(uint8(79), uint8(23), []byte("$ "), uint64(0),
 		host(wire.HostInstruction{Kind: wire.HostEchoAck, EchoAck: 1}, bytesIns("\x1b[?25l\necho mosh-ok\r\n# mosh-ok\r\n# \x1b[?25h")))
 	f.Add(uint8(9), uint8(3), []byte("abc\r\ndef"), uint64(3),

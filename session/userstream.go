@@ -20,7 +20,7 @@ type UserEvent struct {
 // UserStream is the client→server state: the append-only log of user events
 // not yet known to be acknowledged (mosh's UserStream, src/statesync/user.cc).
 //
-// States sent to a real mosh-server must be cumulative (PROTOCOL.md §8 trap
+// States sent to a real mosh-server must be cumulative (docs/PROTOCOL.md, Robustness traps,
 // 7): every state's events start with the events of every earlier state. The
 // log is only appended to; Subtract removes an acknowledged prefix from all
 // states alike, which keeps that relation.
@@ -48,7 +48,7 @@ func (u *UserStream) PushKeys(b []byte) {
 }
 
 // PushResize appends a window size change. Sizes outside 1..wire.MaxTermDim
-// are clamped: a zero width aborts a real mosh-server (PROTOCOL.md §8 trap 6).
+// are clamped: a zero width aborts a real mosh-server (docs/PROTOCOL.md, Robustness traps, 6).
 func (u *UserStream) PushResize(width, height int) {
 	u.events = append(u.events, UserEvent{Resize: true, Width: clampDim(width), Height: clampDim(height)})
 }

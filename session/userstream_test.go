@@ -36,7 +36,7 @@ func TestUserStreamDiffMergesKeystrokes(t *testing.T) {
 }
 
 func TestUserStreamFirstStateMatchesMosh(t *testing.T) {
-	// PROTOCOL.md §3.3: UserMessage with resize 80×24.
+	// docs/PROTOCOL.md, UserMessage: resize 80×24.
 	u := NewUserStream()
 	u.PushResize(80, 24)
 	got := u.DiffFrom(NewUserStream())

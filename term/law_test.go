@@ -10,7 +10,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The display law (DESIGN.md): for framebuffers a and b, a client replica
+// The display law (docs/ARCHITECTURE.md, term): for framebuffers a and b, a client replica
 // showing a that is fed ServerDisplay().NewFrame(true, a, b) shows b; and a
 // replica of any contents fed NewFrame(false, …, b) shows b. "Shows" is
 // viewDiff's comparison (display_view_test.go explains why cell-for-cell

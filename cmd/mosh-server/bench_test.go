@@ -13,8 +13,8 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
 
-// floodBytes is the size of the benchmark's output, as in DESIGN.md's
-// performance table (50 MB of coloured `ls -l`-like lines).
+// floodBytes is the size of the benchmark's output: 50 MB of coloured
+// `ls -l`-like lines.
 const floodBytes = 50 << 20
 
 // floodTimeout bounds one flood; the real server needs about 4 s.
@@ -138,7 +138,7 @@ func flood(b *testing.B, file, last string, realServer bool) floodResult {
 
 // BenchmarkFlood compares our server with the real mosh-server on 50 MB of
 // coloured output shown by the real mosh-client: server CPU time (user +
-// system) and peak RSS, reported as ratios ours/mosh. DESIGN.md's target is
+// system) and peak RSS, reported as ratios ours/mosh. Our target is
 // a fraction of mosh's CPU (≤ 0.7 s against its ≈ 2.7 s) and ≤ 16 MB.
 func BenchmarkFlood(b *testing.B) {
 	testenv.MustHaveExec(b, "mosh-server")

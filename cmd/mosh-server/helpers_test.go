@@ -121,7 +121,7 @@ func (s *live) wantServerGone(d time.Duration) {
 }
 
 // clientAlive fails the test if the real mosh-client has exited (it aborts
-// on datagrams it considers impossible, PROTOCOL.md §8).
+// on datagrams it considers impossible, docs/PROTOCOL.md, Robustness traps).
 func (s *live) clientAlive() {
 	s.t.Helper()
 	if done, st := s.tm.Exited(); done {

@@ -150,7 +150,7 @@ func instruction(in wire.Instruction) []byte {
 // every kind is sent to our server's port from another socket: random
 // bytes, the client's own datagrams replayed, truncated and bit-flipped,
 // and authentic datagrams carrying each of the payloads that make a real
-// mosh peer abort (PROTOCOL.md §8). The session goes on working, the
+// mosh peer abort (docs/PROTOCOL.md, Robustness traps). The session goes on working, the
 // server never answers the stranger (no roaming to it), and the real
 // client stays alive through all of it.
 func TestHostileDatagrams(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/term/overlay"
 )
 
-// clientSettings are the mosh-client environment variables (PROTOCOL.md §2.4).
+// clientSettings are the mosh-client environment variables (docs/PROTOCOL.md, Bootstrap).
 type clientSettings struct {
 	predict   overlay.DisplayPreference
 	overwrite bool

@@ -7,7 +7,7 @@ import (
 )
 
 // Errors from Assembler.Add for fragments a real mosh peer would abort on
-// (PROTOCOL.md §8 trap 4). The assembly is reset after each of them.
+// (docs/PROTOCOL.md, Robustness traps, 4). The assembly is reset after each of them.
 var (
 	ErrFragmentConflict = errors.New("wire: fragment repeated with different contents")
 	ErrFragmentBeyond   = errors.New("wire: fragment numbered beyond the final one")

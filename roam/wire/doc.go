@@ -19,7 +19,7 @@
 // encoded by hand with google.golang.org/protobuf/encoding/protowire.
 //
 // Decoders never panic on peer input: inputs that make a real mosh peer abort
-// (PROTOCOL.md §8: undecodable protobuf, inconsistent fragments, resizes to
+// (docs/PROTOCOL.md, Robustness traps: undecodable protobuf, inconsistent fragments, resizes to
 // zero cells) are reported as errors here, and the transport drops them.
 //
 // # Limitations

@@ -25,7 +25,7 @@ const (
 )
 
 // MaxTermDim bounds a resize's width and height. A real mosh peer aborts on
-// a size ≤ 0 (PROTOCOL.md §8 trap 6) and huge sizes exhaust memory, so
+// a size ≤ 0 (docs/PROTOCOL.md, Robustness traps, 6) and huge sizes exhaust memory, so
 // parsing refuses sizes outside 1..MaxTermDim and senders stay inside it.
 const MaxTermDim = 65535
 

@@ -10,7 +10,7 @@ import (
 )
 
 func TestUserMessageExample(t *testing.T) {
-	// PROTOCOL.md §3.3: resize 80×24.
+	// docs/PROTOCOL.md, UserMessage: resize 80×24.
 	want := unhex(t, "0a 06 1a 04 28 50 30 18")
 	got := AppendUserMessage(nil, []UserInstruction{{Kind: UserResize, Width: 80, Height: 24}})
 	if !bytes.Equal(got, want) {

@@ -9,7 +9,7 @@ import (
 // timestamps or splits into timestamps and a payload that marshal back to
 // the same bytes.
 func FuzzParsePacket(f *testing.F) {
-	f.Add(unhex(f, "1234ffff68656c6c6f")) // PROTOCOL.md §9 V1 plaintext
+	f.Add(unhex(f, "1234ffff68656c6c6f")) // docs/PROTOCOL.md, Test vectors, V1 plaintext
 	f.Add(unhex(f, "0000ffff00000000000000018000789ce360126090605460d06030e2e0629362d1083090b0620000105301de"))
 	f.Add([]byte{0xff, 0xff, 0xff})
 	f.Add([]byte{})

@@ -17,7 +17,7 @@ func unhex(tb testing.TB, s string) []byte {
 	return b
 }
 
-// vectorKey is the PROTOCOL.md §9 key 00 01 … 0f.
+// vectorKey is the key 00 01 … 0f of docs/PROTOCOL.md, Test vectors.
 func vectorKey() Key {
 	var k Key
 	for i := range k {
@@ -37,7 +37,7 @@ func TestVectorKeyText(t *testing.T) {
 	}
 }
 
-// TestVectorsV1V2 checks PROTOCOL.md §9 V1 and V2 both ways.
+// TestVectorsV1V2 checks docs/PROTOCOL.md, Test vectors, V1 and V2 both ways.
 func TestVectorsV1V2(t *testing.T) {
 	s, err := NewSession(vectorKey())
 	if err != nil {
@@ -74,7 +74,7 @@ func TestVectorsV1V2(t *testing.T) {
 	}
 }
 
-// TestVectorV3 checks the complete first client packet of PROTOCOL.md §9.
+// TestVectorV3 checks the complete first client packet (docs/PROTOCOL.md, Test vectors, V3).
 func TestVectorV3(t *testing.T) {
 	userMsg := unhex(t, "0a061a0428503018")
 	instrBytes := unhex(t, "0802100018012000280032080a061a04285030183a00")
