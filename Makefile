@@ -120,20 +120,23 @@ tools:
 ## and print the MOSH_TERM_ORACLE setting that runs it (make test sets it).
 ## The source comes from `apt-get source`: a deb-src entry for Debian bookworm
 ## main is added when none is configured (then apt-get update, as also when
-## the source index is missing), the package is unpacked with dpkg-source.
+## the source index is missing), the package is unpacked with dpkg-source
+## (--no-check: apt-get source already checked the files against the signed
+## archive index; the maintainer's key is not in a default keyring).
 oracle: tools
 	@set -e; bin="$(ORACLE_BIN)"; \
 	if [ ! -x "$$bin" ]; then \
 		command -v apt-get >/dev/null || { echo "oracle: apt-get (Debian) is needed to fetch mosh 1.4.0's source; or build the oracle with term/testdata/oracle/build.sh and pass ORACLE_BIN=/path/to/it"; exit 1; }; \
 		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; APTUSER=; else SUDO=; APTUSER="-o APT::Sandbox::User=root"; fi; \
-		if ! apt-get indextargets --format '$$(IDENTIFIER) $$(RELEASE) $$(COMPONENT)' | grep -qx 'Sources bookworm main'; then \
+		if ! apt-get indextargets --no-release-info --format '$$(IDENTIFIER) $$(RELEASE) $$(COMPONENT)' | grep -qx 'Sources bookworm main'; then \
 			echo "oracle: adding $(DEB_SRC_ENTRY) (deb-src, Debian bookworm main)"; \
 			printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' | $$SUDO tee $(DEB_SRC_ENTRY) >/dev/null; \
 			$$SUDO apt-get update -qq; \
 		fi; \
 		mkdir -p "$(ORACLE_DIR)"; tmp=$$(mktemp -d "$(ORACLE_DIR)/build.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
 		echo "oracle: fetching mosh's source (apt-get source) and building $$bin"; \
-		( cd "$$tmp" && apt-get $$APTUSER source -qq --download-only mosh >/dev/null ) || { \
+		( cd "$$tmp" && apt-get $$APTUSER source -qq --download-only mosh >/dev/null 2>&1 ) || { \
+			echo "oracle: no source index for mosh yet: apt-get update"; \
 			$$SUDO apt-get update -qq && ( cd "$$tmp" && apt-get $$APTUSER source -qq --download-only mosh >/dev/null ); }; \
 		dsc=$$(ls "$$tmp"/mosh_1.4.0-*.dsc 2>/dev/null | head -n 1); \
 		[ -n "$$dsc" ] || { echo "oracle: apt-get source mosh did not give mosh 1.4.0 (got: $$(cd "$$tmp" && ls))"; exit 1; }; \
@@ -175,6 +178,8 @@ fuzz:
 
 lint:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
+	@! grep -rnE --include='*.go' '(^|[^/A-Za-z-])(PROTOCOL|DESIGN|TESTING|STYLE)\.md|\.\./shared|/work/shared' . || \
+		(echo "comments must cite files in the repository (docs/PROTOCOL.md, a section name, a source file)" && exit 1)
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
