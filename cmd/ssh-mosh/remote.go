@@ -140,11 +140,10 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	} else {
 		// The SSH connection stays: it carries the datagrams when UDP
 		// does not get through, and is dialled again when it dies.
-		r := runWithSSHPath(conn, info, startNotice.Socket(), tmode, server, key, s)
-		if r.conn != conn {
-			_ = conn.Close()
-			conn = r.conn
-		}
+		side := newSideLink(conn)
+		r := runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, false, nil)
+		side.stop()
+		conn = side.conn() // re-dialled ones included, for the fallback; closeConn closes it
 		code, connected = r.code, r.connected
 	}
 	if connected {

@@ -22,50 +22,34 @@ import (
 // is attached, and the session carries on: the server follows the first
 // authentic newer datagram.
 
-// Re-dial timings.
+// Stream timings.
 const (
-	redialFirst = 250 * time.Millisecond
-	redialMax   = 8 * time.Second
-	// keepAliveEvery and keepAliveMissed notice a connection that died
-	// without a reset (the peer vanished): keepalive@openssh.com requests
-	// unanswered for keepAliveEvery*keepAliveMissed.
-	keepAliveEvery  = 3 * time.Second
-	keepAliveMissed = 3
+	// reopenFirst and reopenMax bound the wait before a stream that ended
+	// on a live connection is opened again (doubling while streams keep
+	// dying at once: the server is gone).
+	reopenFirst = 250 * time.Millisecond
+	reopenMax   = 8 * time.Second
 	// streamStartTimeout bounds the start of a relay or socket channel.
 	streamStartTimeout = 15 * time.Second
-	// redialTimeout bounds one re-dial, which may wait for the user to
-	// answer a passphrase or password question in the notification bar.
-	redialTimeout = 2 * time.Minute
 )
 
 // sshLink keeps an SSH stream attached to a session's ClientPaths for as
-// long as run runs.
+// long as run runs, on the connection the sshcfg.Link supervises (which
+// keeps it alive and dials it again when it dies).
 type sshLink struct {
+	link  *sshcfg.Link
 	paths *session.ClientPaths
 	// socket is our mosh-server's unix socket ("" for the stock server).
 	socket string
 	relay  sshcfg.RelayRequest
 
-	// ui asks for passphrases and passwords during a re-dial (through the
-	// session's notification bar); nil: keys already loaded only.
-	ui sshcfg.Prompter
-
-	mu   sync.Mutex
-	conn *sshcfg.Conn
 	// attached reports (once) whether the first stream could be started.
 	attached chan error
 	once     sync.Once
 }
 
-func newSSHLink(conn *sshcfg.Conn, paths *session.ClientPaths, socket string, relay sshcfg.RelayRequest) *sshLink {
-	return &sshLink{paths: paths, socket: socket, relay: relay, conn: conn, attached: make(chan error, 1)}
-}
-
-// Conn is the current SSH connection (for a plain-SSH fallback).
-func (l *sshLink) Conn() *sshcfg.Conn {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.conn
+func newSSHLink(link *sshcfg.Link, paths *session.ClientPaths, socket string, relay sshcfg.RelayRequest) *sshLink {
+	return &sshLink{link: link, paths: paths, socket: socket, relay: relay, attached: make(chan error, 1)}
 }
 
 func (l *sshLink) reportAttach(err error) {
@@ -92,22 +76,25 @@ func (l *sshLink) open(ctx context.Context, conn *sshcfg.Conn) (io.ReadWriteClos
 	return nil, errors.Join(append(errs, err)...)
 }
 
-// run attaches a stream, watches it and the connection, and re-dials
-// when either dies, until ctx ends. If the very first stream cannot be
-// started on a live connection (no relay possible), it gives up: the
-// session then has UDP only.
+// run attaches a stream to the current connection and attaches another
+// when it ends: at once on a new connection, after a backoff on the same
+// one. If the very first stream cannot be started on a live connection (no
+// relay possible), it gives up: the session then has UDP only.
 func (l *sshLink) run(ctx context.Context) {
 	first := true
-	reopenWait := redialFirst
+	reopenWait := reopenFirst
 	for ctx.Err() == nil {
+		conn, changed := l.link.Current()
 		attachedAt := time.Now()
-		conn := l.Conn()
 		rwc, err := l.open(ctx, conn)
 		if err != nil {
 			if first {
 				l.reportAttach(err)
 				return
 			}
+			// The connection may be dead: the Link checks now and
+			// replaces it if so.
+			l.link.Suspect()
 		} else {
 			dead, aerr := l.paths.Attach(rwc)
 			if aerr != nil {
@@ -116,124 +103,37 @@ func (l *sshLink) run(ctx context.Context) {
 			}
 			l.reportAttach(nil)
 			first = false
-			l.watch(ctx, conn, dead)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if err == nil && connAlive(ctx, conn) {
-			// Only the stream ended (a relay that exited): open another
-			// on the same connection, backing off if streams keep dying
-			// at once (the server is gone).
-			if time.Since(attachedAt) > 10*time.Second {
-				reopenWait = redialFirst
-			}
-			if !sleepCtx(ctx, reopenWait) {
+			select {
+			case <-dead:
+				l.link.Suspect()
+			case <-changed:
+				_ = rwc.Close() // rode the connection just replaced
+				continue
+			case <-ctx.Done():
 				return
 			}
-			reopenWait = min(2*reopenWait, redialMax)
-			continue
 		}
-		l.paths.SetRedialing("Connection lost: reconnecting over SSH...")
-		next, ok := l.redial(ctx, conn)
-		if !ok {
-			return
+		if time.Since(attachedAt) > 10*time.Second {
+			reopenWait = reopenFirst
 		}
-		if ctx.Err() != nil {
-			_ = next.Close()
-			return
-		}
-		l.mu.Lock()
-		l.conn = next
-		l.mu.Unlock()
-		// Make before break: the new connection is up before the old one
-		// is closed (it is dead or dying anyway).
-		_ = conn.Close()
-	}
-}
-
-// watch returns when the stream ends, the connection stops answering
-// keepalives, or ctx ends. A connection found dead is closed, which ends
-// its streams.
-func (l *sshLink) watch(ctx context.Context, conn *sshcfg.Conn, dead <-chan struct{}) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	kaDone := make(chan struct{})
-	go func() {
-		defer close(kaDone)
-		if keepAlive(wctx, conn) != nil {
-			_ = conn.Close()
-		}
-	}()
-	select {
-	case <-dead:
-	case <-kaDone:
-	case <-ctx.Done():
-	}
-	cancel()
-	<-kaDone
-}
-
-// keepAlive sends keepalive@openssh.com every keepAliveEvery and fails
-// after keepAliveMissed intervals without an answer, or at once when the
-// connection is closed. It returns nil when ctx ends.
-func keepAlive(ctx context.Context, conn *sshcfg.Conn) error {
-	t := time.NewTicker(keepAliveEvery)
-	defer t.Stop()
-	res := make(chan error, 1)
-	pending := false
-	missed := 0
-	for {
+		t := time.NewTimer(reopenWait)
 		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-res:
-			pending = false
-			if err != nil {
-				return err
-			}
-			missed = 0
+		case <-changed:
+			reopenWait = reopenFirst
 		case <-t.C:
-			if pending {
-				missed++
-				if missed >= keepAliveMissed {
-					return errors.New("ssh-mosh: the SSH connection stopped answering")
-				}
-				continue
-			}
-			pending = true
-			go func() {
-				_, _, err := conn.Client.SendRequest("keepalive@openssh.com", true, nil)
-				res <- err
-			}()
+			reopenWait = min(2*reopenWait, reopenMax)
+		case <-ctx.Done():
 		}
+		t.Stop()
 	}
 }
 
-// redial dials the chain again with backoff until it works or ctx ends.
-func (l *sshLink) redial(ctx context.Context, old *sshcfg.Conn) (*sshcfg.Conn, bool) {
-	// A re-dial that may wait for the user's answer in the bar gets longer.
-	timeout := streamStartTimeout
-	if l.ui != nil {
-		timeout = redialTimeout
+// linkStatus words the Link's news for the notification bar.
+func linkStatus(err error) string {
+	if err == nil {
+		return "Connection lost: reconnecting over SSH..."
 	}
-	wait := redialFirst
-	for {
-		dctx, cancel := context.WithTimeout(ctx, timeout)
-		next, err := old.RedialWith(dctx, l.ui) // a nil ui: loaded keys only, as Redial
-		cancel()
-		if err == nil {
-			return next, true
-		}
-		if ctx.Err() != nil {
-			return nil, false
-		}
-		l.paths.SetRedialing(fmt.Sprintf("Reconnecting over SSH (%s)...", shortReason(err)))
-		if !sleepCtx(ctx, wait) {
-			return nil, false
-		}
-		wait = min(2*wait, redialMax)
-	}
+	return fmt.Sprintf("Reconnecting over SSH (%s)...", shortReason(err))
 }
 
 // shortReason keeps a dial error short enough for the notification bar.
@@ -251,30 +151,6 @@ func shortReason(err error) string {
 		s = s[:40] + "…"
 	}
 	return s
-}
-
-// connAliveTimeout bounds the check that a connection still answers.
-const connAliveTimeout = 3 * time.Second
-
-// connAlive reports whether conn answers a keepalive request in time.
-func connAlive(ctx context.Context, conn *sshcfg.Conn) bool {
-	res := make(chan error, 1)
-	go func() {
-		_, _, err := conn.Client.SendRequest("keepalive@openssh.com", true, nil)
-		res <- err
-	}()
-	t := time.NewTimer(connAliveTimeout)
-	defer t.Stop()
-	select {
-	case err := <-res:
-		return err == nil
-	case <-t.C:
-		// A request that hangs ends when the connection is closed.
-		_ = conn.Close()
-		return false
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // sleepCtx waits d, or less if ctx ends first (then it reports false).

@@ -54,16 +54,15 @@ func (n *serverStartNotice) Socket() string {
 type sshPathResult struct {
 	code      int
 	connected bool
-	// conn is the SSH connection now (re-dialled ones included), for the
-	// plain-SSH fallback; the caller closes it.
-	conn *sshcfg.Conn
 }
 
 // runWithSSHPath runs the session over ClientPaths: UDP first (auto) and
-// the SSH stream, or the SSH stream alone (ssh). The one-line notices of
-// route changes are printed once the terminal is restored.
-func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, mode session.TransportMode,
-	serverCmd string, key wire.Key, s clientSettings) sshPathResult {
+// the SSH stream, or the SSH stream alone (ssh), on side's connection. The
+// one-line notices of route changes are printed once the terminal is
+// restored. keep says that more than the path rides side (forwards): it
+// then stays up after a UDP handover.
+func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode session.TransportMode,
+	serverCmd string, key wire.Key, s clientSettings, keep bool, extraStatus func() string) sshPathResult {
 	var (
 		noticeMu sync.Mutex
 		notices  []string
@@ -84,32 +83,34 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 	}
 	paths := session.NewClientPaths(udp, chooser, nil)
 	defer paths.Close()
+	side.setPaths(paths)
+	defer side.setPaths(nil)
 
 	relayHost := "127.0.0.1"
 	if info.SSHConnectionIP != nil {
 		// mosh-server -s bound the address sshd answered on.
 		relayHost = info.SSHConnectionIP.String()
 	}
-	link := newSSHLink(conn, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
+	link := newSSHLink(side.link, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
 	ctx, cancel := context.WithCancel(context.Background())
-	prompts := make(chan *session.Prompt)
-	link.ui = &overlayPrompter{ctx: ctx, prompts: prompts}
 	// handedOver: in auto mode UDP answered first, so the SSH connection
 	// has done its job and is closed, as a plain UDP session closes it (the
-	// session is then UDP-only, like mosh's).
+	// session is then UDP-only, like mosh's), unless forwards ride it.
 	var handedOver atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer func() {
-			if handedOver.Load() {
-				_ = link.Conn().Close()
+			if handedOver.Load() && !keep {
+				side.stop()
+				_ = side.conn().Close()
 			}
 		}()
 		if mode == session.TransportAuto && udp != nil && !sleepCtx(ctx, autoSSHDelay) {
 			return // UDP answered first: no SSH stream needed
 		}
+		side.start()
 		link.run(ctx)
 	}()
 	onConnect := func() {
@@ -129,16 +130,16 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 		if err := <-link.attached; err != nil {
 			stop()
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-			return sshPathResult{code: 1, conn: link.Conn()}
+			return sshPathResult{code: 1}
 		}
 	}
 	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
 		path:      paths,
-		status:    paths.Status,
+		status:    func() string { return side.status(extraStatus) },
 		route:     paths.Route,
 		giveUp:    sshPathGiveUp,
 		onConnect: onConnect,
-		prompts:   prompts,
+		prompts:   side.prompts,
 	})
 	stop()
 	noticeMu.Lock()
@@ -146,5 +147,5 @@ func runWithSSHPath(conn *sshcfg.Conn, info *sshcfg.ServerInfo, socket string, m
 		fmt.Fprintln(os.Stderr, n)
 	}
 	noticeMu.Unlock()
-	return sshPathResult{code: code, connected: connected, conn: link.Conn()}
+	return sshPathResult{code: code, connected: connected}
 }
