@@ -1,0 +1,369 @@
+package forward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// These tests run the forwards through a real sshd on loopback, with a
+// test Link whose redial replaces the connection as sshcfg.Link does
+// (make before break).
+
+type testLink struct {
+	t       *testing.T
+	sshd    *testenv.SSHD
+	cfg     *ssh.ClientConfig
+	mu      sync.Mutex
+	client  *ssh.Client
+	changed chan struct{}
+}
+
+func newTestLink(t *testing.T, sshd *testenv.SSHD, key string) *testLink {
+	t.Helper()
+	pem, err := os.ReadFile(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(sshd.HostKeyPub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &testLink{t: t, sshd: sshd, changed: make(chan struct{}), cfg: &ssh.ClientConfig{
+		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: ssh.FixedHostKey(hk), Timeout: 10 * time.Second,
+	}}
+	l.client = l.dial()
+	t.Cleanup(func() { l.mu.Lock(); _ = l.client.Close(); l.mu.Unlock() })
+	return l
+}
+
+func (l *testLink) dial() *ssh.Client {
+	c, err := ssh.Dial("tcp", l.sshd.Addr, l.cfg)
+	if err != nil {
+		l.t.Fatalf("dial %s: %v", l.sshd.Addr, err)
+	}
+	return c
+}
+
+func (l *testLink) Client() (*ssh.Client, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.client, l.changed
+}
+
+func (l *testLink) Suspect() {}
+
+// redial installs a new connection, then closes the old one.
+func (l *testLink) redial() {
+	next := l.dial()
+	l.mu.Lock()
+	old := l.client
+	l.client = next
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+	_ = old.Close()
+}
+
+func startTestSSHD(t *testing.T, extra string) (*testenv.SSHD, string) {
+	t.Helper()
+	key, pub := testenv.NewUserKey(t, "", "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: extra})
+	return sshd, key
+}
+
+// startHTTP serves body on a loopback port.
+func startHTTP(t *testing.T, body string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) })}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// fetch GETs url through an HTTP client that opens new connections.
+func fetch(dial func(ctx context.Context, network, addr string) (net.Conn, error), url string) (string, error) {
+	tr := &http.Transport{DisableKeepAlives: true}
+	if dial != nil {
+		tr.DialContext = dial
+	}
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// eventually retries f for up to d.
+func eventually(t *testing.T, d time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// socks5Dial connects to target through the SOCKS5 server at proxy, by
+// name (as curl --socks5-hostname).
+func socks5Dial(proxy, host string, port int) (net.Conn, error) {
+	c, err := net.Dial("tcp", proxy)
+	if err != nil {
+		return nil, err
+	}
+	req := append([]byte{5, 1, 0, 5, 1, 0, 3, byte(len(host))}, host...)
+	req = append(req, byte(port>>8), byte(port))
+	if _, err := c.Write(req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	var resp [12]byte
+	if _, err := io.ReadFull(c, resp[:]); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if resp[0] != 5 || resp[1] != 0 || resp[3] != 0 {
+		c.Close()
+		return nil, fmt.Errorf("SOCKS5 answers % x", resp)
+	}
+	return c, nil
+}
+
+func freePort(t *testing.T) int { return testenv.FreeTCPPort(t) }
+
+var allocated = regexp.MustCompile(`^Allocated port (\d+) for remote forward to (.*)$`)
+
+// -L, -D and -R serve through a real sshd, keep serving after a re-dial
+// (the remote forward requested again on the port the server allocated),
+// and Close leaves no port open on either side.
+func TestForwardsThroughSSHD(t *testing.T) {
+	sshd, key := startTestSSHD(t, "")
+	link := newTestLink(t, sshd, key)
+	web := startHTTP(t, "served file\n")
+	_, webPortS, _ := net.SplitHostPort(web)
+	webPort, _ := strconv.Atoi(webPortS)
+
+	lport, dport := freePort(t), freePort(t)
+	specs := []Spec{}
+	for _, s := range []struct {
+		k Kind
+		s string
+	}{
+		{Local, fmt.Sprintf("127.0.0.1:%d:127.0.0.1:%d", lport, webPort)},
+		{Dynamic, fmt.Sprintf("127.0.0.1:%d", dport)},
+		{Remote, fmt.Sprintf("0:127.0.0.1:%d", webPort)},
+	} {
+		sp, err := Parse(s.k, s.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs = append(specs, sp)
+	}
+	var (
+		mu      sync.Mutex
+		notices []string
+	)
+	fw, err := Start(link, specs, Options{Notice: func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			fw.Close()
+		}
+	}()
+	mu.Lock()
+	if len(notices) != 1 || !allocated.MatchString(notices[0]) {
+		t.Fatalf("notices %q, want one \"Allocated port N for remote forward to 127.0.0.1:%d\"", notices, webPort)
+	}
+	m := allocated.FindStringSubmatch(notices[0])
+	mu.Unlock()
+	if m[2] != web {
+		t.Errorf("allocated for %q, want %q", m[2], web)
+	}
+	rport := m[1]
+
+	check := func(when string) {
+		t.Helper()
+		eventually(t, 10*time.Second, when+": -L", func() error {
+			return want(fetch(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport)))
+		})
+		eventually(t, 10*time.Second, when+": -D", func() error {
+			dial := func(_ context.Context, _, _ string) (net.Conn, error) {
+				return socks5Dial(fmt.Sprintf("127.0.0.1:%d", dport), "localhost", webPort)
+			}
+			return want(fetch(dial, "http://web.invalid/"))
+		})
+		eventually(t, 10*time.Second, when+": -R", func() error {
+			// The remote host is this one: its listener is on loopback.
+			return want(fetch(nil, "http://127.0.0.1:"+rport+"/"))
+		})
+	}
+	check("first connection")
+	link.redial()
+	check("after a re-dial")
+	if f := fw.Failed(); len(f) != 0 {
+		t.Errorf("failed forwards %q", f)
+	}
+	fw.Close()
+	closed = true
+	for _, addr := range []string{fmt.Sprintf("127.0.0.1:%d", lport), fmt.Sprintf("127.0.0.1:%d", dport), "127.0.0.1:" + rport} {
+		eventually(t, 5*time.Second, "port closed after Close", func() error {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				c.Close()
+				return fmt.Errorf("%s still accepts", addr)
+			}
+			return nil
+		})
+	}
+}
+
+func want(body string, err error) error {
+	if err != nil {
+		return err
+	}
+	if body != "served file\n" {
+		return fmt.Errorf("body %q", body)
+	}
+	return nil
+}
+
+// A remote port the server cannot give gets OpenSSH's warning, and with
+// ExitOnForwardFailure Start fails; a local port in use likewise.
+func TestForwardFailures(t *testing.T) {
+	sshd, key := startTestSSHD(t, "")
+	link := newTestLink(t, sshd, key)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	r, _ := Parse(Remote, fmt.Sprintf("127.0.0.1:%d:127.0.0.1:80", port))
+	var notices []string
+	fw, err := Start(link, []Spec{r}, Options{Notice: func(s string) { notices = append(notices, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Close()
+	wantMsg := fmt.Sprintf("Warning: remote port forwarding failed for listen port %d", port)
+	if len(notices) != 1 || notices[0] != wantMsg {
+		t.Errorf("notices %q, want %q", notices, wantMsg)
+	}
+	if _, err := Start(link, []Spec{r}, Options{ExitOnForwardFailure: true}); err == nil ||
+		err.Error() != fmt.Sprintf("Error: remote port forwarding failed for listen port %d", port) {
+		t.Errorf("ExitOnForwardFailure: %v", err)
+	}
+	l, _ := Parse(Local, fmt.Sprintf("127.0.0.1:%d:127.0.0.1:80", port))
+	if _, err := Start(link, []Spec{l}, Options{ExitOnForwardFailure: true}); err == nil || err.Error() != "Could not request local forwarding." {
+		t.Errorf("local ExitOnForwardFailure: %v", err)
+	}
+}
+
+// sshAddL runs ssh-add -l on the remote host with SSH_AUTH_SOCK=sock and
+// returns its output and exit status.
+func sshAddL(t *testing.T, link *testLink, sock string) (string, int) {
+	t.Helper()
+	client, _ := link.Client()
+	s, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.CombinedOutput("SSH_AUTH_SOCK=" + shellQuote(sock) + " ssh-add -l")
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		return string(out), ee.ExitStatus()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+// The remote SSH_AUTH_SOCK is a symlink in a 0700 directory that reaches
+// the local agent, and again after a re-dial (re-pointed at the new
+// connection's socket).
+func TestAgentThroughSSHD(t *testing.T) {
+	testenv.MustHaveExec(t, "ssh-add")
+	sshd, key := startTestSSHD(t, "")
+	link := newTestLink(t, sshd, key)
+	agentKey, _ := testenv.NewUserKey(t, "", "")
+	sock := testenv.StartSSHAgent(t, agentKey)
+	a, err := StartAgent(link, sock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	p := a.Path()
+	// The remote host is this one: look at the directory directly.
+	fi, err := os.Lstat(filepath.Dir(p))
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("agent directory %s: %v %v, want a 0700 directory", filepath.Dir(p), fi.Mode(), err)
+	}
+	defer os.RemoveAll(filepath.Dir(p))
+	out, code := sshAddL(t, link, p)
+	if code != 0 || !strings.Contains(out, "testenv-user") {
+		t.Fatalf("ssh-add -l through %s: status %d %q", p, code, out)
+	}
+	first, _ := os.Readlink(p)
+	link.redial()
+	eventually(t, 10*time.Second, "ssh-add -l after a re-dial", func() error {
+		out, code := sshAddL(t, link, p)
+		if code != 0 || !strings.Contains(out, "testenv-user") {
+			return fmt.Errorf("status %d %q", code, out)
+		}
+		return nil
+	})
+	if second, _ := os.Readlink(p); second == first {
+		t.Errorf("the link still points at the first connection's socket %s", first)
+	}
+	if a.Path() != p {
+		t.Errorf("the path changed: %s then %s", p, a.Path())
+	}
+}
+
+// A server with AllowAgentForwarding no refuses, and nothing is made.
+func TestAgentRefused(t *testing.T) {
+	sshd, key := startTestSSHD(t, "AllowAgentForwarding no")
+	link := newTestLink(t, sshd, key)
+	sock := testenv.StartSSHAgent(t)
+	if _, err := StartAgent(link, sock, nil); !errors.Is(err, ErrAgentRefused) {
+		t.Fatalf("StartAgent = %v, want ErrAgentRefused", err)
+	}
+}
+
