@@ -94,6 +94,7 @@ func Start(link Link, specs []Spec, opts Options) (*Forwarder, error) {
 	if localFailed > 0 && (opts.ExitOnForwardFailure || localFailed == localCount) {
 		if opts.ExitOnForwardFailure {
 			f.Close()
+			//lint:ignore ST1005 OpenSSH's wording, shown to the user as is
 			return nil, errors.New("Could not request local forwarding.")
 		}
 		opts.Notice("Could not request local forwarding.")
@@ -107,6 +108,7 @@ func Start(link Link, specs []Spec, opts Options) (*Forwarder, error) {
 		if err != nil {
 			if opts.ExitOnForwardFailure {
 				f.Close()
+				//lint:ignore ST1005 OpenSSH's wording, shown to the user as is
 				return nil, fmt.Errorf("Error: remote port forwarding failed for listen port %d", s.ListenPort)
 			}
 			opts.Notice(fmt.Sprintf("Warning: remote port forwarding failed for listen port %d", s.ListenPort))

@@ -147,6 +147,7 @@ func port(s string) int {
 // spec ssh would refuse gets ssh's message ("Bad local forwarding
 // specification '…'").
 func Parse(kind Kind, spec string) (Spec, error) {
+	//lint:ignore ST1005 OpenSSH's wording, shown to the user as is
 	bad := fmt.Errorf("Bad %s forwarding specification '%s'", kind, spec)
 	fields := splitFields(spec)
 	dynamic := kind == Dynamic
