@@ -70,6 +70,12 @@ type Config struct {
 	DynamicForwards         []string
 	ForkAfterAuthentication bool
 	ForwardAgent            string // "no", "yes", or an agent socket path
+	// GatewayPorts, ExitOnForwardFailure and ClearAllForwardings are
+	// OpenSSH's, for the forwards a roaming session carries (package
+	// forward).
+	GatewayPorts         bool
+	ExitOnForwardFailure bool
+	ClearAllForwardings  bool
 	// NeedsOpenSSH lists settings this package cannot honour in a roaming
 	// session ("ForwardX11 yes", ...): DecideConfig hands such logins to
 	// OpenSSH rather than drop them silently.

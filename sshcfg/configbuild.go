@@ -286,6 +286,9 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	}
 	c.ForkAfterAuthentication = boolean("forkafterauthentication", "no")
 	c.ForwardAgent = get("forwardagent", "no").value
+	c.GatewayPorts = boolean("gatewayports", "no")
+	c.ExitOnForwardFailure = boolean("exitonforwardfailure", "no")
+	c.ClearAllForwardings = boolean("clearallforwardings", "no")
 	c.RequiredRSASize = intSetting(get("requiredrsasize", "1024"), "RequiredRSASize", fail)
 	for _, n := range needsOpenSSH {
 		if v, ok := s.first(n.key); ok && n.when(strings.ToLower(v.value)) {
@@ -315,7 +318,6 @@ var needsOpenSSH = []struct {
 	key, name string
 	when      func(v string) bool
 }{
-	{"forwardagent", "ForwardAgent", func(v string) bool { return v != "no" && v != "false" }},
 	{"forwardx11", "ForwardX11", isYes},
 	{"tunnel", "Tunnel", func(v string) bool { return v != "no" && v != "false" }},
 	{"permitlocalcommand", "PermitLocalCommand", isYes},

@@ -30,30 +30,25 @@ func (m Mode) String() string {
 
 // sessionFlags are the ssh flags a mosh session honours (or may ignore
 // without changing what the user gets): address family, identity, config,
-// jump, login, port, options, quiet, tty, verbosity, and flags that only
-// disable something.
-const sessionFlags = "46aCeFiJklopqtvx"
+// jump, login, port, options, quiet, tty, verbosity, flags that only
+// disable something, and the forwards the session carries beside it
+// (-A -D -L -R -g, package forward).
+const sessionFlags = "46aACDeFgiJklLopqRtvx"
 
 // nonInteractiveOptions are -o keywords (lower case) that ask for more than
 // an interactive login; ssh must do them. The value "" means any value,
 // otherwise only the listed values trigger passthrough.
 var nonInteractiveOptions = map[string][]string{
 	"remotecommand":           nil,
-	"localforward":            nil,
-	"remoteforward":           nil,
-	"dynamicforward":          nil,
 	"sessiontype":             {"none", "subsystem"},
 	"requesttty":              {"no"},
 	"stdinnull":               {"yes"},
 	"forkafterauthentication": {"yes"},
-	"forwardagent":            nil, // any value but "no" (checked below)
 	"forwardx11":              {"yes"},
 	"forwardx11trusted":       {"yes"},
 	"tunnel":                  {"yes", "point-to-point", "ethernet"},
 	"controlmaster":           {"yes", "ask", "auto", "autoask"},
 	"permitlocalcommand":      {"yes"},
-	"clearallforwardings":     nil,
-	"exitonforwardfailure":    nil,
 	"localcommand":            nil,
 }
 
@@ -74,7 +69,6 @@ func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) 
 		}
 		val = strings.ToLower(val)
 		switch {
-		case key == "forwardagent" && val == "no":
 		case vals == nil || contains(vals, val):
 			return ModePassthrough, fmt.Sprintf("option %s=%s is handled by OpenSSH ssh", key, val)
 		}
@@ -97,8 +91,6 @@ func DecideConfig(c *Config) (Mode, string) {
 	switch {
 	case c.RemoteCommand != "":
 		return ModePassthrough, "RemoteCommand is set for " + c.Host
-	case len(c.LocalForwards)+len(c.RemoteForwards)+len(c.DynamicForwards) > 0:
-		return ModePassthrough, "port forwarding is configured for " + c.Host
 	case c.SessionType != "" && c.SessionType != "default":
 		return ModePassthrough, "SessionType " + c.SessionType + " is set for " + c.Host
 	case c.RequestTTY == "no":

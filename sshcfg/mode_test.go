@@ -33,18 +33,22 @@ func TestDecideTable(t *testing.T) {
 		{[]string{}, true, true, ModePassthrough},
 		{[]string{"-o", "RemoteCommand=top", "host"}, true, true, ModePassthrough},
 		{[]string{"-o", "RequestTTY no", "host"}, true, true, ModePassthrough},
-		{[]string{"-o", "LocalForward=1 h:2", "host"}, true, true, ModePassthrough},
+		{[]string{"-o", "LocalForward=1 h:2", "host"}, true, true, ModeSession},
+		{[]string{"-A", "-L", "1:h:2", "-R", "0:h:3", "-D", "1080", "-g", "host"}, true, true, ModeSession},
+		{[]string{"-N", "-L", "1:h:2", "host"}, true, true, ModePassthrough},
+		{[]string{"-L", "1:h:2", "host", "ls"}, true, true, ModePassthrough},
+		{[]string{"-L", "1:h:2", "host"}, false, true, ModePassthrough},
 		{[]string{"-o", "SessionType=none", "host"}, true, true, ModePassthrough},
-		{[]string{"-o", "ForwardAgent=yes", "host"}, true, true, ModePassthrough},
+		{[]string{"-o", "ForwardAgent=yes", "host"}, true, true, ModeSession},
 	}
-	for _, letter := range "NfTsGVAXYMgKy" {
+	for _, letter := range "NfTsGVXYMKy" {
 		tests = append(tests, struct {
 			args          []string
 			stdin, stdout bool
 			want          Mode
 		}{[]string{"-" + string(letter), "host"}, true, true, ModePassthrough})
 	}
-	for _, f := range [][]string{{"-W", "h:1"}, {"-O", "check"}, {"-L", "1:h:2"}, {"-R", "1:h:2"}, {"-D", "1080"}, {"-Q", "cipher"},
+	for _, f := range [][]string{{"-W", "h:1"}, {"-O", "check"}, {"-Q", "cipher"},
 		{"-S", "/tmp/ctl"}, {"-w", "0"}, {"-E", "log"}, {"-B", "eth0"}, {"-b", "1.2.3.4"}, {"-c", "aes128-ctr"}, {"-m", "hmac-sha1"}, {"-I", "lib"}, {"-P", "tag"}} {
 		tests = append(tests, struct {
 			args          []string
@@ -65,13 +69,13 @@ func TestDecideTable(t *testing.T) {
 }
 
 func TestDecideConfig(t *testing.T) {
-	for _, c := range []Config{{RemoteCommand: "x"}, {LocalForwards: []string{"1 h:2"}}, {DynamicForwards: []string{"1080"}},
+	for _, c := range []Config{{RemoteCommand: "x"},
 		{SessionType: "none"}, {RequestTTY: "no"}, {ForkAfterAuthentication: true}} {
 		if m, _ := DecideConfig(&c); m != ModePassthrough {
 			t.Errorf("DecideConfig(%+v) = %v, want passthrough", c, m)
 		}
 	}
-	if m, why := DecideConfig(&Config{RequestTTY: "auto", SessionType: "default"}); m != ModeSession {
+	if m, why := DecideConfig(&Config{RequestTTY: "auto", SessionType: "default", LocalForwards: []string{"1 h:2"}, ForwardAgent: "yes"}); m != ModeSession {
 		t.Errorf("plain config: %v (%s)", m, why)
 	}
 }
@@ -143,7 +147,7 @@ func TestConfigKeywordsHandedToOpenSSH(t *testing.T) {
 		line        string
 		passthrough bool
 	}{
-		{"ForwardAgent yes", true}, {"ForwardAgent /tmp/agent.sock", true}, {"ForwardAgent no", false},
+		{"ForwardAgent yes", false}, {"ForwardAgent /tmp/agent.sock", false}, {"ForwardAgent no", false},
 		{"ForwardX11 yes", true}, {"ForwardX11 no", false}, {"ForwardX11Trusted yes", false},
 		{"Tunnel point-to-point", true}, {"Tunnel no", false},
 		{"PermitLocalCommand yes", true}, {"PKCS11Provider /usr/lib/opensc-pkcs11.so", true}, {"PKCS11Provider none", false},

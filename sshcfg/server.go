@@ -41,6 +41,11 @@ type ServerRequest struct {
 	Command []string
 	// Term is TERM for the remote pty; "" means xterm-256color.
 	Term string
+	// Env are NAME=VALUE pairs exported to mosh-server and so to the
+	// session's shell (SSH_AUTH_SOCK for a forwarded agent). Unlike -l,
+	// which mosh 1.4's server applies only without a UTF-8 locale, they
+	// reach the shell from any server.
+	Env []string
 	// Notice receives what the user should see (server messages, locale
 	// changes); nil drops them.
 	Notice func(string)
@@ -94,6 +99,9 @@ func ParseConnect(line string) (port int, key string, err error) {
 	return port, m[2], nil
 }
 
+// envNameRE is a shell variable name (ServerRequest.Env).
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // detachedRE matches mosh-server's "[mosh-server detached, pid = N]".
 var detachedRE = regexp.MustCompile(`^\[mosh-server detached, pid = (\d+)\]`)
 
@@ -128,6 +136,11 @@ func remoteScript(req ServerRequest, locale []string) string {
 	}
 	var b strings.Builder
 	b.WriteString(`[ -n "$SSH_CONNECTION" ] && printf '\n` + markSSHConnection + `%s\n' "$SSH_CONNECTION"; `)
+	for _, kv := range req.Env {
+		if name, val, ok := strings.Cut(kv, "="); ok && envNameRE.MatchString(name) {
+			fmt.Fprintf(&b, "%s=%s; export %s; ", name, ShellQuote(val), name)
+		}
+	}
 	if req.Server != "" {
 		// --server is a command, as in mosh: used as given (unquoted).
 		first := req.Server

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ssh-mosh/ssh-mosh/forward"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
@@ -38,6 +39,13 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	if m, why := sshcfg.DecideConfig(cfg); m == sshcfg.ModePassthrough {
 		return passthrough(o, argv, args, why)
 	}
+	plan, err := planForwards(o, cfg)
+	if errors.Is(err, forward.ErrNeedsOpenSSH) {
+		return passthrough(o, argv, args, err.Error())
+	}
+	if err != nil {
+		return fail(err)
+	}
 	verbosef(o, "roaming session: %s", why)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -53,6 +61,29 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		}
 	}
 	defer closeConn()
+
+	// Forwards ride a side connection the Link keeps alive and re-dials;
+	// it is the SSH datagram path's too. Without forwards it exists only
+	// for that path (below).
+	var (
+		side *sideLink
+		fwd  *forwards
+	)
+	if !plan.empty() {
+		side = newSideLink(conn)
+		fwd, err = startForwards(side, plan, cfg.Host)
+		if err != nil {
+			side.stop()
+			return fail(err)
+		}
+		defer func() {
+			fwd.close(side.conn())
+			side.stop()
+			if conn != nil && side.conn() != conn {
+				_ = side.conn().Close()
+			}
+		}()
+	}
 
 	// ssh gives a remote command to the user's shell as one string;
 	// mosh-server execs its command words directly, so wrap it the same way.
@@ -79,6 +110,9 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		Command: command,
 		Term:    os.Getenv("TERM"),
 		Notice:  startNotice.notice,
+	}
+	if sock := fwd.authSock(); sock != "" {
+		req.Env = []string{"SSH_AUTH_SOCK=" + sock}
 	}
 	if tmode != session.TransportUDP {
 		// Ask our mosh-server for its unix socket (harmless to the stock
@@ -131,12 +165,28 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		code      int
 		connected bool
 	)
+	fwd.setLive(true)
 	if tmode == session.TransportUDP {
 		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
-		code, connected = runSessionWith(context.Background(), addr, key, s, sessionHooks{
+		hooks := sessionHooks{
 			onConnect: closeConn, // the SSH connection is not needed once UDP works
 			giveUp:    udpGiveUp,
-		})
+		}
+		if side != nil {
+			// Forwards ride it: it stays, and its re-dials may ask in
+			// the bar.
+			hooks.onConnect = nil
+			hooks.status = func() string { return side.status(fwd.status) }
+			hooks.prompts = side.prompts
+		}
+		code, connected = runSessionWith(context.Background(), addr, key, s, hooks)
+		if side != nil {
+			conn = side.conn() // re-dialled ones included, for the fallback
+		}
+	} else if side != nil {
+		r := runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, true, fwd.status)
+		conn = side.conn() // re-dialled ones included, for the fallback
+		code, connected = r.code, r.connected
 	} else {
 		// The SSH connection stays: it carries the datagrams when UDP
 		// does not get through, and is dialled again when it dies.
@@ -146,6 +196,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		conn = side.conn() // re-dialled ones included, for the fallback; closeConn closes it
 		code, connected = r.code, r.connected
 	}
+	fwd.setLive(false)
 	if connected {
 		return code
 	}

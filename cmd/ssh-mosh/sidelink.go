@@ -81,10 +81,10 @@ func (s *sideLink) onStatus(err error) {
 	}
 }
 
-// status is the notification bar's text: the SSH path's when it has one,
-// else the Link's re-dial while forwards ride it (extra, when set, says
-// what else the side connection carries: "" shows nothing).
-func (s *sideLink) status(extra func() string) string {
+// status is the notification bar's text: the SSH path's when it has one;
+// else, when forwards ride the connection (forwards non-nil), the Link's
+// re-dial or what forwards says (remote forwards being requested again).
+func (s *sideLink) status(forwards func() string) string {
 	s.mu.Lock()
 	p, note := s.paths, s.note
 	s.mu.Unlock()
@@ -93,14 +93,11 @@ func (s *sideLink) status(extra func() string) string {
 			return st
 		}
 	}
-	if extra == nil {
+	switch {
+	case forwards == nil:
 		return ""
+	case note != "":
+		return "Re-establishing forwards: " + note
 	}
-	if e := extra(); e != "" {
-		if note != "" {
-			return e + ": " + note
-		}
-		return e
-	}
-	return ""
+	return forwards()
 }
