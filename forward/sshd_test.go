@@ -366,4 +366,3 @@ func TestAgentRefused(t *testing.T) {
 		t.Fatalf("StartAgent = %v, want ErrAgentRefused", err)
 	}
 }
-
