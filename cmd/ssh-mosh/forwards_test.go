@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ssh-mosh/ssh-mosh/forward"
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+)
+
+// planForwards gathers forwards as ssh does: the command line's, then the
+// config's; ClearAllForwardings drops both; -A and -a win over
+// ForwardAgent; what needs OpenSSH says so.
+func TestPlanForwards(t *testing.T) {
+	t.Setenv("SSH_AUTH_SOCK", "/run/agent.sock")
+	t.Setenv("MY_AGENT", "/run/other.sock")
+	o := &sshcfg.Options{LocalForwards: []string{"8080:web:80"}, RemoteForwards: []string{"0:localhost:22"}, DynamicForwards: []string{"1080"}, GatewayPorts: true}
+	c := &sshcfg.Config{LocalForwards: []string{"9090 db:5432"}, ForwardAgent: "no", ExitOnForwardFailure: true}
+	p, err := planForwards(o, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range p.specs {
+		got = append(got, s.Kind.String()+" "+s.Listen()+" "+s.Target())
+	}
+	want := []string{"local 8080 web:80", "local 9090 db:5432", "remote 0 localhost:22", "dynamic 1080 :0"}
+	if len(got) != len(want) {
+		t.Fatalf("specs %q, want %q", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("spec %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if p.agentSock != "" || !p.gatewayPorts || !p.exitOnFail {
+		t.Errorf("agent %q gateway %v exitOnFail %v", p.agentSock, p.gatewayPorts, p.exitOnFail)
+	}
+
+	for _, tc := range []struct {
+		o    sshcfg.Options
+		fa   string
+		ia   string
+		want string
+	}{
+		{sshcfg.Options{ForwardAgent: true}, "no", "", "/run/agent.sock"},
+		{sshcfg.Options{NoForwardAgent: true}, "yes", "", ""},
+		{sshcfg.Options{}, "yes", "", "/run/agent.sock"},
+		{sshcfg.Options{}, "yes", "none", ""},
+		{sshcfg.Options{}, "yes", "$MY_AGENT", "/run/other.sock"},
+		{sshcfg.Options{}, "$MY_AGENT", "", "/run/other.sock"},
+		{sshcfg.Options{}, "/tmp/a.sock", "", "/tmp/a.sock"},
+		{sshcfg.Options{}, "no", "", ""},
+	} {
+		p, err := planForwards(&tc.o, &sshcfg.Config{ForwardAgent: tc.fa, IdentityAgent: tc.ia})
+		if err != nil || p.agentSock != tc.want {
+			t.Errorf("-A %v -a %v ForwardAgent %q IdentityAgent %q: agent %q, %v; want %q", tc.o.ForwardAgent, tc.o.NoForwardAgent, tc.fa, tc.ia, p.agentSock, err, tc.want)
+		}
+	}
+
+	p, err = planForwards(o, &sshcfg.Config{ClearAllForwardings: true, LocalForwards: []string{"1 h:2"}})
+	if err != nil || len(p.specs) != 0 || !p.empty() {
+		t.Errorf("ClearAllForwardings kept %v (%v)", p.specs, err)
+	}
+	if _, err := planForwards(&sshcfg.Options{LocalForwards: []string{"8080:/run/s.sock"}}, &sshcfg.Config{}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
+		t.Errorf("unix socket forward: %v, want ErrNeedsOpenSSH", err)
+	}
+	if _, err := planForwards(&sshcfg.Options{}, &sshcfg.Config{RemoteForwards: []string{"1080"}}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
+		t.Errorf("remote SOCKS forward: %v, want ErrNeedsOpenSSH", err)
+	}
+	if _, err := planForwards(&sshcfg.Options{LocalForwards: []string{"8080"}}, &sshcfg.Config{}); err == nil || errors.Is(err, forward.ErrNeedsOpenSSH) {
+		t.Errorf("bad -L: %v, want ssh's bad-spec error", err)
+	}
+}
