@@ -342,8 +342,22 @@ func (f *Forwarder) keepRemote(s Spec, port int, ln net.Listener, changed <-chan
 	defer f.wg.Done()
 	for {
 		if ln != nil {
+			// Make before break: on a new connection the listener moves
+			// there even while the old connection still lives.
+			stop := make(chan struct{})
+			moved := make(chan struct{})
+			go func() {
+				defer close(moved)
+				select {
+				case <-changed:
+					_ = ln.Close() // cancel-tcpip-forward, if the old connection still answers
+				case <-stop:
+				}
+			}()
 			f.acceptRemote(ln, s)
-			_ = ln.Close() // cancel-tcpip-forward when the connection still lives
+			close(stop)
+			<-moved
+			_ = ln.Close()
 		}
 		// The connection went away: wait for the next one.
 		select {

@@ -73,8 +73,19 @@ func (l *testLink) Client() (*ssh.Client, <-chan struct{}) {
 func (l *testLink) Suspect() {}
 
 // redial installs a new connection, then closes the old one.
-func (l *testLink) redial() {
+func (l *testLink) redial() { l.redialWith(nil) }
+
+// redialWith is redial that closes the old connection first and calls
+// between before the new one is installed: a test takes a port there as
+// an old sshd that has not noticed its client is gone holds it.
+func (l *testLink) redialWith(between func()) {
 	next := l.dial()
+	if between != nil {
+		l.mu.Lock()
+		_ = l.client.Close()
+		l.mu.Unlock()
+		between()
+	}
 	l.mu.Lock()
 	old := l.client
 	l.client = next
@@ -235,6 +246,37 @@ func TestForwardsThroughSSHD(t *testing.T) {
 	check("first connection")
 	link.redial()
 	check("after a re-dial")
+	// The old sshd still holds the remote port for a while: the request
+	// is repeated until it is free, and the bar says so meanwhile.
+	// (Both loopback addresses: sshd binds "localhost" on each it can.)
+	var held []net.Listener
+	link.redialWith(func() {
+		eventually(t, 5*time.Second, "take the remote port", func() error {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+rport)
+			if err == nil {
+				held = append(held, ln)
+			}
+			return err
+		})
+		// A host without IPv6 loopback: sshd cannot bind it either.
+		if ln, err := net.Listen("tcp", "[::1]:"+rport); err == nil {
+			held = append(held, ln)
+		}
+	})
+	eventually(t, 2*time.Second, "status while the port is held", func() error {
+		if st := fw.Status(); st != "Re-establishing forwards..." {
+			return fmt.Errorf("status %q", st)
+		}
+		return nil
+	})
+	time.Sleep(1500 * time.Millisecond) // at least one more refused request
+	for _, ln := range held {
+		ln.Close()
+	}
+	check("after a re-dial whose old connection lingered")
+	if st := fw.Status(); st != "" {
+		t.Errorf("status %q once re-established, want none", st)
+	}
 	if f := fw.Failed(); len(f) != 0 {
 		t.Errorf("failed forwards %q", f)
 	}
