@@ -247,3 +247,29 @@ func TestNoAgentWithoutA(t *testing.T) {
 		t.Fatalf("exit status %d", code)
 	}
 }
+
+// With mosh 1.4's own mosh-server the forwarded agent reaches the shell
+// too (SSH_AUTH_SOCK is exported before the server starts, where its -l
+// would be ignored under a UTF-8 locale), and a -L forward serves.
+func TestAgentAndForwardWithRealServer(t *testing.T) {
+	f := newRemoteFixture(t)
+	testenv.MustHaveExec(t, "ssh-add")
+	agentKey, _ := testenv.NewUserKey(t, "", "")
+	agentSock := testenv.StartSSHAgent(t, agentKey)
+	remoteWeb := startRemoteHTTP(t, "remote side\n")
+	lport := testenv.FreeTCPPort(t)
+	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK=" + agentSock}},
+		f.sshMosh, "-F", f.config, "-A", "-L", fmt.Sprintf("%d:127.0.0.1:%d", lport, remoteWeb), "target")
+	m.WaitFor("#", 20*time.Second)
+	waitServes(t, fmt.Sprintf("http://127.0.0.1:%d/", lport), "remote side\n", 5*time.Second)
+	got := shellSays(t, m, `echo "parent=$(cat /proc/$PPID/comm)=agent=$(ssh-add -l | grep -c testenv-user)="`,
+		regexp.MustCompile(`parent=(\S+)=agent=(\d+)=`), 10*time.Second)
+	if got[1] != "mosh-server" || got[2] != "1" {
+		t.Errorf("parent %q, keys listed %s; want mosh-server and 1", got[1], got[2])
+	}
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	wantClosed(t, lport, 5*time.Second)
+}

@@ -72,3 +72,30 @@ func TestPlanForwards(t *testing.T) {
 		t.Errorf("bad -L: %v, want ssh's bad-spec error", err)
 	}
 }
+
+// The bar shows the side connection's re-dial while forwards ride it,
+// then what the forwards say, and nothing without forwards.
+func TestSideLinkStatus(t *testing.T) {
+	s := &sideLink{}
+	fw := ""
+	forwards := func() string { return fw }
+	if got := s.status(forwards); got != "" {
+		t.Errorf("idle: %q", got)
+	}
+	s.onStatus(nil)
+	if got, want := s.status(forwards), "Re-establishing forwards: Connection lost: reconnecting over SSH..."; got != want {
+		t.Errorf("link lost: %q, want %q", got, want)
+	}
+	if got := s.status(nil); got != "" {
+		t.Errorf("no forwards: %q, want nothing", got)
+	}
+	s.onStatus(errors.New("connect to host h port 22: Connection refused"))
+	if got, want := s.status(forwards), "Re-establishing forwards: Reconnecting over SSH (connect to host h port 22: Connection re…)..."; got != want {
+		t.Errorf("re-dial failed: %q, want %q", got, want)
+	}
+	s.setNote("") // Connected
+	fw = "Re-establishing forwards..."
+	if got := s.status(forwards); got != fw {
+		t.Errorf("remote forwards pending: %q", got)
+	}
+}
