@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,6 +124,19 @@ func wantClosed(t *testing.T, port int, d time.Duration) {
 	}
 }
 
+// connectionSSHDs lists the per-connection sshd processes of s (its
+// descendants named sshd*, not the listener).
+func connectionSSHDs(s *testenv.SSHD) []int {
+	var out []int
+	for _, p := range testenv.Descendants(s.PID) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p))
+		if strings.HasPrefix(strings.TrimSpace(string(b)), "sshd") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // shellSays types cmd into the session and waits for the marker line it
 // prints (a counter keeps each marker unique on screen).
 func shellSays(t *testing.T, m *testenv.Tmux, cmd string, re *regexp.Regexp, d time.Duration) []string {
@@ -197,11 +211,23 @@ func TestForwardsAndAgentThroughJumpChain(t *testing.T) {
 		t.Errorf("the shell's parent is %q, want mosh-server", got[1])
 	}
 	shellPID := got[2]
+	got = shellSays(t, m, `echo "sock=$SSH_AUTH_SOCK="`, regexp.MustCompile(`sock=(/\S+)=`), 10*time.Second)
+	agentDir := filepath.Dir(got[1])
+	t.Cleanup(func() { _ = os.RemoveAll(agentDir) }) // after a failure; a clean exit removed it
+	if !strings.HasPrefix(filepath.Base(agentDir), "ssh-mosh-agent.") {
+		t.Errorf("SSH_AUTH_SOCK %s is not in a directory of ours", got[1])
+	}
 
 	logins := func(s *testenv.SSHD) int { return strings.Count(s.Log(), "Accepted publickey") }
 	jumpBefore, targetBefore := logins(jump), logins(f.sshd)
-	if killConnectionSSHDs(t, jump) == 0 || killConnectionSSHDs(t, f.sshd) == 0 {
-		t.Fatal("no sshd connection process to kill")
+	// Both lists first: killing the jump's connection ends the target's
+	// soon after, which must not hide it from the count.
+	jumpPIDs, targetPIDs := connectionSSHDs(jump), connectionSSHDs(f.sshd)
+	if len(jumpPIDs) == 0 || len(targetPIDs) == 0 {
+		t.Fatalf("sshd connection processes: jump %v, target %v; want some on both", jumpPIDs, targetPIDs)
+	}
+	for _, p := range append(jumpPIDs, targetPIDs...) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
 	killed := time.Now()
 	got = shellSays(t, m, `echo "again=$$="`, regexp.MustCompile(`again=(\d+)=`), 20*time.Second)
@@ -223,8 +249,9 @@ func TestForwardsAndAgentThroughJumpChain(t *testing.T) {
 	for _, p := range []int{lport, cfgPort, rport, dport} {
 		wantClosed(t, p, 5*time.Second)
 	}
-	if dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "ssh-mosh-agent.*")); len(dirs) > 0 {
-		t.Errorf("agent directories left on the remote host: %v", dirs)
+	if _, err := os.Lstat(agentDir); !os.IsNotExist(err) {
+		t.Errorf("the agent directory %s is left on the remote host (%v)", agentDir, err)
+		_ = os.RemoveAll(agentDir)
 	}
 }
 
