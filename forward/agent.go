@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -38,6 +39,15 @@ ln -s "$SSH_AUTH_SOCK" "$d/agent.$$" && mv -f "$d/agent.$$" "$d/agent" || exit 5
 echo "$d/agent"
 exec cat >/dev/null`
 
+// Agent set-up timings: attempts after a re-dial, the wait between them,
+// and how long the remote command may take to print its path (a login
+// shell's rc files run first).
+const (
+	agentAttempts   = 5
+	agentRetryEvery = 2 * time.Second
+	agentSetupLimit = 30 * time.Second
+)
+
 // ErrAgentRefused is the server's refusal of agent forwarding
 // (AllowAgentForwarding no).
 var ErrAgentRefused = errors.New("agent forwarding request failed")
@@ -54,6 +64,9 @@ type Agent struct {
 
 	dir  string // the remote directory, fixed by the first connection
 	path string // dir + "/agent"
+	// handled is the client whose agent channels go to sock (set up
+	// sequentially: by StartAgent, then by keep's goroutine).
+	handled *ssh.Client
 }
 
 // StartAgent forwards the agent at sock (this host's agent socket) on the
@@ -113,13 +126,37 @@ func (a *Agent) keep(sess *ssh.Session, changed <-chan struct{}) {
 		}
 		var client *ssh.Client
 		client, changed = a.link.Client()
-		var err error
+		sess = a.resetup(client, changed)
+	}
+}
+
+// resetup sets the agent up on a new connection, retrying while the
+// connection stays current (a failure may be passing: the new sshd still
+// starting the session); nil when it gives up or the connection changes.
+func (a *Agent) resetup(client *ssh.Client, changed <-chan struct{}) *ssh.Session {
+	var err error
+	for attempt := 0; attempt < agentAttempts; attempt++ {
+		var sess *ssh.Session
 		sess, _, err = a.setup(client, a.dir)
-		if err != nil {
-			a.notice(fmt.Sprintf("agent forwarding after reconnecting: %v", err))
-			sess = nil
+		if err == nil {
+			return sess
+		}
+		if errors.Is(err, ErrAgentRefused) {
+			break
+		}
+		t := time.NewTimer(agentRetryEvery)
+		select {
+		case <-t.C:
+		case <-changed:
+			t.Stop()
+			return nil
+		case <-a.ctx.Done():
+			t.Stop()
+			return nil
 		}
 	}
+	a.notice(fmt.Sprintf("agent forwarding after reconnecting: %v", err))
+	return nil
 }
 
 // setup runs agentScript on client with agent forwarding to a.sock and
@@ -128,10 +165,13 @@ func (a *Agent) setup(client *ssh.Client, dir string) (*ssh.Session, string, err
 	if client == nil {
 		return nil, "", errors.New("no SSH connection")
 	}
-	// One handler per connection: a second call on the same client
-	// fails, and re-dials bring new clients.
-	if err := agent.ForwardToRemote(client, a.sock); err != nil {
-		return nil, "", fmt.Errorf("agent forwarding: %w", err)
+	// One handler per connection (a second registration on the same
+	// client fails); re-dials bring new clients.
+	if client != a.handled {
+		if err := agent.ForwardToRemote(client, a.sock); err != nil {
+			return nil, "", fmt.Errorf("agent forwarding: %w", err)
+		}
+		a.handled = client
 	}
 	sess, err := client.NewSession()
 	if err != nil {
@@ -141,12 +181,12 @@ func (a *Agent) setup(client *ssh.Client, dir string) (*ssh.Session, string, err
 		_ = sess.Close()
 		return nil, "", ErrAgentRefused
 	}
-	stdin, err := sess.StdinPipe() // never written: closing it ends the command
-	if err != nil {
+	// stdin is never written: the command waits on it for as long as the
+	// session (and so the connection) lives.
+	if _, err := sess.StdinPipe(); err != nil {
 		_ = sess.Close()
 		return nil, "", err
 	}
-	_ = stdin
 	out, err := sess.StdoutPipe()
 	if err != nil {
 		_ = sess.Close()
@@ -157,7 +197,11 @@ func (a *Agent) setup(client *ssh.Client, dir string) (*ssh.Session, string, err
 		_ = sess.Close()
 		return nil, "", fmt.Errorf("agent forwarding: %w", err)
 	}
+	// A remote command that never prints (or a silent connection) must not
+	// hold the caller: closing the session ends the read.
+	timer := time.AfterFunc(agentSetupLimit, func() { _ = sess.Close() })
 	line, err := bufio.NewReader(io.LimitReader(out, 4096)).ReadString('\n')
+	timer.Stop()
 	if err != nil {
 		werr := sess.Wait()
 		_ = sess.Close()

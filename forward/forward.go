@@ -300,23 +300,38 @@ func (f *Forwarder) serveLocal(c net.Conn, s Spec) {
 
 // dialRemote opens a direct-tcpip channel to target on the current
 // connection. A failure that is not the remote end's refusal makes the
-// link check its connection.
+// link check its connection, and the channel is tried once more on the
+// next connection if one comes within dialTimeout: a connection accepted
+// during a re-dial waits for it rather than fail.
 func (f *Forwarder) dialRemote(target string) (net.Conn, error) {
-	client, _ := f.link.Client()
-	if client == nil {
-		return nil, errors.New("no SSH connection")
-	}
-	ctx, cancel := context.WithTimeout(f.ctx, dialTimeout)
-	defer cancel()
-	ch, err := client.DialContext(ctx, "tcp", target)
-	if err != nil {
-		var oce *ssh.OpenChannelError
-		if !errors.As(err, &oce) {
-			f.link.Suspect()
+	client, changed := f.link.Client()
+	for attempt := 0; ; attempt++ {
+		if client == nil {
+			return nil, errors.New("no SSH connection")
 		}
-		return nil, err
+		ctx, cancel := context.WithTimeout(f.ctx, dialTimeout)
+		ch, err := client.DialContext(ctx, "tcp", target)
+		cancel()
+		if err == nil {
+			return ch, nil
+		}
+		var oce *ssh.OpenChannelError
+		if errors.As(err, &oce) || attempt > 0 || f.ctx.Err() != nil {
+			return nil, err
+		}
+		f.link.Suspect()
+		t := time.NewTimer(dialTimeout)
+		select {
+		case <-changed:
+			t.Stop()
+		case <-t.C:
+			return nil, err
+		case <-f.ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+		client, changed = f.link.Client()
 	}
-	return ch, nil
 }
 
 // listenRemote asks for a remote listener on the given port; the bind

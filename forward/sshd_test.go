@@ -277,6 +277,18 @@ func TestForwardsThroughSSHD(t *testing.T) {
 	if st := fw.Status(); st != "" {
 		t.Errorf("status %q once re-established, want none", st)
 	}
+	// A connection accepted while the SSH connection is down waits for
+	// the next one instead of failing.
+	link.mu.Lock()
+	_ = link.client.Close()
+	link.mu.Unlock()
+	res := make(chan error, 1)
+	go func() { res <- want(fetch(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport))) }()
+	time.Sleep(300 * time.Millisecond) // the fetch meets the dead connection
+	link.redial()
+	if err := <-res; err != nil {
+		t.Errorf("-L during the outage: %v", err)
+	}
 	if f := fw.Failed(); len(f) != 0 {
 		t.Errorf("failed forwards %q", f)
 	}
