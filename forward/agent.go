@@ -199,9 +199,12 @@ func (a *Agent) setup(client *ssh.Client, dir string) (*ssh.Session, string, err
 	}
 	// A remote command that never prints (or a silent connection) must not
 	// hold the caller: closing the session ends the read.
+	// Close ends it the same way.
 	timer := time.AfterFunc(agentSetupLimit, func() { _ = sess.Close() })
+	stopOnClose := context.AfterFunc(a.ctx, func() { _ = sess.Close() })
 	line, err := bufio.NewReader(io.LimitReader(out, 4096)).ReadString('\n')
 	timer.Stop()
+	stopOnClose()
 	if err != nil {
 		werr := sess.Wait()
 		_ = sess.Close()
