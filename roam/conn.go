@@ -25,7 +25,8 @@ type Datagram struct {
 // goroutine, the session loop (see Pump), calls Send and reads Incoming.
 //
 // Optional capabilities are separate interfaces the loop finds by type
-// assertion: MTUPath, RoamPath (servers), HopPath (clients).
+// assertion: MTUPath, RoamPath (servers), HopPath (clients), HeardPath and
+// WakePath (paths of several routes).
 type Path interface {
 	// Send transmits one datagram to the peer. A failure is reported but is
 	// not fatal: the transport retransmits.
@@ -55,6 +56,21 @@ type RoamPath interface {
 // (Transport.ShouldHop decides when).
 type HopPath interface {
 	Hop() error
+}
+
+// HeardPath is a path made of several routes that wants to know which of
+// them delivered authentic datagrams: the loop calls Heard after
+// Transport.Recv accepted one whose sequence number is above every one seen
+// (RecvInfo.Newest), never for a replay.
+type HeardPath interface {
+	Heard(from net.Addr, now time.Time)
+}
+
+// WakePath is a path with timers of its own (a route choice that changes
+// with time): the loop wakes at NextWake (zero: never) and calls Wake.
+type WakePath interface {
+	NextWake() time.Time
+	Wake(now time.Time)
 }
 
 // ErrNoPeer is returned by a server's Send before any client was seen.

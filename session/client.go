@@ -319,7 +319,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 
 		wake := c.t.NextWake(now)
 		var pathWake time.Time
-		if wp, ok := c.cfg.Path.(WakePath); ok {
+		if wp, ok := c.cfg.Path.(roam.WakePath); ok {
 			wp.Wake(now)
 			pathWake = wp.NextWake()
 		}
@@ -409,7 +409,7 @@ func (c *client) receive(dg roam.Datagram, now time.Time) {
 	// Only a datagram newer than every one seen shows that its path
 	// works: an older one may be a recording replayed by anyone who can
 	// reach our port.
-	if hp, ok := c.cfg.Path.(HeardPath); ok && info.Newest {
+	if hp, ok := c.cfg.Path.(roam.HeardPath); ok && info.Newest {
 		hp.Heard(dg.From, now)
 	}
 	c.notes.ServerHeard(c.t.LastHeard())

@@ -13,14 +13,14 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/ssh-mosh/ssh-mosh/session"
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 )
 
 // Reaching a mosh server through the SSH connection (for networks that drop
 // UDP, and hosts behind jump hosts): either a direct-streamlocal channel to
 // the unix socket our mosh-server listens on when asked, or an exec channel
 // running a relay between the channel and the server's UDP port on the
-// remote host (session.RunRelay describes the relay protocol).
+// remote host (datapath.RunRelay describes the relay protocol).
 
 //go:embed relay.pl
 var relayPerl string
@@ -150,7 +150,7 @@ func StartRelay(ctx context.Context, conn *Conn, req RelayRequest) (io.ReadWrite
 		return nil, fmt.Errorf("%s: cannot start the relay: %w", host, err)
 	}
 	stop := context.AfterFunc(ctx, func() { sess.Close() })
-	r, err := session.SkipRelayPreamble(stdout)
+	r, err := datapath.SkipRelayPreamble(stdout)
 	stopped := stop()
 	if err != nil || !stopped {
 		sess.Close()

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
-	"github.com/ssh-mosh/ssh-mosh/session"
 )
 
 // udpEcho answers every datagram on 127.0.0.1 with "echo:" + it, until the
@@ -50,13 +50,13 @@ func checkRelay(t *testing.T, argv ...string) {
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
-	r, err := session.SkipRelayPreamble(stdout)
+	r, err := datapath.SkipRelayPreamble(stdout)
 	if err != nil {
 		t.Fatalf("%v (stderr %q)", err, stderr.String())
 	}
-	fr := session.NewFrameReader(r)
+	fr := datapath.NewFrameReader(r)
 	for i, msg := range []string{"hello", strings.Repeat("x", 2048), "", "last"} {
-		frame, _ := session.AppendFrame(nil, []byte(msg))
+		frame, _ := datapath.AppendFrame(nil, []byte(msg))
 		if _, err := stdin.Write(frame); err != nil {
 			t.Fatal(err)
 		}

@@ -7,14 +7,14 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/ssh-mosh/ssh-mosh/session"
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 )
 
 // relayCommand is the hidden sub-command ssh-mosh runs over an SSH exec
 // channel when this binary is the remote mosh-server but its unix socket
 // is not available (a server started without it, or by the real mosh):
 // `mosh-server relay HOST PORT` forwards frames on stdin/stdout to that one
-// UDP port (session.RunRelay). The word cannot clash with mosh's command
+// UDP port (datapath.RunRelay). The word cannot clash with mosh's command
 // line: `new` or an IP address come first there.
 const relayCommand = "relay"
 
@@ -34,7 +34,7 @@ func runRelay(args []string) int {
 		fmt.Fprintf(os.Stderr, "mosh-server relay: %q is not an IP address\n", args[0])
 		return 2
 	}
-	if err := session.RunRelay(context.Background(), os.Stdin, os.Stdout, &net.UDPAddr{IP: ip, Port: port}, session.RelayIdle); err != nil {
+	if err := datapath.RunRelay(context.Background(), os.Stdin, os.Stdout, &net.UDPAddr{IP: ip, Port: port}, datapath.RelayIdle); err != nil {
 		fmt.Fprintf(os.Stderr, "mosh-server relay: %v\n", err)
 		return 1
 	}

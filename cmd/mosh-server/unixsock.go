@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/roam"
-	"github.com/ssh-mosh/ssh-mosh/session"
 )
 
 // The unix socket: when ssh-mosh asks (`-l SSH_MOSH_UNIX_SOCKET=1`, see
@@ -251,7 +251,7 @@ func (sf socketFile) remove() {
 
 // serveUnix accepts streams on ln and adds each to mp, until ln is closed.
 // Beyond maxUnixStreams, the oldest stream that is not the active one goes.
-func serveUnix(ln net.Listener, mp *session.Multipath) {
+func serveUnix(ln net.Listener, mp *datapath.Multipath) {
 	var ids []uint64
 	var n uint64
 	for {
@@ -263,7 +263,7 @@ func serveUnix(ln net.Listener, mp *session.Multipath) {
 			continue
 		}
 		n++
-		id, err := mp.Add(session.NewStreamPath(c, session.StreamAddr{Name: "unix", ID: n}))
+		id, err := mp.Add(datapath.NewStreamPath(c, datapath.StreamAddr{Name: "unix", ID: n}))
 		if err != nil {
 			return
 		}
@@ -296,7 +296,7 @@ const unixListenerFD = 5
 // Multipath. stop closes the listener, waits for its accept loop, closes
 // the multipath (and udp with it) and removes the socket file if it is
 // still the one sf names.
-func withUnixSocket(udp *roam.UDPServer, sf socketFile) (*session.Multipath, func(), error) {
+func withUnixSocket(udp *roam.UDPServer, sf socketFile) (*datapath.Multipath, func(), error) {
 	f := os.NewFile(unixListenerFD, "unix")
 	ln, err := net.FileListener(f)
 	f.Close()
@@ -304,7 +304,7 @@ func withUnixSocket(udp *roam.UDPServer, sf socketFile) (*session.Multipath, fun
 		sf.remove()
 		return nil, nil, fmt.Errorf("inheriting the unix socket: %w", err)
 	}
-	mp := session.NewMultipath()
+	mp := datapath.NewMultipath()
 	if _, err := mp.Add(udp); err != nil {
 		ln.Close()
 		sf.remove()

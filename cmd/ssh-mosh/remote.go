@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/forward"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
-	"github.com/ssh-mosh/ssh-mosh/session"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
@@ -101,7 +101,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		server = cfg.MoshServer
 	}
 	noFallback := o.NoFallback || cfg.MoshFallback == "no"
-	tmode, _ := session.ParseTransportMode(transport)
+	tmode, _ := datapath.ParseTransportMode(transport)
 	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
 	req := sshcfg.ServerRequest{
 		Server:  server,
@@ -114,7 +114,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 	if sock := fwd.authSock(); sock != "" {
 		req.Env = []string{"SSH_AUTH_SOCK=" + sock}
 	}
-	if tmode != session.TransportUDP {
+	if tmode != datapath.TransportUDP {
 		// Ask our mosh-server for its unix socket (harmless to the stock
 		// one, see sshcfg.UnixSocketVar).
 		loc, msg := sshcfg.ServerLocale(os.LookupEnv)
@@ -166,7 +166,7 @@ func runRemote(o *sshcfg.Options, argv, args []string) int {
 		connected bool
 	)
 	fwd.setLive(true)
-	if tmode == session.TransportUDP {
+	if tmode == datapath.TransportUDP {
 		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
 		hooks := sessionHooks{
 			onConnect: closeConn, // the SSH connection is not needed once UDP works

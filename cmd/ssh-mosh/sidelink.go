@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/session"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
@@ -22,8 +23,8 @@ type sideLink struct {
 	started atomic.Bool
 
 	mu    sync.Mutex
-	paths *session.ClientPaths // the SSH datagram path, when one runs
-	note  string               // the Link's news while no path shows it
+	paths *datapath.ClientPaths // the SSH datagram path, when one runs
+	note  string                // the Link's news while no path shows it
 }
 
 func newSideLink(conn *sshcfg.Conn) *sideLink {
@@ -58,7 +59,7 @@ func (s *sideLink) stop() {
 // conn is the current connection.
 func (s *sideLink) conn() *sshcfg.Conn { return s.link.Conn() }
 
-func (s *sideLink) setPaths(p *session.ClientPaths) {
+func (s *sideLink) setPaths(p *datapath.ClientPaths) {
 	s.mu.Lock()
 	s.paths = p
 	s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/session"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
@@ -38,7 +39,7 @@ const (
 // keeps it alive and dials it again when it dies).
 type sshLink struct {
 	link  *sshcfg.Link
-	paths *session.ClientPaths
+	paths *datapath.ClientPaths
 	// socket is our mosh-server's unix socket ("" for the stock server).
 	socket string
 	relay  sshcfg.RelayRequest
@@ -48,7 +49,7 @@ type sshLink struct {
 	once     sync.Once
 }
 
-func newSSHLink(link *sshcfg.Link, paths *session.ClientPaths, socket string, relay sshcfg.RelayRequest) *sshLink {
+func newSSHLink(link *sshcfg.Link, paths *datapath.ClientPaths, socket string, relay sshcfg.RelayRequest) *sshLink {
 	return &sshLink{link: link, paths: paths, socket: socket, relay: relay, attached: make(chan error, 1)}
 }
 

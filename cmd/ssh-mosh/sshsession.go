@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
@@ -61,13 +62,13 @@ type sshPathResult struct {
 // one-line notices of route changes are printed once the terminal is
 // restored. keep says that more than the path rides side (forwards): it
 // then stays up after a UDP handover.
-func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode session.TransportMode,
+func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode datapath.TransportMode,
 	serverCmd string, key wire.Key, s clientSettings, keep bool, extraStatus func() string) sshPathResult {
 	var (
 		noticeMu sync.Mutex
 		notices  []string
 	)
-	chooser := session.NewPathChooser(mode, time.Now())
+	chooser := datapath.NewPathChooser(mode, time.Now())
 	chooser.Port = info.Port
 	chooser.Notice = func(msg string) {
 		noticeMu.Lock()
@@ -76,12 +77,12 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	}
 	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
 	var udp session.ClientPath
-	if mode == session.TransportAuto && info.IP != nil {
+	if mode == datapath.TransportAuto && info.IP != nil {
 		if u, err := roam.DialUDP(addr); err == nil {
 			udp = u
 		}
 	}
-	paths := session.NewClientPaths(udp, chooser, nil)
+	paths := datapath.NewClientPaths(udp, chooser, nil)
 	defer paths.Close()
 	side.setPaths(paths)
 	defer side.setPaths(nil)
@@ -107,14 +108,14 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 				_ = side.conn().Close()
 			}
 		}()
-		if mode == session.TransportAuto && udp != nil && !sleepCtx(ctx, autoSSHDelay) {
+		if mode == datapath.TransportAuto && udp != nil && !sleepCtx(ctx, autoSSHDelay) {
 			return // UDP answered first: no SSH stream needed
 		}
 		side.start()
 		link.run(ctx)
 	}()
 	onConnect := func() {
-		if mode == session.TransportAuto && !chooser.OnSSH() {
+		if mode == datapath.TransportAuto && !chooser.OnSSH() {
 			handedOver.Store(true)
 			cancel()
 		}
@@ -125,7 +126,7 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		wg.Wait()
 	}
 
-	if mode == session.TransportSSH || udp == nil {
+	if mode == datapath.TransportSSH || udp == nil {
 		// Nothing else can carry the first datagram: wait for the stream.
 		if err := <-link.attached; err != nil {
 			stop()

@@ -4,11 +4,13 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	mterm "github.com/ssh-mosh/ssh-mosh/term"
@@ -20,7 +22,7 @@ import (
 type replayRig struct {
 	t     *testing.T
 	now   time.Time
-	paths *ClientPaths
+	paths *datapath.ClientPaths
 	c     *client
 	srv   *roam.Transport[*Complete, *UserStream]
 }
@@ -30,7 +32,7 @@ func newReplayRig(t *testing.T) *replayRig {
 	r := &replayRig{t: t, now: t0}
 	key := wire.Key{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}
 	udp := newFakeUDP()
-	r.paths = NewClientPaths(udp, NewPathChooser(TransportAuto, t0), func() time.Time { return r.now })
+	r.paths = datapath.NewClientPaths(udp, datapath.NewPathChooser(datapath.TransportAuto, t0), func() time.Time { return r.now })
 	a, peer := net.Pipe()
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -82,8 +84,8 @@ func (r *replayRig) serverWrites(text string) [][]byte {
 	return nil
 }
 
-func (r *replayRig) deliver(dg []byte, route Route) {
-	r.c.receive(roam.Datagram{Data: dg, From: RouteAddr{Route: route}}, r.now)
+func (r *replayRig) deliver(dg []byte, route datapath.Route) {
+	r.c.receive(roam.Datagram{Data: dg, From: datapath.RouteAddr{Route: route}}, r.now)
 }
 
 // noise is text zlib cannot shrink, so a screen of it needs several
@@ -109,39 +111,73 @@ func TestReplayedFragmentKeepsSSHPath(t *testing.T) {
 		t.Fatalf("%d datagrams: the screen fit in one fragment", len(frags))
 	}
 	for _, f := range frags {
-		r.deliver(f, RouteUDP)
+		r.deliver(f, datapath.RouteUDP)
 	}
 	if r.c.t.RemoteNum() == 0 {
 		t.Fatal("the client did not get the server's screen")
 	}
 	// UDP goes silent (blocked), so auto moves to SSH.
-	r.now = r.now.Add(UDPSilenceConnected)
+	r.now = r.now.Add(datapath.UDPSilenceConnected)
 	r.paths.Wake(r.now)
 	if !r.paths.OnSSH() {
 		t.Fatal("still on UDP after the silence")
 	}
 	// Over SSH, the session goes on.
 	for _, f := range r.serverWrites("over ssh\r\n") {
-		r.deliver(f, RouteSSH)
+		r.deliver(f, datapath.RouteSSH)
 	}
 	// The recording is replayed by UDP: every fragment but the last, then
 	// the whole instruction.
 	r.now = r.now.Add(time.Second)
 	for _, f := range frags[:len(frags)-1] {
-		r.deliver(f, RouteUDP)
+		r.deliver(f, datapath.RouteUDP)
 		if !r.paths.OnSSH() {
 			t.Fatal("a replayed non-final fragment moved the session back to UDP")
 		}
 	}
-	r.deliver(frags[len(frags)-1], RouteUDP)
+	r.deliver(frags[len(frags)-1], datapath.RouteUDP)
 	if !r.paths.OnSSH() {
 		t.Fatal("a replayed instruction moved the session back to UDP")
 	}
 	// A new datagram by UDP does move it back: the test can tell.
 	for _, f := range r.serverWrites("udp again\r\n") {
-		r.deliver(f, RouteUDP)
+		r.deliver(f, datapath.RouteUDP)
 	}
 	if r.paths.OnSSH() {
 		t.Fatal("a fresh UDP datagram did not bring the session back")
 	}
+}
+
+// t0 is the fake clock's start.
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// fakeUDP stands in for roam.UDPClient as ClientPaths' UDP route.
+type fakeUDP struct {
+	in   chan roam.Datagram
+	sent chan []byte
+}
+
+func newFakeUDP() *fakeUDP {
+	return &fakeUDP{in: make(chan roam.Datagram, 8), sent: make(chan []byte, 16)}
+}
+func (f *fakeUDP) Send(b []byte) error            { f.sent <- append([]byte(nil), b...); return nil }
+func (f *fakeUDP) Incoming() <-chan roam.Datagram { return f.in }
+func (f *fakeUDP) Hop() error                     { return nil }
+func (f *fakeUDP) Close() error                   { close(f.in); return nil }
+
+// checkGoroutines fails the test if goroutines started during it are
+// still running at its end.
+func checkGoroutines(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			buf := make([]byte, 1<<16)
+			t.Errorf("%d goroutines left running (%d before):\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		}
+	})
 }

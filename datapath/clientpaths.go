@@ -1,7 +1,6 @@
-package session
+package datapath
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,57 +8,52 @@ import (
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
 // ClientPaths is a client's datagram path made of a UDP path and an SSH
 // stream that can be replaced (after a re-dial), with a PathChooser picking
-// the route of each datagram. It implements ClientPath, and HeardPath so
-// the client loop can tell it which route answered authentically.
+// the route of each datagram. It implements roam.Path and roam.HopPath, and
+// roam.HeardPath so the client loop can tell it which route answered
+// authentically.
 //
-// Datagrams of both routes arrive on one Incoming channel; From is a
-// RouteAddr. The SSH stream may be absent (not yet started, or being
-// re-dialled): SSHDead fires when the current one ends, so the owner of the
-// SSH connection can dial again and Attach the new stream.
+// Datagrams of both routes arrive on one Incoming channel (the fan-in core
+// it shares with Multipath); From is a RouteAddr. The SSH stream may be
+// absent (not yet started, or being re-dialled): the channel Attach returns
+// fires when the current one ends, so the owner of the SSH connection can
+// dial again and Attach the new stream.
 type ClientPaths struct {
-	udp ClientPath // nil: SSH only
+	udp UDPPath // nil: SSH only
 	now func() time.Time
+	fan *fanIn
+	wg  sync.WaitGroup // the keepalive goroutines
 
-	out  chan roam.Datagram
-	done chan struct{}
-	wg   sync.WaitGroup
-
-	mu      sync.Mutex
-	choose  *PathChooser
-	ssh     *StreamPath
-	sshStop chan struct{}
-	sshGen  uint64
-	sshDead chan struct{} // closed when the current stream ends; replaced on Attach
-	redial  string        // status while the SSH stream is being re-dialled
-	closed  bool
-	last    []byte // the newest datagram sent, resent when the route changes
-	lastOn  Route
+	mu     sync.Mutex
+	choose *PathChooser
+	ssh    *StreamPath
+	sshID  uint64 // the stream's member id in fan
+	sshGen uint64 // numbers successive streams
+	redial string // status while the SSH stream is being re-dialled
+	closed bool
+	last   []byte // the newest datagram sent, resent when the route changes
+	lastOn Route
 }
 
-var (
-	_ ClientPath = (*ClientPaths)(nil)
-	_ HeardPath  = (*ClientPaths)(nil)
-	_ WakePath   = (*ClientPaths)(nil)
-)
-
-// HeardPath is a client path that wants to know which datagrams were
-// authentic: the client loop calls Heard after Transport.Recv accepted one
-// whose sequence number is above every one seen (RecvInfo.Newest), never
-// for a replay.
-type HeardPath interface {
-	Heard(from net.Addr, now time.Time)
+// UDPPath is the UDP route of ClientPaths (*roam.UDPClient): a path that
+// can hop to a new source port.
+type UDPPath interface {
+	Incoming() <-chan roam.Datagram
+	Send(b []byte) error
+	Hop() error
 }
 
-// WakePath is a client path with timers of its own: the loop wakes at
-// NextWake (zero: none) and calls Wake.
-type WakePath interface {
-	NextWake() time.Time
-	Wake(now time.Time)
-}
+var _ interface {
+	roam.Path
+	roam.HopPath
+	roam.HeardPath
+	roam.WakePath
+	roam.MTUPath
+} = (*ClientPaths)(nil)
 
 // RouteAddr is the From of a datagram that came through ClientPaths.
 type RouteAddr struct {
@@ -81,24 +75,20 @@ func (a RouteAddr) String() string {
 // within RelayIdle.
 const streamKeepAlive = RelayIdle / 4
 
+// routeTag tags a route's datagrams with a RouteAddr.
+func routeTag(r Route) func(uint64, net.Addr) net.Addr {
+	return func(_ uint64, from net.Addr) net.Addr { return RouteAddr{Route: r, Inner: from} }
+}
+
 // NewClientPaths combines udp (nil for SSH only) with SSH streams attached
 // later. choose decides routes; now is the clock (time.Now if nil).
-func NewClientPaths(udp ClientPath, choose *PathChooser, now func() time.Time) *ClientPaths {
+func NewClientPaths(udp UDPPath, choose *PathChooser, now func() time.Time) *ClientPaths {
 	if now == nil {
 		now = time.Now
 	}
-	c := &ClientPaths{
-		udp:     udp,
-		now:     now,
-		out:     make(chan roam.Datagram, 64),
-		done:    make(chan struct{}),
-		choose:  choose,
-		sshDead: make(chan struct{}),
-	}
-	close(c.sshDead) // no stream yet: "dead" until one is attached
+	c := &ClientPaths{udp: udp, now: now, fan: newFanIn(), choose: choose}
 	if udp != nil {
-		c.wg.Add(1)
-		go c.forward(udp.Incoming(), RouteUDP, nil)
+		_, _ = c.fan.add(udp, routeTag(RouteUDP), nil) // a new fanIn is open
 	}
 	return c
 }
@@ -114,20 +104,30 @@ func (c *ClientPaths) Attach(rwc io.ReadWriteCloser) (<-chan struct{}, error) {
 	}
 	c.sshGen++
 	sp := NewStreamPath(rwc, StreamAddr{Name: "ssh", ID: c.sshGen})
-	old, oldStop := c.ssh, c.sshStop
-	c.ssh, c.sshStop = sp, make(chan struct{})
 	dead := make(chan struct{})
-	c.sshDead = dead
+	ended := func() {
+		c.mu.Lock()
+		if c.ssh == sp {
+			c.ssh, c.sshID = nil, 0
+			c.choose.SetSSHUp(false)
+		}
+		c.mu.Unlock()
+		close(dead)
+	}
+	id, err := c.fan.add(sp, routeTag(RouteSSH), ended)
+	if err != nil {
+		c.mu.Unlock()
+		return nil, net.ErrClosed
+	}
+	oldID := c.sshID
+	c.ssh, c.sshID = sp, id
 	c.redial = ""
 	c.choose.SetSSHUp(true)
-	stop := c.sshStop
 	c.mu.Unlock()
-	if old != nil {
-		close(oldStop)
-		_ = old.Close()
+	if oldID != 0 {
+		c.fan.remove(oldID)
 	}
-	c.wg.Add(2)
-	go c.forward(sp.Incoming(), RouteSSH, stop)
+	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		// An idle stream still carries an empty frame now and then: a
@@ -135,25 +135,14 @@ func (c *ClientPaths) Attach(rwc io.ReadWriteCloser) (<-chan struct{}, error) {
 		// the SSH stream may wait unused for hours while UDP works.
 		tick := time.NewTicker(streamKeepAlive)
 		defer tick.Stop()
-	wait:
 		for {
 			select {
-			case <-sp.Dead():
-				break wait
-			case <-stop:
-				break wait
-			case <-c.done:
-				break wait
+			case <-dead:
+				return
 			case <-tick.C:
 				_ = sp.Send(nil)
 			}
 		}
-		c.mu.Lock()
-		if c.ssh == sp {
-			c.choose.SetSSHUp(false)
-		}
-		c.mu.Unlock()
-		close(dead)
 	}()
 	return dead, nil
 }
@@ -166,33 +155,10 @@ func (c *ClientPaths) SetRedialing(status string) {
 	c.mu.Unlock()
 }
 
-// forward moves a route's datagrams to out.
-func (c *ClientPaths) forward(in <-chan roam.Datagram, r Route, stop <-chan struct{}) {
-	defer c.wg.Done()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-stop:
-			return
-		case d, ok := <-in:
-			if !ok {
-				return
-			}
-			d.From = RouteAddr{Route: r, Inner: d.From}
-			select {
-			case c.out <- d:
-			case <-c.done:
-				return
-			}
-		}
-	}
-}
+// Incoming implements roam.Path.
+func (c *ClientPaths) Incoming() <-chan roam.Datagram { return c.fan.out }
 
-// Incoming implements ClientPath.
-func (c *ClientPaths) Incoming() <-chan roam.Datagram { return c.out }
-
-// Send implements ClientPath: by the route the chooser picks.
+// Send implements roam.Path: by the route the chooser picks.
 func (c *ClientPaths) Send(b []byte) error {
 	now := c.now()
 	c.mu.Lock()
@@ -221,7 +187,7 @@ func (c *ClientPaths) sendOn(r Route, ssh *StreamPath, b []byte) error {
 	return c.udp.Send(b)
 }
 
-// Hop implements ClientPath: the UDP route moves to a new port (the SSH
+// Hop implements roam.HopPath: the UDP route moves to a new port (the SSH
 // stream has no port to change).
 func (c *ClientPaths) Hop() error {
 	if c.udp == nil {
@@ -230,7 +196,7 @@ func (c *ClientPaths) Hop() error {
 	return c.udp.Hop()
 }
 
-// Heard implements HeardPath.
+// Heard implements roam.HeardPath.
 func (c *ClientPaths) Heard(from net.Addr, now time.Time) {
 	ra, ok := from.(RouteAddr)
 	if !ok {
@@ -248,7 +214,7 @@ func (c *ClientPaths) OnSSH() bool {
 	return c.choose.OnSSH()
 }
 
-// NextWake implements WakePath: when the route choice may change by
+// NextWake implements roam.WakePath: when the route choice may change by
 // itself (zero: never).
 func (c *ClientPaths) NextWake() time.Time {
 	c.mu.Lock()
@@ -256,7 +222,7 @@ func (c *ClientPaths) NextWake() time.Time {
 	return c.choose.NextWake()
 }
 
-// Wake implements WakePath. When UDP has been silent too long the route
+// Wake implements roam.WakePath. When UDP has been silent too long the route
 // moves to SSH now, not at the transport's next send (up to 3 s later
 // while connecting): the newest datagram is sent again by SSH. A copy that
 // did arrive by UDP is a duplicate the server ignores.
@@ -311,29 +277,22 @@ func (c *ClientPaths) Route() string {
 	return fmt.Sprintf("UDP port %d", c.choose.Port)
 }
 
+// MTU implements roam.MTUPath: the UDP route's when it has one, since a
+// datagram may take either route (a stream has no MTU of its own); mosh's
+// IPv4 MTU otherwise.
+func (c *ClientPaths) MTU() int {
+	if mp, ok := c.udp.(roam.MTUPath); ok {
+		return mp.MTU()
+	}
+	return wire.MTUv4
+}
+
 // Close closes both routes and Incoming. Safe to repeat.
 func (c *ClientPaths) Close() error {
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
 	c.closed = true
-	ssh := c.ssh
 	c.mu.Unlock()
-	close(c.done)
-	var errs []error
-	if ssh != nil {
-		if err := ssh.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	if cl, ok := c.udp.(io.Closer); ok && c.udp != nil {
-		if err := cl.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
+	err := c.fan.close()
 	c.wg.Wait()
-	close(c.out)
-	return errors.Join(errs...)
+	return err
 }

@@ -1,4 +1,4 @@
-package session
+package datapath
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 )
 
 // A relay runs on the server's host, started over an SSH exec channel, and
-// forwards between its stdin/stdout (frames, sshpath_frame.go) and one UDP
+// forwards between its stdin/stdout (frames, frame.go) and one UDP
 // port on that host: the stock mosh-server's. The server sees the relay's
 // UDP socket as its client and follows it like any roaming client. The
 // relay forwards to that one address only (a connected UDP socket drops
@@ -37,7 +37,7 @@ const maxRelayPreamble = 64 << 10
 
 // ErrNoRelayMagic means a relay's output ended, or grew too long, before
 // RelayMagic.
-var ErrNoRelayMagic = errors.New("session: the relay did not start")
+var ErrNoRelayMagic = errors.New("datapath: the relay did not start")
 
 // SkipRelayPreamble reads r up to and including RelayMagic and returns a
 // reader of what follows.
@@ -73,11 +73,11 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 	// (and a firewall rule for outside clients does not apply to them).
 	uc, err := net.DialUDP("udp", &net.UDPAddr{IP: target.IP}, target)
 	if err != nil {
-		return fmt.Errorf("session: relay to %v: %w", target, err)
+		return fmt.Errorf("datapath: relay to %v: %w", target, err)
 	}
 	defer uc.Close()
 	if _, err := io.WriteString(out, RelayMagic); err != nil {
-		return fmt.Errorf("session: relay: %w", err)
+		return fmt.Errorf("datapath: relay: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

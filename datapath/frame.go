@@ -1,4 +1,4 @@
-package session
+package datapath
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ const MaxFrameData = 0xffff
 const frameHeader = 2
 
 // ErrFrameTooBig is returned when a datagram does not fit in a frame.
-var ErrFrameTooBig = errors.New("session: datagram too big for a stream frame")
+var ErrFrameTooBig = errors.New("datapath: datagram too big for a stream frame")
 
 // AppendFrame appends d, framed, to dst.
 func AppendFrame(dst, d []byte) ([]byte, error) {

@@ -1,4 +1,4 @@
-package session
+package datapath
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // StreamPath carries the session's datagrams over a byte stream: an SSH
 // channel (a relay's stdin/stdout, or a direct-streamlocal channel to our
 // server's unix socket), or the server's end of that unix socket. Each
-// datagram is one frame (sshpath_frame.go).
+// datagram is one frame (frame.go).
 //
 // A stream, unlike UDP, can block: when the SSH window is full, a write
 // waits for the peer. The transport's timers must never wait with it, so
@@ -56,7 +56,7 @@ const (
 )
 
 // ErrStreamDead is returned by Send once the stream has ended.
-var ErrStreamDead = errors.New("session: the stream path has ended")
+var ErrStreamDead = errors.New("datapath: the stream path has ended")
 
 // StreamAddr names a stream path in Datagram.From.
 type StreamAddr struct {

@@ -1,4 +1,4 @@
-package session
+package datapath
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func ParseTransportMode(s string) (TransportMode, error) {
 	case "ssh":
 		return TransportSSH, nil
 	}
-	return TransportAuto, fmt.Errorf("session: unknown transport %q (want auto, udp or ssh)", s)
+	return TransportAuto, fmt.Errorf("datapath: unknown transport %q (want auto, udp or ssh)", s)
 }
 
 func (m TransportMode) String() string {
