@@ -59,18 +59,18 @@ func (r Route) String() string {
 
 // Path-choice timings of TransportAuto.
 const (
-	// UDPSilenceLimit is how long UDP may stay without an authentic reply
+	// udpSilenceLimit is how long UDP may stay without an authentic reply
 	// (from the start, or since the last one) before auto moves to SSH.
 	// A connected session hears at least a heartbeat every 3 s.
-	UDPSilenceLimit = 3 * time.Second
+	udpSilenceLimit = 3 * time.Second
 	// UDPSilenceConnected is the same limit once UDP has worked: a
 	// heartbeat interval plus slack, so one lost heartbeat does not move
 	// the session.
 	UDPSilenceConnected = 7 * time.Second
-	// UDPProbeInterval is how often auto, while on SSH, sends one datagram
+	// udpProbeInterval is how often auto, while on SSH, sends one datagram
 	// by UDP instead to see whether UDP works again. A lost probe costs one
 	// retransmission.
-	UDPProbeInterval = 10 * time.Second
+	udpProbeInterval = 10 * time.Second
 )
 
 // PathChooser decides, per datagram, between UDP and SSH. It is sans-I/O:
@@ -95,8 +95,8 @@ func NewPathChooser(mode TransportMode, now time.Time) *PathChooser {
 	return &PathChooser{Mode: mode, started: now, onSSH: mode == TransportSSH, lastProbe: now}
 }
 
-// SetSSHUp records whether an SSH stream is attached and alive.
-func (c *PathChooser) SetSSHUp(up bool) { c.sshUp = up }
+// setSSHUp records whether an SSH stream is attached and alive.
+func (c *PathChooser) setSSHUp(up bool) { c.sshUp = up }
 
 // OnSSH reports whether datagrams go over SSH now.
 func (c *PathChooser) OnSSH() bool { return c.onSSH }
@@ -137,7 +137,7 @@ func (c *PathChooser) Route(now time.Time) Route {
 		// nothing to try.
 		return RouteUDP
 	}
-	if now.Sub(c.lastProbe) >= UDPProbeInterval {
+	if now.Sub(c.lastProbe) >= udpProbeInterval {
 		c.lastProbe = now
 		return RouteUDP
 	}
@@ -154,7 +154,7 @@ func (c *PathChooser) NextWake() time.Time {
 	if !c.onSSH {
 		return c.silenceStart().Add(c.silenceLimit())
 	}
-	return c.lastProbe.Add(UDPProbeInterval)
+	return c.lastProbe.Add(udpProbeInterval)
 }
 
 func (c *PathChooser) silenceStart() time.Time {
@@ -166,7 +166,7 @@ func (c *PathChooser) silenceStart() time.Time {
 
 func (c *PathChooser) silenceLimit() time.Duration {
 	if c.udpHeard.IsZero() {
-		return UDPSilenceLimit
+		return udpSilenceLimit
 	}
 	return UDPSilenceConnected
 }

@@ -24,9 +24,9 @@ func TestParseTransportMode(t *testing.T) {
 
 func TestChooserFixedModes(t *testing.T) {
 	u := NewPathChooser(TransportUDP, t0)
-	u.SetSSHUp(true)
+	u.setSSHUp(true)
 	s := NewPathChooser(TransportSSH, t0)
-	s.SetSSHUp(true)
+	s.setSSHUp(true)
 	for _, d := range []time.Duration{0, time.Second, time.Minute} {
 		if r := u.Route(t0.Add(d)); r != RouteUDP {
 			t.Errorf("udp mode at +%v: %v", d, r)
@@ -53,14 +53,14 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 	c = NewPathChooser(TransportAuto, t0)
 	c.Port = 60001
 	c.Notice = func(s string) { notices = append(notices, s) }
-	c.SetSSHUp(true)
-	if w := c.NextWake(); !w.Equal(t0.Add(UDPSilenceLimit)) {
-		t.Fatalf("NextWake = %v, want start + %v", w, UDPSilenceLimit)
+	c.setSSHUp(true)
+	if w := c.NextWake(); !w.Equal(t0.Add(udpSilenceLimit)) {
+		t.Fatalf("NextWake = %v, want start + %v", w, udpSilenceLimit)
 	}
-	if r := c.Route(t0.Add(UDPSilenceLimit - time.Millisecond)); r != RouteUDP {
+	if r := c.Route(t0.Add(udpSilenceLimit - time.Millisecond)); r != RouteUDP {
 		t.Fatalf("before the limit: %v", r)
 	}
-	now := t0.Add(UDPSilenceLimit)
+	now := t0.Add(udpSilenceLimit)
 	if r := c.Route(now); r != RouteSSH || !c.OnSSH() {
 		t.Fatalf("at the limit: %v", r)
 	}
@@ -73,7 +73,7 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 		t.Fatalf("after SSH reply: %v", r)
 	}
 	// One datagram per probe interval tries UDP.
-	probe := now.Add(UDPProbeInterval)
+	probe := now.Add(udpProbeInterval)
 	if w := c.NextWake(); !w.Equal(probe) {
 		t.Fatalf("NextWake on SSH = %v, want %v", w, probe)
 	}
@@ -84,11 +84,11 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 		t.Fatalf("after the probe: %v", r)
 	}
 	// SSH being re-dialled: UDP meanwhile.
-	c.SetSSHUp(false)
+	c.setSSHUp(false)
 	if r := c.Route(probe.Add(time.Second)); r != RouteUDP {
 		t.Fatalf("SSH down: %v", r)
 	}
-	c.SetSSHUp(true)
+	c.setSSHUp(true)
 	// A UDP answer moves the session back.
 	back := probe.Add(2 * time.Second)
 	c.Heard(RouteUDP, back)
@@ -96,7 +96,7 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 		t.Fatalf("after a UDP answer: on SSH %v, notices %q", c.OnSSH(), notices)
 	}
 	// Once UDP worked, a heartbeat's silence is tolerated before moving.
-	if r := c.Route(back.Add(UDPSilenceLimit + time.Second)); r != RouteUDP {
+	if r := c.Route(back.Add(udpSilenceLimit + time.Second)); r != RouteUDP {
 		t.Fatalf("short silence after UDP worked: %v", r)
 	}
 	if r := c.Route(back.Add(UDPSilenceConnected)); r != RouteSSH {
@@ -146,7 +146,7 @@ func TestClientPathsSwitchResendsOverSSH(t *testing.T) {
 	c.SetRedialing("")
 	// UDP is silent; at the limit the loop wakes the path, which resends
 	// the newest datagram by SSH at once.
-	now = t0.Add(UDPSilenceLimit)
+	now = t0.Add(udpSilenceLimit)
 	if w := c.NextWake(); !w.Equal(now) {
 		t.Fatalf("NextWake = %v", w)
 	}

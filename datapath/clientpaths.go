@@ -109,7 +109,7 @@ func (c *ClientPaths) Attach(rwc io.ReadWriteCloser) (<-chan struct{}, error) {
 		c.mu.Lock()
 		if c.ssh == sp {
 			c.ssh, c.sshID = nil, 0
-			c.choose.SetSSHUp(false)
+			c.choose.setSSHUp(false)
 		}
 		c.mu.Unlock()
 		close(dead)
@@ -122,7 +122,7 @@ func (c *ClientPaths) Attach(rwc io.ReadWriteCloser) (<-chan struct{}, error) {
 	oldID := c.sshID
 	c.ssh, c.sshID = sp, id
 	c.redial = ""
-	c.choose.SetSSHUp(true)
+	c.choose.setSSHUp(true)
 	c.mu.Unlock()
 	if oldID != 0 {
 		c.fan.remove(oldID)
@@ -180,7 +180,7 @@ func (c *ClientPaths) sendOn(r Route, ssh *StreamPath, b []byte) error {
 	}
 	if c.udp == nil {
 		if ssh == nil {
-			return ErrStreamDead
+			return errStreamDead
 		}
 		return ssh.Send(b)
 	}

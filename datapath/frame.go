@@ -17,19 +17,19 @@ import (
 // datagrams are at most wire.MaxDatagram (2048) bytes, so 16 bits leave
 // room without letting a peer make a reader buffer more than 64 KiB.
 
-// MaxFrameData is the largest datagram a frame can carry.
-const MaxFrameData = 0xffff
+// maxFrameData is the largest datagram a frame can carry.
+const maxFrameData = 0xffff
 
 // frameHeader is the size of a frame's length prefix.
 const frameHeader = 2
 
-// ErrFrameTooBig is returned when a datagram does not fit in a frame.
-var ErrFrameTooBig = errors.New("datapath: datagram too big for a stream frame")
+// errFrameTooBig is returned when a datagram does not fit in a frame.
+var errFrameTooBig = errors.New("datapath: datagram too big for a stream frame")
 
 // AppendFrame appends d, framed, to dst.
 func AppendFrame(dst, d []byte) ([]byte, error) {
-	if len(d) > MaxFrameData {
-		return dst, fmt.Errorf("%w: %d bytes", ErrFrameTooBig, len(d))
+	if len(d) > maxFrameData {
+		return dst, fmt.Errorf("%w: %d bytes", errFrameTooBig, len(d))
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(d)))
 	return append(dst, d...), nil
@@ -43,7 +43,7 @@ type FrameReader struct {
 
 // NewFrameReader reads frames from r.
 func NewFrameReader(r io.Reader) *FrameReader {
-	return &FrameReader{r: bufio.NewReaderSize(r, 16<<10), buf: make([]byte, MaxFrameData)}
+	return &FrameReader{r: bufio.NewReaderSize(r, 16<<10), buf: make([]byte, maxFrameData)}
 }
 
 // Next returns the next non-empty datagram. The slice is valid until the

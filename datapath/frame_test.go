@@ -30,10 +30,10 @@ func TestFrameWireBytes(t *testing.T) {
 	if want := []byte{0xaa, 0x00, 0x02, 'h', 'i'}; !bytes.Equal(got, want) {
 		t.Fatalf("AppendFrame = %x, want %x", got, want)
 	}
-	if _, err := AppendFrame(nil, make([]byte, MaxFrameData+1)); !errors.Is(err, ErrFrameTooBig) {
+	if _, err := AppendFrame(nil, make([]byte, maxFrameData+1)); !errors.Is(err, errFrameTooBig) {
 		t.Fatalf("oversize datagram: err = %v, want ErrFrameTooBig", err)
 	}
-	if _, err := AppendFrame(nil, make([]byte, MaxFrameData)); err != nil {
+	if _, err := AppendFrame(nil, make([]byte, maxFrameData)); err != nil {
 		t.Fatalf("largest datagram: %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestFrameRoundTripProperty(t *testing.T) {
 }
 
 // FuzzFrameReader: any byte stream decodes without panic into datagrams of
-// 1..MaxFrameData bytes, and re-framing them decodes to the same.
+// 1..maxFrameData bytes, and re-framing them decodes to the same.
 func FuzzFrameReader(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 1, 'x'})
@@ -107,7 +107,7 @@ func FuzzFrameReader(f *testing.F) {
 		}
 		var again []byte
 		for _, d := range got {
-			if len(d) == 0 || len(d) > MaxFrameData {
+			if len(d) == 0 || len(d) > maxFrameData {
 				t.Fatalf("datagram of %d bytes", len(d))
 			}
 			again, _ = AppendFrame(again, d)

@@ -12,7 +12,7 @@ import (
 // Multipath is a server's set of datagram paths — its UDP socket and the
 // streams that reach it over SSH — behind one path. Datagrams from
 // every member arrive on one Incoming channel, their From wrapped in a
-// MemberAddr; Send uses one member only: the one that delivered the newest
+// memberAddr; Send uses one member only: the one that delivered the newest
 // authentic datagram, which the server loop reports through Roam (exactly
 // as a UDP server follows a roaming client). Sending on every live path
 // would make a client that sees both flap between them.
@@ -32,30 +32,30 @@ var _ interface {
 	roam.MTUPath
 } = (*Multipath)(nil)
 
-// MemberAddr is the From of a datagram that came through a Multipath: which
+// memberAddr is the From of a datagram that came through a Multipath: which
 // member delivered it, and the member's own source address.
-type MemberAddr struct {
+type memberAddr struct {
 	ID    uint64
 	Inner net.Addr
 }
 
 // Network implements net.Addr.
-func (a MemberAddr) Network() string {
+func (a memberAddr) Network() string {
 	if a.Inner == nil {
 		return "member"
 	}
 	return a.Inner.Network()
 }
 
-func (a MemberAddr) String() string {
+func (a memberAddr) String() string {
 	if a.Inner == nil {
 		return "member"
 	}
 	return a.Inner.String()
 }
 
-// ErrMultipathClosed is returned by Add after Close.
-var ErrMultipathClosed = errors.New("datapath: multipath closed")
+// errMultipathClosed is returned by Add after Close.
+var errMultipathClosed = errors.New("datapath: multipath closed")
 
 // NewMultipath returns an empty multipath.
 func NewMultipath() *Multipath {
@@ -66,7 +66,7 @@ func NewMultipath() *Multipath {
 // it when p ends (its Incoming closes, or its Dead channel fires), at Remove
 // or at Close.
 func (m *Multipath) Add(p roam.Path) (uint64, error) {
-	tag := func(id uint64, from net.Addr) net.Addr { return MemberAddr{ID: id, Inner: from} }
+	tag := func(id uint64, from net.Addr) net.Addr { return memberAddr{ID: id, Inner: from} }
 	var id uint64
 	ended := func() {
 		// A member that was active leaves nothing to send on until the
@@ -82,7 +82,7 @@ func (m *Multipath) Add(p roam.Path) (uint64, error) {
 	id, err = m.fan.add(p, tag, ended)
 	m.mu.Unlock()
 	if err != nil {
-		return 0, ErrMultipathClosed
+		return 0, errMultipathClosed
 	}
 	return id, nil
 }
@@ -146,7 +146,7 @@ func (m *Multipath) MTU() int {
 // can roam (UDP) follows the source address inside it. It reports whether
 // anything changed.
 func (m *Multipath) Roam(to net.Addr) bool {
-	ma, ok := to.(MemberAddr)
+	ma, ok := to.(memberAddr)
 	if !ok {
 		return false
 	}

@@ -69,7 +69,7 @@ func TestMultipathFollowsNewestSender(t *testing.T) {
 	clientAddr := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 5000}
 	udp.in <- roam.Datagram{Data: []byte("a"), From: clientAddr}
 	d := nextFrom(t, m)
-	ma, ok := d.From.(MemberAddr)
+	ma, ok := d.From.(memberAddr)
 	if !ok || ma.ID != idUDP || ma.Inner != clientAddr {
 		t.Fatalf("From = %#v, want member %d with the client's address", d.From, idUDP)
 	}
@@ -157,7 +157,7 @@ func TestMultipathClose(t *testing.T) {
 		t.Error("Incoming open after Close")
 	}
 	g := newFakeMember()
-	if _, err := m.Add(g); !errors.Is(err, ErrMultipathClosed) || !g.closed {
+	if _, err := m.Add(g); !errors.Is(err, errMultipathClosed) || !g.closed {
 		t.Errorf("Add after Close: %v (closed %v)", err, g.closed)
 	}
 	if err := m.Close(); err != nil {

@@ -22,24 +22,24 @@ import (
 // `mosh-server relay HOST PORT` of our binary), and the Perl and Python
 // scripts in package sshcfg, for hosts that only have the stock mosh.
 
-// RelayMagic is the first thing a relay writes on stdout. The client skips
+// relayMagic is the first thing a relay writes on stdout. The client skips
 // whatever comes before it: a remote shell's startup files may print text
 // that would otherwise be read as frames.
-const RelayMagic = "\x00SSH-MOSH-RELAY-1\n"
+const relayMagic = "\x00SSH-MOSH-RELAY-1\n"
 
 // RelayIdle is how long a relay runs with no datagram in either direction.
 // A live session exchanges a heartbeat every 3 s, so a minute of silence
 // means the client is gone without an EOF (a suspended laptop).
 const RelayIdle = 60 * time.Second
 
-// maxRelayPreamble bounds what a client reads looking for RelayMagic.
+// maxRelayPreamble bounds what a client reads looking for relayMagic.
 const maxRelayPreamble = 64 << 10
 
-// ErrNoRelayMagic means a relay's output ended, or grew too long, before
-// RelayMagic.
-var ErrNoRelayMagic = errors.New("datapath: the relay did not start")
+// errNoRelayMagic means a relay's output ended, or grew too long, before
+// relayMagic.
+var errNoRelayMagic = errors.New("datapath: the relay did not start")
 
-// SkipRelayPreamble reads r up to and including RelayMagic and returns a
+// SkipRelayPreamble reads r up to and including relayMagic and returns a
 // reader of what follows.
 func SkipRelayPreamble(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 4096)
@@ -47,14 +47,14 @@ func SkipRelayPreamble(r io.Reader) (io.Reader, error) {
 	for len(seen) < maxRelayPreamble {
 		b, err := br.ReadByte()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w (output: %q)", ErrNoRelayMagic, err, printable(seen))
+			return nil, fmt.Errorf("%w: %w (output: %q)", errNoRelayMagic, err, printable(seen))
 		}
 		seen = append(seen, b)
-		if bytes.HasSuffix(seen, []byte(RelayMagic)) {
+		if bytes.HasSuffix(seen, []byte(relayMagic)) {
 			return br, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %d bytes without the relay's greeting", ErrNoRelayMagic, len(seen))
+	return nil, fmt.Errorf("%w: %d bytes without the relay's greeting", errNoRelayMagic, len(seen))
 }
 
 func printable(b []byte) string {
@@ -66,7 +66,7 @@ func printable(b []byte) string {
 }
 
 // RunRelay relays between in/out (frames) and the UDP server at target
-// until in ends, ctx ends, or nothing moved for idle. It writes RelayMagic
+// until in ends, ctx ends, or nothing moved for idle. It writes relayMagic
 // first.
 func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPAddr, idle time.Duration) error {
 	// From the server's own address, so the datagrams stay on the host
@@ -76,7 +76,7 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 		return fmt.Errorf("datapath: relay to %v: %w", target, err)
 	}
 	defer uc.Close()
-	if _, err := io.WriteString(out, RelayMagic); err != nil {
+	if _, err := io.WriteString(out, relayMagic); err != nil {
 		return fmt.Errorf("datapath: relay: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -115,7 +115,7 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 		}
 	}()
 	go func() { // UDP → stdout
-		buf := make([]byte, MaxFrameData)
+		buf := make([]byte, maxFrameData)
 		var frame []byte
 		for {
 			n, err := uc.Read(buf)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSkipRelayPreamble(t *testing.T) {
-	in := "motd from .bashrc\n" + RelayMagic + "\x00\x01x"
+	in := "motd from .bashrc\n" + relayMagic + "\x00\x01x"
 	r, err := SkipRelayPreamble(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
@@ -20,10 +20,10 @@ func TestSkipRelayPreamble(t *testing.T) {
 	if d, err := NewFrameReader(r).Next(); err != nil || string(d) != "x" {
 		t.Fatalf("after the preamble: %q, %v", d, err)
 	}
-	if _, err := SkipRelayPreamble(strings.NewReader("sh: perl: not found\n")); !errors.Is(err, ErrNoRelayMagic) || !strings.Contains(err.Error(), "perl: not found") {
+	if _, err := SkipRelayPreamble(strings.NewReader("sh: perl: not found\n")); !errors.Is(err, errNoRelayMagic) || !strings.Contains(err.Error(), "perl: not found") {
 		t.Fatalf("no greeting: %v", err)
 	}
-	if _, err := SkipRelayPreamble(bytes.NewReader(make([]byte, maxRelayPreamble+10))); !errors.Is(err, ErrNoRelayMagic) {
+	if _, err := SkipRelayPreamble(bytes.NewReader(make([]byte, maxRelayPreamble+10))); !errors.Is(err, errNoRelayMagic) {
 		t.Fatalf("endless preamble: %v", err)
 	}
 }

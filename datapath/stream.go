@@ -55,8 +55,8 @@ const (
 	streamQueueBytes     = 256 << 10
 )
 
-// ErrStreamDead is returned by Send once the stream has ended.
-var ErrStreamDead = errors.New("datapath: the stream path has ended")
+// errStreamDead is returned by Send once the stream has ended.
+var errStreamDead = errors.New("datapath: the stream path has ended")
 
 // StreamAddr names a stream path in Datagram.From.
 type StreamAddr struct {
@@ -89,8 +89,8 @@ func NewStreamPath(rwc io.ReadWriteCloser, from net.Addr) *StreamPath {
 // Send implements roam.Path: it queues b (copied) for the writer and never
 // blocks.
 func (p *StreamPath) Send(b []byte) error {
-	if len(b) > MaxFrameData {
-		return fmt.Errorf("%w: %d bytes", ErrFrameTooBig, len(b))
+	if len(b) > maxFrameData {
+		return fmt.Errorf("%w: %d bytes", errFrameTooBig, len(b))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -98,7 +98,7 @@ func (p *StreamPath) Send(b []byte) error {
 		return net.ErrClosed
 	}
 	if p.deadErr != nil {
-		return fmt.Errorf("%w: %w", ErrStreamDead, p.deadErr)
+		return fmt.Errorf("%w: %w", errStreamDead, p.deadErr)
 	}
 	p.queue = append(p.queue, append([]byte(nil), b...))
 	p.queued += len(b)
@@ -121,15 +121,15 @@ func (p *StreamPath) Incoming() <-chan roam.Datagram { return p.in }
 // Dead is closed when the stream has ended (or Close was called).
 func (p *StreamPath) Dead() <-chan struct{} { return p.dead }
 
-// Err is why the stream ended (nil while it works).
-func (p *StreamPath) Err() error {
+// endErr is why the stream ended (nil while it works).
+func (p *StreamPath) endErr() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.deadErr
 }
 
-// Dropped counts datagrams dropped because the queue was full.
-func (p *StreamPath) Dropped() uint64 { return p.dropped.Load() }
+// droppedDatagrams counts datagrams dropped because the queue was full.
+func (p *StreamPath) droppedDatagrams() uint64 { return p.dropped.Load() }
 
 // Close implements roam.Path: it closes the stream, waits for both
 // goroutines and closes Incoming. Datagrams still queued are discarded.

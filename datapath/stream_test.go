@@ -80,7 +80,7 @@ func TestStreamPathDropsOldestWhenBlocked(t *testing.T) {
 	if el := time.Since(start); el > waitBound {
 		t.Fatalf("Send blocked: %d sends took %v", n, el)
 	}
-	if p.Dropped() == 0 {
+	if p.droppedDatagrams() == 0 {
 		t.Fatal("nothing dropped although the peer read nothing")
 	}
 	fr := NewFrameReader(peer)
@@ -100,8 +100,8 @@ func TestStreamPathDropsOldestWhenBlocked(t *testing.T) {
 	if len(got) > 2*streamQueueDatagrams {
 		t.Fatalf("peer read %d datagrams, want at most %d", len(got), 2*streamQueueDatagrams)
 	}
-	if uint64(n-len(got)) != p.Dropped() {
-		t.Errorf("dropped %d, but %d of %d arrived", p.Dropped(), len(got), n)
+	if uint64(n-len(got)) != p.droppedDatagrams() {
+		t.Errorf("dropped %d, but %d of %d arrived", p.droppedDatagrams(), len(got), n)
 	}
 	for i := 1; i < len(got); i++ {
 		if got[i] <= got[i-1] {
@@ -125,7 +125,7 @@ func TestStreamPathByteBound(t *testing.T) {
 	if queued > streamQueueBytes {
 		t.Fatalf("%d bytes queued, bound is %d", queued, streamQueueBytes)
 	}
-	if err := p.Send(make([]byte, MaxFrameData+1)); !errors.Is(err, ErrFrameTooBig) {
+	if err := p.Send(make([]byte, maxFrameData+1)); !errors.Is(err, errFrameTooBig) {
 		t.Fatalf("oversize Send: %v", err)
 	}
 }
@@ -139,11 +139,11 @@ func TestStreamPathPeerEnds(t *testing.T) {
 	case <-time.After(waitBound):
 		t.Fatal("Dead did not fire after the peer closed")
 	}
-	if err := p.Send([]byte("x")); !errors.Is(err, ErrStreamDead) {
+	if err := p.Send([]byte("x")); !errors.Is(err, errStreamDead) {
 		t.Fatalf("Send after the end: %v, want ErrStreamDead", err)
 	}
-	if !errors.Is(p.Err(), io.EOF) && !errors.Is(p.Err(), io.ErrClosedPipe) {
-		t.Errorf("Err = %v", p.Err())
+	if !errors.Is(p.endErr(), io.EOF) && !errors.Is(p.endErr(), io.ErrClosedPipe) {
+		t.Errorf("Err = %v", p.endErr())
 	}
 	// Incoming stays open until Close: a lost SSH connection is not the
 	// end of the session.

@@ -29,10 +29,10 @@ type ClientPath interface {
 
 // Client timings of mosh-client (stmclient.cc).
 const (
-	// ConnectingNoticeAfter is the silence before "Nothing received from server".
-	ConnectingNoticeAfter = 250 * time.Millisecond
-	// ConnectTimeout gives up on a server that never answered.
-	ConnectTimeout = 15 * time.Second
+	// connectingNoticeAfter is the silence before "Nothing received from server".
+	connectingNoticeAfter = 250 * time.Millisecond
+	// connectTimeout gives up on a server that never answered.
+	connectTimeout = 15 * time.Second
 )
 
 // ClientConfig describes one client session on a terminal.
@@ -58,7 +58,7 @@ type ClientConfig struct {
 	// being lost.
 	Status func() string
 	// Route, when set, names the route of the datagrams for the status the
-	// user asks for (escape key, then StatusKey); "" or nil means UDP to
+	// user asks for (escape key, then statusKey); "" or nil means UDP to
 	// Port.
 	Route func() string
 	// ServerVersion, when known, is shown in that status too.
@@ -96,15 +96,15 @@ type ClientResult struct {
 	Exit   wire.ExitStatus
 }
 
-// ErrNotTerminal means the client was started without a terminal.
-var ErrNotTerminal = errors.New("session: standard input is not a terminal")
+// errNotTerminal means the client was started without a terminal.
+var errNotTerminal = errors.New("session: standard input is not a terminal")
 
 // RunClient runs the interactive client until the session ends. The user's
 // terminal is restored on every way out, including a panic.
 func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err error) {
 	fd := int(cfg.In.Fd())
 	if !term.IsTerminal(fd) {
-		return res, ErrNotTerminal
+		return res, errNotTerminal
 	}
 	saved, err := term.MakeRaw(fd)
 	if err != nil {
@@ -164,7 +164,7 @@ type client struct {
 	cfg     ClientConfig
 	log     *slog.Logger
 	trace   tracer
-	t       *roam.Transport[*UserStream, *Complete]
+	t       *roam.Transport[*userStream, *complete]
 	display mterm.Display
 	local   *mterm.Framebuffer // what the real terminal shows now
 	notes   *overlay.Notifications
@@ -185,7 +185,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 	if err != nil || w <= 0 || h <= 0 {
 		w, h = 80, 24
 	}
-	t, err := roam.NewTransport(roam.Client, cfg.Key, NewUserStream(), NewComplete(w, h), now, cfg.Transport)
+	t, err := roam.NewTransport(roam.Client, cfg.Key, newUserStream(), newComplete(w, h), now, cfg.Transport)
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
@@ -204,7 +204,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 	}
 	_, _ = cfg.Out.Write(display.NewFrame(false, c.local, c.local))
 	if cfg.SSHMosh {
-		t.Current().Offer(ClientFeatures)
+		t.Current().Offer(clientFeatures)
 	}
 	t.Current().PushResize(w, h)
 	return c, nil
@@ -281,8 +281,8 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 		if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {
 			return res, nil
 		}
-		if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > ConnectingNoticeAfter {
-			if now.Sub(c.started) > ConnectTimeout {
+		if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > connectingNoticeAfter {
+			if now.Sub(c.started) > connectTimeout {
 				c.notes.SetMessage("Timed out waiting for server...", true, true, now)
 				c.t.StartShutdown(now)
 			} else {
@@ -329,7 +329,7 @@ func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.S
 			}
 		}
 		if c.stillConnecting() {
-			if w := now.Add(ConnectingNoticeAfter); wake.IsZero() || w.Before(wake) {
+			if w := now.Add(connectingNoticeAfter); wake.IsZero() || w.Before(wake) {
 				wake = w
 			}
 			if c.cfg.GiveUpAfter > 0 {

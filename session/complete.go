@@ -13,7 +13,7 @@ import (
 // Display without terminfo, so every capability is on (docs/PROTOCOL.md, The terminal on the wire).
 var serverDisplay = term.Display{HasECH: true, HasBCE: true, HasTitle: true}
 
-// Complete is the server→client state: the terminal screen and the echo
+// complete is the server→client state: the terminal screen and the echo
 // acknowledgement (mosh's Terminal::Complete, src/statesync/completeterminal.cc).
 //
 // A diff is a HostMessage: the echo ack when it changed, then, if the screen
@@ -24,32 +24,32 @@ var serverDisplay = term.Display{HasECH: true, HasBCE: true, HasTitle: true}
 // The state also holds the program's exit status once it is known and the
 // client asked for it (an ssh-mosh extension, docs/PROTOCOL-EXTENSIONS.md):
 // a diff carries it, last, whenever the reference state lacks it.
-type Complete struct {
+type complete struct {
 	fb      *term.Framebuffer
 	echoAck uint64
 	exit    exitState
 }
 
 var (
-	_ roam.State[*Complete] = (*Complete)(nil)
-	_ roam.Sizer            = (*Complete)(nil)
+	_ roam.State[*complete] = (*complete)(nil)
+	_ roam.Sizer            = (*complete)(nil)
 )
 
-// NewComplete returns a blank width×height screen with echo ack 0.
-func NewComplete(width, height int) *Complete {
-	return &Complete{fb: term.NewFramebuffer(width, height)}
+// newComplete returns a blank width×height screen with echo ack 0.
+func newComplete(width, height int) *complete {
+	return &complete{fb: term.NewFramebuffer(width, height)}
 }
 
 // Framebuffer is the screen. The server's emulator writes to it in place;
 // clients must treat it as read-only.
-func (c *Complete) Framebuffer() *term.Framebuffer { return c.fb }
+func (c *complete) Framebuffer() *term.Framebuffer { return c.fb }
 
 // EchoAck is the newest client state whose echo is in the screen.
-func (c *Complete) EchoAck() uint64 { return c.echoAck }
+func (c *complete) EchoAck() uint64 { return c.echoAck }
 
 // SetEchoAck raises the echo ack; it never goes down (a real mosh-client
 // asserts on that).
-func (c *Complete) SetEchoAck(n uint64) {
+func (c *complete) SetEchoAck(n uint64) {
 	if n > c.echoAck {
 		c.echoAck = n
 	}
@@ -57,22 +57,22 @@ func (c *Complete) SetEchoAck(n uint64) {
 
 // Clone implements roam.State. Framebuffer rows are copy-on-write, so this is
 // cheap enough to do for every state sent.
-func (c *Complete) Clone() *Complete {
-	return &Complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit}
+func (c *complete) Clone() *complete {
+	return &complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit}
 }
 
 // Size implements roam.Sizer: the framebuffer's estimate, so the client's
 // receiver can bound what a hostile server makes it keep (a resize of a few
-// bytes allocates up to MaxScreenCells cells).
-func (c *Complete) Size() int { return c.fb.Size() }
+// bytes allocates up to maxScreenCells cells).
+func (c *complete) Size() int { return c.fb.Size() }
 
 // Equal implements roam.State.
-func (c *Complete) Equal(o *Complete) bool {
+func (c *complete) Equal(o *complete) bool {
 	return c.echoAck == o.echoAck && c.exit == o.exit && c.fb.Equal(o.fb)
 }
 
 // DiffFrom implements roam.State.
-func (c *Complete) DiffFrom(existing *Complete) []byte {
+func (c *complete) DiffFrom(existing *complete) []byte {
 	var ins []wire.HostInstruction
 	if c.echoAck != existing.echoAck {
 		ins = append(ins, wire.HostInstruction{Kind: wire.HostEchoAck, EchoAck: c.echoAck})
@@ -94,7 +94,7 @@ var errEchoAckDecrease = errors.New("session: echo ack decreased")
 
 // Apply implements roam.State. The whole diff is checked before anything is
 // applied, so a hostile diff leaves the state as it was.
-func (c *Complete) Apply(diff []byte) error {
+func (c *complete) Apply(diff []byte) error {
 	if len(diff) == 0 {
 		return nil
 	}
@@ -123,7 +123,7 @@ func (c *Complete) Apply(diff []byte) error {
 			// a hostile query are dropped, never sent anywhere.
 			_ = emu.TakeAnswers()
 		case wire.HostResize:
-			emu.Resize(SaneSize(int(in.Width), int(in.Height)))
+			emu.Resize(saneSize(int(in.Width), int(in.Height)))
 		}
 	}
 	c.echoAck, c.exit = ack, exit
@@ -131,23 +131,23 @@ func (c *Complete) Apply(diff []byte) error {
 }
 
 // Subtract implements roam.State; terminal states have no prefix to drop.
-func (c *Complete) Subtract(*Complete) {}
+func (c *complete) Subtract(*complete) {}
 
 // Screen size limits. The wire allows 1..65535 in each dimension, but a
 // 65535×65535 screen is four billion cells: a peer (or a bug) must not be
 // able to make us allocate that. No real terminal comes near these.
 const (
-	MaxScreenSide  = 4096
-	MaxScreenCells = 1 << 21 // 2 Mi cells, e.g. 2048×1024
+	maxScreenSide  = 4096
+	maxScreenCells = 1 << 21 // 2 Mi cells, e.g. 2048×1024
 )
 
-// SaneSize clamps a screen size to 1..MaxScreenSide on each side and to at
-// most MaxScreenCells in all, keeping the width when it must give way.
-func SaneSize(w, h int) (int, int) {
-	w = min(max(w, 1), MaxScreenSide)
-	h = min(max(h, 1), MaxScreenSide)
-	if w*h > MaxScreenCells {
-		h = max(MaxScreenCells/w, 1)
+// saneSize clamps a screen size to 1..maxScreenSide on each side and to at
+// most maxScreenCells in all, keeping the width when it must give way.
+func saneSize(w, h int) (int, int) {
+	w = min(max(w, 1), maxScreenSide)
+	h = min(max(h, 1), maxScreenSide)
+	if w*h > maxScreenCells {
+		h = max(maxScreenCells/w, 1)
 	}
 	return w, h
 }

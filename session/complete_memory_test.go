@@ -17,7 +17,7 @@ type hostileServer struct {
 	seq  uint64
 }
 
-func (h *hostileServer) send(cl *roam.Transport[*UserStream, *Complete], in wire.Instruction) roam.RecvInfo {
+func (h *hostileServer) send(cl *roam.Transport[*userStream, *complete], in wire.Instruction) roam.RecvInfo {
 	h.t.Helper()
 	in.ProtocolVersion = wire.ProtocolVersion
 	frags, err := h.fr.Fragments(&in, wire.MTUv4)
@@ -47,7 +47,7 @@ func TestHostileResizesStayBounded(t *testing.T) {
 		limit  = 320 << 20 // bytes of live heap the receiver may add
 	)
 	key := wire.Key{1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 121, 98, 219}
-	cl, err := roam.NewTransport(roam.Client, key, NewUserStream(), NewComplete(80, 24), t0, roam.Config{})
+	cl, err := roam.NewTransport(roam.Client, key, newUserStream(), newComplete(80, 24), t0, roam.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +62,8 @@ func TestHostileResizesStayBounded(t *testing.T) {
 	base := ms.HeapAlloc
 	var peak uint64
 	for n := uint64(1); n <= states; n++ {
-		w := int32(MaxScreenSide - n%2)
-		h := int32(MaxScreenCells / MaxScreenSide)
+		w := int32(maxScreenSide - n%2)
+		h := int32(maxScreenCells / maxScreenSide)
 		diff := wire.AppendHostMessage(nil, []wire.HostInstruction{{Kind: wire.HostResize, Width: w, Height: h}})
 		// Throwaway 1 from state 2 on: state 1, itself a full screen, is
 		// the oldest the client must keep.
@@ -71,7 +71,7 @@ func TestHostileResizesStayBounded(t *testing.T) {
 		if !info.NewState || cl.RemoteNum() != n {
 			t.Fatalf("state %d not taken (newest %d): a bound must not refuse new states", n, cl.RemoteNum())
 		}
-		if fb := cl.Remote().Framebuffer(); fb.Width()*fb.Height() < MaxScreenCells-MaxScreenSide {
+		if fb := cl.Remote().Framebuffer(); fb.Width()*fb.Height() < maxScreenCells-maxScreenSide {
 			t.Fatalf("state %d is %dx%d, not a full screen", n, fb.Width(), fb.Height())
 		}
 		runtime.GC()

@@ -2,15 +2,15 @@ package session
 
 import "time"
 
-// EchoTimeout is how long the server waits after giving a client state's
+// echoTimeout is how long the server waits after giving a client state's
 // input to the application before acknowledging its echo: by then any echo
 // is in the screen state (mosh's ECHO_TIMEOUT, src/statesync/completeterminal.h).
-const EchoTimeout = 50 * time.Millisecond
+const echoTimeout = 50 * time.Millisecond
 
 // echoTracker computes the echo acknowledgement the server sends, as mosh's
 // Complete::register_input_frame / set_echo_ack / wait_time: the newest
 // client state whose input was given to the application more than
-// EchoTimeout ago. Real mosh-clients use it to confirm or expire their
+// echoTimeout ago. Real mosh-clients use it to confirm or expire their
 // predictions, so it must be monotone (a decrease aborts them).
 type echoTracker struct {
 	history []inputFrame
@@ -32,7 +32,7 @@ func (e *echoTracker) register(num uint64, now time.Time) {
 func (e *echoTracker) update(now time.Time) bool {
 	newest := uint64(0)
 	for _, f := range e.history {
-		if f.at.Before(now.Add(-EchoTimeout)) {
+		if f.at.Before(now.Add(-echoTimeout)) {
 			newest = f.num
 		}
 	}
@@ -56,7 +56,7 @@ func (e *echoTracker) update(now time.Time) bool {
 func (e *echoTracker) next() time.Time {
 	for _, f := range e.history {
 		if f.num > e.ack {
-			return f.at.Add(EchoTimeout + time.Millisecond)
+			return f.at.Add(echoTimeout + time.Millisecond)
 		}
 	}
 	return time.Time{}

@@ -48,14 +48,14 @@ func ParseEscapeKey(value string, set bool) EscapeKey {
 	}
 	// mosh's help with the status key added; "gives literal" became
 	// "sends" so that the line still fits 80 columns.
-	k.Help = fmt.Sprintf(`Commands: Ctrl-Z suspends, "." quits, "%c" shows status, "%c" sends %s`, StatusKey, k.Pass, k.Name)
+	k.Help = fmt.Sprintf(`Commands: Ctrl-Z suspends, "." quits, "%c" shows status, "%c" sends %s`, statusKey, k.Pass, k.Name)
 	return k
 }
 
-// StatusKey, typed after the escape key, shows the session's state (route,
+// statusKey, typed after the escape key, shows the session's state (route,
 // round-trip time, server, last contact) for a few seconds. mosh gives no
 // meaning to it (its commands are ".", Ctrl-Z and the literal key).
-const StatusKey = 's'
+const statusKey = 's'
 
 // escapeAction is what a typed byte asks the client to do.
 type escapeAction uint8
@@ -67,7 +67,7 @@ const (
 	escSuspend                      // escape + Ctrl-Z
 	escRepaint                      // Ctrl-L: send it and repaint
 	escFinished                     // escape sequence finished: send bytes, hide the help
-	escStatus                       // escape + StatusKey: show the session's state
+	escStatus                       // escape + statusKey: show the session's state
 )
 
 // escapeFilter runs the escape-key state machine over typed bytes.
@@ -88,7 +88,7 @@ func (f *escapeFilter) feed(b byte, out []byte) ([]byte, escapeAction) {
 			return out, escSuspend
 		case b == f.key.Pass || b == f.key.Pass2:
 			return append(out, byte(f.key.Key)), escFinished
-		case b == StatusKey:
+		case b == statusKey:
 			return out, escStatus
 		default:
 			return append(out, byte(f.key.Key), b), escFinished

@@ -11,16 +11,16 @@ import (
 
 // The exit-status extension (docs/PROTOCOL-EXTENSIONS.md): our client
 // offers wire.FeatureExitStatus in its user stream; our server, having seen
-// the offer, puts the program's exit status into its last Complete state,
+// the offer, puts the program's exit status into its last complete state,
 // and the client ends with it as ssh does. Nothing of it is sent to a peer
 // that did not offer it, and a stock server's silence leaves the client
 // ending with 0, as mosh-client does.
 
-// ClientFeatures is what our client offers a server.
-const ClientFeatures = wire.FeatureExitStatus
+// clientFeatures is what our client offers a server.
+const clientFeatures = wire.FeatureExitStatus
 
-// exitState is the exit status part of a Complete state. Comparable, so
-// that Complete.Equal and DiffFrom see it change.
+// exitState is the exit status part of a complete state. Comparable, so
+// that complete.Equal and DiffFrom see it change.
 type exitState struct {
 	known  bool
 	status wire.ExitStatus
@@ -28,7 +28,7 @@ type exitState struct {
 
 // appendDiff appends the exit status instruction when existing lacks it.
 // Applying it twice sets the same value: the diff is idempotent like every
-// other part of a Complete diff.
+// other part of a complete diff.
 func (e exitState) appendDiff(ins []wire.HostInstruction, existing exitState) []wire.HostInstruction {
 	if !e.known || e == existing {
 		return ins
@@ -39,12 +39,12 @@ func (e exitState) appendDiff(ins []wire.HostInstruction, existing exitState) []
 // SetExitStatus records how the program ended. A server calls it only for
 // a client that offered wire.FeatureExitStatus: a stock mosh-client must
 // never receive it.
-func (c *Complete) SetExitStatus(st wire.ExitStatus) {
+func (c *complete) SetExitStatus(st wire.ExitStatus) {
 	c.exit = exitState{known: true, status: st}
 }
 
 // ExitStatus is the program's exit status, when the server sent one.
-func (c *Complete) ExitStatus() (wire.ExitStatus, bool) {
+func (c *complete) ExitStatus() (wire.ExitStatus, bool) {
 	return c.exit.status, c.exit.known
 }
 

@@ -17,26 +17,26 @@ import (
 // stockServerEvents rebuilds what a stock mosh-server's UserStream holds
 // after applying diff to base: it appends keystrokes and resizes and
 // skips every other instruction (src/statesync/user.cc apply_string).
-func stockServerEvents(t interface{ Fatalf(string, ...any) }, base []UserEvent, diff []byte) []UserEvent {
+func stockServerEvents(t interface{ Fatalf(string, ...any) }, base []userEvent, diff []byte) []userEvent {
 	ins, err := wire.ParseUserMessage(diff)
 	if err != nil {
 		t.Fatalf("diff %x does not parse: %v", diff, err)
 	}
-	out := append([]UserEvent(nil), base...)
+	out := append([]userEvent(nil), base...)
 	for _, in := range ins {
 		switch in.Kind {
 		case wire.UserKeystroke:
 			for _, b := range in.Keys {
-				out = append(out, UserEvent{Byte: b})
+				out = append(out, userEvent{Byte: b})
 			}
 		case wire.UserResize:
-			out = append(out, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+			out = append(out, userEvent{Resize: true, Width: in.Width, Height: in.Height})
 		}
 	}
 	return out
 }
 
-func sameEvents(a, b []UserEvent) bool {
+func sameEvents(a, b []userEvent) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -54,11 +54,11 @@ func sameEvents(a, b []UserEvent) bool {
 // the states it holds stay prefixes of one another).
 func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		states := []*UserStream{NewUserStream()}
+		states := []*userStream{newUserStream()}
 		for i := rapid.IntRange(1, 6).Draw(t, "states"); i > 0; i-- {
 			next := states[len(states)-1].Clone()
 			if len(states) == 1 {
-				next.Offer(ClientFeatures)
+				next.Offer(clientFeatures)
 			}
 			for _, ev := range genEvents(t, "ev").Events() {
 				if ev.Resize {
@@ -78,7 +78,7 @@ func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 					t.Fatalf("state %d from %d: a stock server holds %v, the client %v", j, i, got, states[j].Events())
 				}
 				// Ours also learns the offer from any diff from state 0.
-				var ours UserStream
+				var ours userStream
 				ours.events = append(ours.events, states[i].Events()...)
 				ours.features = states[i].Features()
 				if err := ours.Apply(diff); err != nil || !ours.Equal(states[j]) {
@@ -90,10 +90,10 @@ func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 }
 
 func TestOfferDiffBytes(t *testing.T) {
-	u := NewUserStream()
-	u.Offer(ClientFeatures)
+	u := newUserStream()
+	u.Offer(clientFeatures)
 	u.PushResize(80, 24)
-	got := u.DiffFrom(NewUserStream())
+	got := u.DiffFrom(newUserStream())
 	want := []byte{0x0a, 0x06, 0x82, 0x80, 0x02, 0x02, 0x08, 0x01, 0x0a, 0x06, 0x1a, 0x04, 0x28, 0x50, 0x30, 0x18}
 	if !bytes.Equal(got, want) {
 		t.Errorf("first diff = % x, want % x", got, want)
@@ -107,25 +107,25 @@ func TestOfferDiffBytes(t *testing.T) {
 	if d := u.DiffFrom(acked); !bytes.Equal(d, []byte{0x0a, 0x05, 0x12, 0x03, 0x22, 0x01, 'x'}) {
 		t.Errorf("diff after the ack = % x", d)
 	}
-	if u.Features() != ClientFeatures || acked.DiffFrom(acked) != nil {
+	if u.Features() != clientFeatures || acked.DiffFrom(acked) != nil {
 		t.Errorf("features after Subtract %#x; self diff %x", u.Features(), acked.DiffFrom(acked))
 	}
 	// Without an offer, the bytes are mosh-client's.
-	plain := NewUserStream()
+	plain := newUserStream()
 	plain.PushResize(80, 24)
-	if d := plain.DiffFrom(NewUserStream()); !bytes.Equal(d, want[8:]) {
+	if d := plain.DiffFrom(newUserStream()); !bytes.Equal(d, want[8:]) {
 		t.Errorf("diff without offer = % x", d)
 	}
 }
 
-// The exit status is part of the Complete state. The SSP laws hold with
+// The exit status is part of the complete state. The SSP laws hold with
 // it: old + DiffFrom(old) reproduces the state, the same diff applied to
 // the same reference (a duplicate datagram) gives the same state, and the
 // status instruction itself is idempotent — applied twice on top of a
 // state it changes nothing more. A state without a status never sends one.
 func TestCompleteExitStatusLaws(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		old := NewComplete(20, 5)
+		old := newComplete(20, 5)
 		if rapid.Bool().Draw(t, "old exited") {
 			old.SetExitStatus(wire.ExitStatus{Code: 1})
 		}
@@ -191,7 +191,7 @@ func TestCompleteExitStatusLaws(t *testing.T) {
 	})
 }
 
-func emuWrite(c *Complete, b []byte) {
+func emuWrite(c *complete, b []byte) {
 	_, _ = term.NewEmulatorFor(c.Framebuffer()).Write(b)
 }
 
@@ -216,7 +216,7 @@ func TestSSHExitCode(t *testing.T) {
 // client transport that offers features (0: none, as mosh-client), until
 // the server's shutdown reached the client. It returns the client's
 // replica of the last state.
-func serveOnce(t *testing.T, features uint64, argv ...string) *Complete {
+func serveOnce(t *testing.T, features uint64, argv ...string) *complete {
 	t.Helper()
 	srvConn, cliConn := netem.Pipe()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -224,7 +224,7 @@ func serveOnce(t *testing.T, features uint64, argv ...string) *Complete {
 	ct, cliPath, served := servePair(t, ctx, srvConn, cliConn, srvConn.LocalAddr(), argv...)
 	ct.Current().Offer(features)
 	ct.Current().PushResize(80, 24)
-	pump := &roam.Pump[*UserStream, *Complete]{
+	pump := &roam.Pump[*userStream, *complete]{
 		Transport: ct, Path: cliPath,
 		Done: func(time.Time) bool { return ct.CounterpartyShutdownAckSent() },
 	}
@@ -276,7 +276,7 @@ func TestServerSendsNoExitStatusUnasked(t *testing.T) {
 	}
 }
 
-func rowText(c *Complete, r int) string {
+func rowText(c *complete, r int) string {
 	var b []byte
 	for _, cell := range c.Framebuffer().Row(r).Cells() {
 		b = cell.AppendGrapheme(b)

@@ -35,7 +35,7 @@ func FuzzUserStreamApply(f *testing.F) {
 	}))
 	seed("", []byte{0x0a, 0x05, 0x82, 0x80, 0x02, 0x01, 0x08}) // truncated offer
 	f.Fuzz(func(t *testing.T, keys []byte, resized bool, diff []byte) {
-		u := NewUserStream()
+		u := newUserStream()
 		u.PushKeys(keys)
 		if resized {
 			u.PushResize(80, 24)
@@ -63,7 +63,7 @@ func FuzzUserStreamApply(f *testing.F) {
 				case wire.UserKeystroke:
 					want.PushKeys(in.Keys)
 				case wire.UserResize:
-					want.events = append(want.events, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+					want.events = append(want.events, userEvent{Resize: true, Width: in.Width, Height: in.Height})
 				case wire.UserExtensionOffer:
 					want.Offer(in.Features)
 				}
@@ -108,7 +108,7 @@ func FuzzCompleteApply(f *testing.F) {
 	f.Add(uint8(9), uint8(3), []byte("$ "), uint64(0), host(bytesIns("out"), wire.HostInstruction{Kind: wire.HostExitStatus, Exit: wire.ExitStatus{Code: 3}}))
 	f.Add(uint8(9), uint8(3), []byte("$ "), uint64(0), []byte{0x0a, 0x06, 0x8a, 0x80, 0x02, 0x02, 0x10, 0xff}) // signal out of range
 	f.Fuzz(func(t *testing.T, w, h uint8, screen []byte, echoAck uint64, diff []byte) {
-		c := NewComplete(1+int(w%80), 1+int(h%24))
+		c := newComplete(1+int(w%80), 1+int(h%24))
 		_, _ = term.NewEmulatorFor(c.Framebuffer()).Write(screen)
 		c.SetEchoAck(echoAck)
 		before := c.Clone()
@@ -128,7 +128,7 @@ func FuzzCompleteApply(f *testing.F) {
 		}
 
 		fb := c.Framebuffer()
-		if cw, ch := fb.Width(), fb.Height(); cw < 1 || ch < 1 || cw > MaxScreenSide || ch > MaxScreenSide || cw*ch > MaxScreenCells {
+		if cw, ch := fb.Width(), fb.Height(); cw < 1 || ch < 1 || cw > maxScreenSide || ch > maxScreenSide || cw*ch > maxScreenCells {
 			t.Fatalf("screen is %d×%d after Apply", cw, ch)
 		}
 		if r, col := fb.CursorRow(), fb.CursorCol(); r < 0 || r >= fb.Height() || col < 0 || col >= fb.Width() {

@@ -24,7 +24,7 @@ type replayRig struct {
 	now   time.Time
 	paths *datapath.ClientPaths
 	c     *client
-	srv   *roam.Transport[*Complete, *UserStream]
+	srv   *roam.Transport[*complete, *userStream]
 }
 
 func newReplayRig(t *testing.T) *replayRig {
@@ -50,7 +50,7 @@ func newReplayRig(t *testing.T) *replayRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.srv, err = roam.NewTransport(roam.Server, key, NewComplete(80, 24), NewUserStream(), t0, roam.Config{})
+	r.srv, err = roam.NewTransport(roam.Server, key, newComplete(80, 24), newUserStream(), t0, roam.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,9 @@ type PromptAnswer struct {
 	Err  error
 }
 
-// ErrPromptCancelled: the user pressed Ctrl-C at the prompt, or the
+// errPromptCancelled: the user pressed Ctrl-C at the prompt, or the
 // session ended first.
-var ErrPromptCancelled = errors.New("session: prompt cancelled")
+var errPromptCancelled = errors.New("session: prompt cancelled")
 
 // promptState is the prompt being answered.
 type promptState struct {
@@ -48,7 +48,7 @@ func (ps *promptState) feed(b byte) (done bool) {
 		ps.p.Reply <- PromptAnswer{Text: string(ps.buf)}
 		return true
 	case 0x03: // Ctrl-C
-		ps.p.Reply <- PromptAnswer{Err: ErrPromptCancelled}
+		ps.p.Reply <- PromptAnswer{Err: errPromptCancelled}
 		return true
 	case 0x7f, 0x08:
 		if n := len(ps.buf); n > 0 {
@@ -69,9 +69,9 @@ func (ps *promptState) feed(b byte) (done bool) {
 	return false
 }
 
-// cancel answers an open prompt with ErrPromptCancelled.
+// cancel answers an open prompt with errPromptCancelled.
 func (ps *promptState) cancel() {
-	ps.p.Reply <- PromptAnswer{Err: ErrPromptCancelled}
+	ps.p.Reply <- PromptAnswer{Err: errPromptCancelled}
 }
 
 // showPrompt puts the prompt in the bar.

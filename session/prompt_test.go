@@ -41,7 +41,7 @@ func TestPromptEchoAndKill(t *testing.T) {
 	if !feedPrompt(ps, "\x03") {
 		t.Fatal("Ctrl-C did not end the prompt")
 	}
-	if a := <-reply; !errors.Is(a.Err, ErrPromptCancelled) {
+	if a := <-reply; !errors.Is(a.Err, errPromptCancelled) {
 		t.Errorf("Ctrl-C gave %+v", a)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // client transport and path on cliConn, the other end, that reach it. The
 // server's result arrives on served; ctx bounds both.
 func servePair(t *testing.T, ctx context.Context, srvSide, cliConn net.PacketConn, srvAddr net.Addr, argv ...string) (
-	ct *roam.Transport[*UserStream, *Complete], cliPath *roam.UDPClient, served <-chan error) {
+	ct *roam.Transport[*userStream, *complete], cliPath *roam.UDPClient, served <-chan error) {
 	t.Helper()
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("skipping test: no /bin/sh")
@@ -45,7 +45,7 @@ func servePair(t *testing.T, ctx context.Context, srvSide, cliConn net.PacketCon
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cliPath.Close() })
-	ct, err = roam.NewTransport(roam.Client, key, NewUserStream(), NewComplete(80, 24), time.Now(), roam.Config{})
+	ct, err = roam.NewTransport(roam.Client, key, newUserStream(), newComplete(80, 24), time.Now(), roam.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

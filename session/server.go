@@ -32,9 +32,9 @@ type ServerPath interface {
 
 // Server timings that are mosh-server's behaviour, not the transport's.
 const (
-	// DefaultNoClientTimeout ends a server no client ever reached (mosh's
+	// defaultNoClientTimeout ends a server no client ever reached (mosh's
 	// timeout_if_no_client).
-	DefaultNoClientTimeout = 60 * time.Second
+	defaultNoClientTimeout = 60 * time.Second
 )
 
 // lightFrame is the diff size up to which a frame does not start a burst
@@ -63,7 +63,7 @@ type ServerConfig struct {
 	// 0 = always).
 	NetworkTimeout, SignalTimeout time.Duration
 	// NoClientTimeout ends a server that no client reached within it;
-	// 0 means mosh's 60 s (DefaultNoClientTimeout). Only tests shorten it.
+	// 0 means mosh's 60 s (defaultNoClientTimeout). Only tests shorten it.
 	NoClientTimeout time.Duration
 	// Signals delivers SIGTERM, SIGINT and SIGUSR1 (the caller registers them).
 	Signals <-chan os.Signal
@@ -77,7 +77,7 @@ type server struct {
 	cfg   ServerConfig
 	log   *slog.Logger
 	trace tracer
-	t     *roam.Transport[*Complete, *UserStream]
+	t     *roam.Transport[*complete, *userStream]
 	emu   *term.Emulator
 	echo  echoTracker
 	ptmx  *os.File
@@ -118,12 +118,12 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	if tcfg.LightDiff == 0 && !tcfg.StrictMoshPacing {
 		tcfg.LightDiff = lightFrame
 	}
-	t, err := roam.NewTransport(roam.Server, cfg.Key, NewComplete(cfg.Width, cfg.Height), NewUserStream(), now, tcfg)
+	t, err := roam.NewTransport(roam.Server, cfg.Key, newComplete(cfg.Width, cfg.Height), newUserStream(), now, tcfg)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	if cfg.NoClientTimeout <= 0 {
-		cfg.NoClientTimeout = DefaultNoClientTimeout
+		cfg.NoClientTimeout = defaultNoClientTimeout
 	}
 	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, started: now, lastData: now}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
@@ -270,7 +270,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 	}
 	s.remote = s.t.RemoteNum()
 	s.lastData = now
-	var us UserStream
+	var us userStream
 	if err := us.Apply(s.t.RemoteDiff()); err != nil {
 		s.log.Debug("bad user diff", "err", err)
 		return
@@ -291,7 +291,7 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 
 // applyUserEvents gives keystrokes to the application and resizes to the pty
 // and the emulator. Of consecutive resizes only the last reaches the pty.
-func (s *server) applyUserEvents(evs []UserEvent) {
+func (s *server) applyUserEvents(evs []userEvent) {
 	var keys []byte
 	flush := func() {
 		if len(keys) > 0 {
@@ -305,7 +305,7 @@ func (s *server) applyUserEvents(evs []UserEvent) {
 			continue
 		}
 		flush()
-		w, h := SaneSize(int(ev.Width), int(ev.Height))
+		w, h := saneSize(int(ev.Width), int(ev.Height))
 		s.emu.Resize(w, h)
 		if i+1 < len(evs) && evs[i+1].Resize {
 			continue

@@ -25,7 +25,7 @@ func TestServerLingersForLostShutdownAck(t *testing.T) {
 	ct, cliPath, served := servePair(t, ctx, lossy, cliConn, srvConn.LocalAddr(), "sh", "-c", "sleep 30")
 	ct.Current().PushResize(80, 24)
 	events := make(chan func(time.Time))
-	pump := &roam.Pump[*UserStream, *Complete]{
+	pump := &roam.Pump[*userStream, *complete]{
 		Transport: ct, Path: cliPath, Events: events,
 		Done: func(now time.Time) bool {
 			return ct.ShutdownInProgress() && (ct.ShutdownAcknowledged() || ct.ShutdownAckTimedOut(now))

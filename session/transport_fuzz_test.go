@@ -243,12 +243,12 @@ func FuzzTransportUserStream(f *testing.F) {
 
 // runUserStreamProgram runs one program of FuzzTransportUserStream and
 // returns the rig and the events the server delivered.
-func runUserStreamProgram(t *testing.T, prog []byte, allowForge bool) (*transportRig[*UserStream, *Complete], []UserEvent, int) {
+func runUserStreamProgram(t *testing.T, prog []byte, allowForge bool) (*transportRig[*userStream, *complete], []userEvent, int) {
 	{
-		r := newRig(t, NewUserStream(), NewComplete(80, 24), wire.ToServer)
+		r := newRig(t, newUserStream(), newComplete(80, 24), wire.ToServer)
 		maxHeld := 0
-		var history []UserEvent // every event the client pushed, in order
-		var delivered UserStream
+		var history []userEvent // every event the client pushed, in order
+		var delivered userStream
 		p := &fuzzProgram{b: prog}
 		for {
 			c, ok := p.next()
@@ -263,12 +263,12 @@ func runUserStreamProgram(t *testing.T, prog []byte, allowForge bool) (*transpor
 				keys := p.bytes(int(p.byteOr0()) % 64)
 				r.sender.Current().PushKeys(keys)
 				for _, k := range keys {
-					history = append(history, UserEvent{Byte: k})
+					history = append(history, userEvent{Byte: k})
 				}
 			case op == opResize:
 				w, h := int(p.byteOr0()), int(p.byteOr0())
 				r.sender.Current().PushResize(w, h)
-				history = append(history, UserEvent{Resize: true, Width: clampDim(w), Height: clampDim(h)})
+				history = append(history, userEvent{Resize: true, Width: clampDim(w), Height: clampDim(h)})
 			}
 			if info.NewState || op == opDeliver {
 				// The server's loop: apply what is new since last time.
@@ -309,13 +309,13 @@ func FuzzTransportComplete(f *testing.F) {
 
 // runCompleteProgram runs one program of FuzzTransportComplete and returns
 // the rig.
-func runCompleteProgram(t *testing.T, prog []byte, allowForge bool) *transportRig[*Complete, *UserStream] {
+func runCompleteProgram(t *testing.T, prog []byte, allowForge bool) *transportRig[*complete, *userStream] {
 	{
-		r := newRig(t, NewComplete(80, 24), NewUserStream(), wire.ToClient)
+		r := newRig(t, newComplete(80, 24), newUserStream(), wire.ToClient)
 		// A server speaks once a client has: the client's first datagram.
 		r.acks()
 		emu := term.NewEmulatorFor(r.sender.Current().Framebuffer())
-		history := []*Complete{r.sender.Current().Clone()} // every state the server had when it sent
+		history := []*complete{r.sender.Current().Clone()} // every state the server had when it sent
 		verifiable := true
 		p := &fuzzProgram{b: prog}
 		for {
@@ -347,7 +347,7 @@ func runCompleteProgram(t *testing.T, prog []byte, allowForge bool) *transportRi
 					r.sender.Current().SetEchoAck(r.sender.Current().EchoAck() + uint64(ack>>1))
 				}
 			case op == opResize:
-				emu.Resize(SaneSize(int(p.byteOr0())+1, int(p.byteOr0())%64+1))
+				emu.Resize(saneSize(int(p.byteOr0())+1, int(p.byteOr0())%64+1))
 			}
 			if info.NewState && !r.forged && verifiable {
 				got := r.receiver.Remote()
@@ -459,7 +459,7 @@ func TestTransportFuzzSeedsReach(t *testing.T) {
 // cell the grapheme (all blanks alike), rendition and width, skipping the
 // cells under the right half of a wide character. Row wrap flags are left
 // out, as along any chain of frames (see term's viewDiff).
-func sameView(got, want *Complete) bool {
+func sameView(got, want *complete) bool {
 	g, w := got.Framebuffer(), want.Framebuffer()
 	if got.EchoAck() != want.EchoAck() || g.Width() != w.Width() || g.Height() != w.Height() ||
 		g.CursorRow() != w.CursorRow() || g.CursorCol() != w.CursorCol() || g.CursorVisible() != w.CursorVisible() ||
@@ -491,7 +491,7 @@ func sameView(got, want *Complete) bool {
 // unrepresentable says why mosh's display cannot reproduce c's screen on
 // any client, or returns "": the cases of term's unrepresentable (see
 // term/display_view_test.go), from exported accessors.
-func unrepresentable(c *Complete) string {
+func unrepresentable(c *complete) string {
 	f := c.Framebuffer()
 	w := f.Width()
 	for y := 0; y < f.Height(); y++ {
@@ -518,7 +518,7 @@ func unrepresentable(c *Complete) string {
 }
 
 // describeDiff says how two screens differ, for failure messages.
-func describeDiff(a, b *Complete) string {
+func describeDiff(a, b *complete) string {
 	fa, fb := a.Framebuffer(), b.Framebuffer()
 	var d []string
 	if a.EchoAck() != b.EchoAck() {

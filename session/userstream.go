@@ -8,16 +8,16 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
-// UserEvent is one event of the client's input stream: a keystroke byte or a
+// userEvent is one event of the client's input stream: a keystroke byte or a
 // window resize.
-type UserEvent struct {
+type userEvent struct {
 	Resize bool
 	Byte   byte
 	Width  int32
 	Height int32
 }
 
-// UserStream is the client→server state: the append-only log of user events
+// userStream is the client→server state: the append-only log of user events
 // not yet known to be acknowledged (mosh's UserStream, src/statesync/user.cc).
 //
 // States sent to a real mosh-server must be cumulative (docs/PROTOCOL.md, Robustness traps,
@@ -30,27 +30,27 @@ type UserEvent struct {
 // carries it while the reference state lacks some of it; a stock
 // mosh-server skips it without adding an event, so its own states stay
 // cumulative.
-type UserStream struct {
-	events   []UserEvent
+type userStream struct {
+	events   []userEvent
 	features uint64
 }
 
-var _ roam.State[*UserStream] = (*UserStream)(nil)
+var _ roam.State[*userStream] = (*userStream)(nil)
 
-// NewUserStream returns an empty stream (state 0 of the protocol).
-func NewUserStream() *UserStream { return &UserStream{} }
+// newUserStream returns an empty stream (state 0 of the protocol).
+func newUserStream() *userStream { return &userStream{} }
 
 // PushKeys appends keystroke bytes.
-func (u *UserStream) PushKeys(b []byte) {
+func (u *userStream) PushKeys(b []byte) {
 	for _, c := range b {
-		u.events = append(u.events, UserEvent{Byte: c})
+		u.events = append(u.events, userEvent{Byte: c})
 	}
 }
 
 // PushResize appends a window size change. Sizes outside 1..wire.MaxTermDim
 // are clamped: a zero width aborts a real mosh-server (docs/PROTOCOL.md, Robustness traps, 6).
-func (u *UserStream) PushResize(width, height int) {
-	u.events = append(u.events, UserEvent{Resize: true, Width: clampDim(width), Height: clampDim(height)})
+func (u *userStream) PushResize(width, height int) {
+	u.events = append(u.events, userEvent{Resize: true, Width: clampDim(width), Height: clampDim(height)})
 }
 
 func clampDim(n int) int32 {
@@ -65,24 +65,24 @@ func clampDim(n int) int32 {
 
 // Offer adds protocol extensions (wire.Feature* bits) to those the stream
 // offers the server.
-func (u *UserStream) Offer(features uint64) { u.features |= features }
+func (u *userStream) Offer(features uint64) { u.features |= features }
 
 // Features is the set of extensions offered (by a diff, on the server).
-func (u *UserStream) Features() uint64 { return u.features }
+func (u *userStream) Features() uint64 { return u.features }
 
 // Events returns the events in order; callers must not modify them.
-func (u *UserStream) Events() []UserEvent { return u.events }
+func (u *userStream) Events() []userEvent { return u.events }
 
 // Len is the number of events.
-func (u *UserStream) Len() int { return len(u.events) }
+func (u *userStream) Len() int { return len(u.events) }
 
 // Clone implements roam.State.
-func (u *UserStream) Clone() *UserStream {
-	return &UserStream{events: append([]UserEvent(nil), u.events...), features: u.features}
+func (u *userStream) Clone() *userStream {
+	return &userStream{events: append([]userEvent(nil), u.events...), features: u.features}
 }
 
 // Equal implements roam.State.
-func (u *UserStream) Equal(o *UserStream) bool {
+func (u *userStream) Equal(o *userStream) bool {
 	if len(u.events) != len(o.events) || u.features != o.features {
 		return false
 	}
@@ -98,7 +98,7 @@ func (u *UserStream) Equal(o *UserStream) bool {
 // must be a prefix of u (the transport only diffs against earlier states of
 // the same log). Consecutive keystrokes become one Keystroke instruction,
 // each resize its own, as mosh does.
-func (u *UserStream) DiffFrom(existing *UserStream) []byte {
+func (u *userStream) DiffFrom(existing *userStream) []byte {
 	n := len(existing.events)
 	if n > len(u.events) {
 		// Not a prefix: cannot happen with an append-only log. Sending the
@@ -129,7 +129,7 @@ func (u *UserStream) DiffFrom(existing *UserStream) []byte {
 }
 
 // Apply implements roam.State: append the events of a diff.
-func (u *UserStream) Apply(diff []byte) error {
+func (u *userStream) Apply(diff []byte) error {
 	if len(diff) == 0 {
 		return nil
 	}
@@ -142,7 +142,7 @@ func (u *UserStream) Apply(diff []byte) error {
 		case wire.UserKeystroke:
 			u.PushKeys(in.Keys)
 		case wire.UserResize:
-			u.events = append(u.events, UserEvent{Resize: true, Width: in.Width, Height: in.Height})
+			u.events = append(u.events, userEvent{Resize: true, Width: in.Width, Height: in.Height})
 		case wire.UserExtensionOffer:
 			u.features |= in.Features
 		}
@@ -152,7 +152,7 @@ func (u *UserStream) Apply(diff []byte) error {
 
 // Subtract implements roam.State: drop the prefix shared with prefix. The
 // offered extensions stay: they are a set, not a prefix.
-func (u *UserStream) Subtract(prefix *UserStream) {
+func (u *userStream) Subtract(prefix *userStream) {
 	if u == prefix {
 		u.events = nil
 		return
@@ -168,7 +168,7 @@ func (u *UserStream) Subtract(prefix *UserStream) {
 
 // Keys returns the keystroke bytes of the stream in order (for tests and the
 // server's input path).
-func (u *UserStream) Keys() []byte {
+func (u *userStream) Keys() []byte {
 	var b bytes.Buffer
 	for _, ev := range u.events {
 		if !ev.Resize {

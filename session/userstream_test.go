@@ -8,13 +8,13 @@ import (
 )
 
 func TestUserStreamDiffMergesKeystrokes(t *testing.T) {
-	u := NewUserStream()
+	u := newUserStream()
 	u.PushResize(80, 24)
 	u.PushKeys([]byte("ec"))
 	u.PushKeys([]byte("ho"))
 	u.PushResize(100, 30)
 	u.PushKeys([]byte("\r"))
-	ins, err := wire.ParseUserMessage(u.DiffFrom(NewUserStream()))
+	ins, err := wire.ParseUserMessage(u.DiffFrom(newUserStream()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +37,16 @@ func TestUserStreamDiffMergesKeystrokes(t *testing.T) {
 
 func TestUserStreamFirstStateMatchesMosh(t *testing.T) {
 	// docs/PROTOCOL.md, UserMessage: resize 80×24.
-	u := NewUserStream()
+	u := newUserStream()
 	u.PushResize(80, 24)
-	got := u.DiffFrom(NewUserStream())
+	got := u.DiffFrom(newUserStream())
 	if want := []byte{0x0a, 0x06, 0x1a, 0x04, 0x28, 0x50, 0x30, 0x18}; string(got) != string(want) {
 		t.Errorf("diff = % x, want % x", got, want)
 	}
 }
 
 func TestUserStreamClampsResize(t *testing.T) {
-	u := NewUserStream()
+	u := newUserStream()
 	u.PushResize(0, -5)
 	ev := u.Events()[0]
 	if ev.Width != 1 || ev.Height != 1 {
@@ -54,8 +54,8 @@ func TestUserStreamClampsResize(t *testing.T) {
 	}
 }
 
-func genEvents(t *rapid.T, label string) *UserStream {
-	u := NewUserStream()
+func genEvents(t *rapid.T, label string) *userStream {
+	u := newUserStream()
 	n := rapid.IntRange(0, 20).Draw(t, label+"-n")
 	for i := 0; i < n; i++ {
 		if rapid.IntRange(0, 4).Draw(t, label+"-kind") == 0 {
@@ -91,7 +91,7 @@ func TestUserStreamDiffApplyLaw(t *testing.T) {
 }
 
 func TestUserStreamApplyRejectsGarbage(t *testing.T) {
-	u := NewUserStream()
+	u := newUserStream()
 	u.PushKeys([]byte("x"))
 	before := u.Clone()
 	if err := u.Apply([]byte{0xff, 0xff}); err == nil {
@@ -106,19 +106,19 @@ func TestSaneSize(t *testing.T) {
 	for _, tt := range []struct{ w, h, ww, wh int }{
 		{80, 24, 80, 24}, {0, -3, 1, 1}, {65535, 65535, 4096, 512}, {300, 100000, 300, 4096}, {4096, 4096, 4096, 512},
 	} {
-		if w, h := SaneSize(tt.w, tt.h); w != tt.ww || h != tt.wh {
+		if w, h := saneSize(tt.w, tt.h); w != tt.ww || h != tt.wh {
 			t.Errorf("SaneSize(%d, %d) = %d, %d; want %d, %d", tt.w, tt.h, w, h, tt.ww, tt.wh)
 		}
 	}
 }
 
 func TestCompleteApplyHugeResizeIsClamped(t *testing.T) {
-	c := NewComplete(80, 24)
+	c := newComplete(80, 24)
 	diff := wire.AppendHostMessage(nil, []wire.HostInstruction{{Kind: wire.HostResize, Width: 65535, Height: 65535}})
 	if err := c.Apply(diff); err != nil {
 		t.Fatal(err)
 	}
-	if w, h := c.Framebuffer().Width(), c.Framebuffer().Height(); w*h > MaxScreenCells {
+	if w, h := c.Framebuffer().Width(), c.Framebuffer().Height(); w*h > maxScreenCells {
 		t.Fatalf("a hostile resize made a %dx%d screen", w, h)
 	}
 }

@@ -1,0 +1,26 @@
+// Package session is a mosh session on top of the protocol core: the two
+// synchronized states and the two event loops that run them, one per side.
+//
+// It holds:
+//   - the states (userstream.go, complete.go): userStream, the client's
+//     keystrokes and resizes (mosh's UserStream), and complete, the
+//     server's screen plus echo acknowledgement (mosh's
+//     Terminal::Complete), with the exit-status extension ssh-mosh offers
+//     (exitstatus.go). Both are roam.State values; roam.Transport
+//     replicates them.
+//   - the client (client.go, RunClient): the user's terminal in raw mode,
+//     the escape key (escape.go), predictions and the notification bar
+//     (package term/overlay), prompts asked in the bar (prompt.go), and the
+//     last screen left in the terminal (lastscreen.go).
+//   - the server (server.go, Serve): the program on a pty, the terminal
+//     emulator (package term), the echo acknowledgement timer (echoack.go)
+//     and mosh-server's exit rules (shutdown linger, network and no-client
+//     timeouts, signals).
+//   - tracing of a keystroke's way (trace.go, SSH_MOSH_TRACE).
+//
+// The datagram path is a seam: ClientConfig.Path and ServerConfig.Path
+// take a roam.UDPClient or roam.UDPServer, or the SSH and multi-path
+// routes of package datapath. The loops find a path's optional
+// capabilities (roam.MTUPath, roam.HopPath, roam.RoamPath,
+// roam.HeardPath, roam.WakePath) by type assertion.
+package session
