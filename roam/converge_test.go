@@ -129,7 +129,7 @@ func TestConvergenceOverLossyWire(t *testing.T) {
 				w.deliverDown(rt, i)
 			}
 			w.up.inflight, w.down.inflight = nil, nil
-			next := earlier(w.p.client.NextWake(w.p.now), w.p.server.NextWake(w.p.now))
+			next := Earliest(w.p.client.NextWake(w.p.now), w.p.server.NextWake(w.p.now))
 			if next.After(w.p.now) {
 				w.p.now = next
 			}

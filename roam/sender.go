@@ -182,7 +182,7 @@ func (s *sender[L]) joinHeartbeat(now time.Time) {
 // nextWake is the earlier of the two timers (wait_time).
 func (s *sender[L]) nextWake(now time.Time, tm timing) time.Time {
 	s.calculateTimers(now, tm)
-	return earlier(s.nextAckTime, s.nextSendTime)
+	return Earliest(s.nextAckTime, s.nextSendTime)
 }
 
 // tick returns the instruction to send at now, if any (TransportSender::tick).
@@ -354,18 +354,6 @@ func (s *sender[L]) shutdownAckTimedOut(now time.Time) bool {
 // due reports whether timer t (zero = never) has come.
 func due(now, t time.Time) bool { return !t.IsZero() && !now.Before(t) }
 
-// earlier returns the earlier of two timers, zero meaning never.
-func earlier(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero():
-		return a
-	case b.Before(a):
-		return b
-	}
-	return a
-}
 
 // later returns the later of two times (both set).
 func later(a, b time.Time) time.Time {

@@ -92,8 +92,7 @@ func watchChild(cmd *exec.Cmd) *childWatch {
 
 // serverExtensions is the server's side of the extensions.
 type serverExtensions struct {
-	offered uint64      // features the client offered
-	child   *childWatch // nil until the program runs
+	offered uint64 // features the client offered
 }
 
 // exitStatusWait bounds how long the server waits, once the program's
@@ -104,18 +103,38 @@ const exitStatusWait = time.Second
 
 // ptyClosed ends the session when the program's terminal has closed, as
 // mosh-server does; for a client that asked for it, the program's exit
-// status goes into the state first, so the shutdown carries it.
-func (s *server) ptyClosed() {
+// status goes into the state first, so the shutdown carries it. The loop
+// does not block on the program: it waits for its end as an event
+// (Sources.Exited), or for exitStatusWait (awaitExitStatus, at each step).
+func (s *server) ptyClosed(now time.Time) {
 	if s.t.ShutdownInProgress() {
 		return
 	}
-	if s.ext.offered&wire.FeatureExitStatus != 0 && s.ext.child != nil {
-		select {
-		case <-s.ext.child.done:
-			s.t.Current().SetExitStatus(s.ext.child.status)
-		case <-time.After(exitStatusWait):
-			s.log.Info("the program closed its terminal but still runs: ending without its exit status")
-		}
+	if s.ext.offered&wire.FeatureExitStatus == 0 || s.prog == nil {
+		s.t.StartShutdown(now)
+		return
 	}
-	s.t.StartShutdown(time.Now())
+	s.ptyEOF = now
+	s.awaitExitStatus(now)
+}
+
+// awaitExitStatus ends the wait ptyClosed started: with the status once the
+// program was reaped, without it after exitStatusWait.
+func (s *server) awaitExitStatus(now time.Time) {
+	if s.ptyEOF.IsZero() {
+		return
+	}
+	select {
+	case <-s.prog.Exited():
+		s.t.Current().SetExitStatus(s.prog.ExitStatus())
+	default:
+		if now.Sub(s.ptyEOF) < exitStatusWait {
+			return
+		}
+		s.log.Info("the program closed its terminal but still runs: ending without its exit status")
+	}
+	s.ptyEOF = time.Time{}
+	if !s.t.ShutdownInProgress() {
+		s.t.StartShutdown(now)
+	}
 }

@@ -4,17 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -72,7 +67,8 @@ type ServerConfig struct {
 	Log       *slog.Logger
 }
 
-// server is the state of Serve's loop; one goroutine owns all of it.
+// server is the state of Serve's loop; one goroutine (the roam.Pump
+// running it as its App) owns all of it.
 type server struct {
 	cfg   ServerConfig
 	log   *slog.Logger
@@ -80,22 +76,28 @@ type server struct {
 	t     *roam.Transport[*complete, *userStream]
 	emu   *term.Emulator
 	echo  echoTracker
-	ptmx  *os.File
-	child *exec.Cmd
-	// typeahead holds the keys that arrived before the pty existed (the
+	start startProgram
+	prog  program // nil until the first client state arrives
+	// typeahead holds the keys that arrived before the program ran (the
 	// client's first state carries what the user typed while it
 	// connected); startChild delivers them, in order, once it does.
 	typeahead []byte
-	ptyOut    chan []byte // nil until the child runs; closed at EOF
-	remote    uint64      // newest client state applied
+	ptyOut    <-chan []byte // the program's output; nil before it runs and after EOF
+	remote    uint64        // newest client state applied
 	started   time.Time
 	lastData  time.Time // arrival of the newest client state
+	sigUSR1   bool      // SIGUSR1 arrived since the last exit-rule check
 	// ackedShutdown is when we first told the client we got its shutdown
 	// (zero before); the server lingers shutdownLinger after it.
 	ackedShutdown time.Time
+	// ptyEOF is when the program's terminal closed while the server waits
+	// (up to exitStatusWait) for the program's exit status; zero otherwise.
+	ptyEOF time.Time
 	// ext is what the client's extension offer changed (exitstatus.go).
 	ext serverExtensions
 }
+
+var _ roam.App = (*server)(nil)
 
 // shutdownLinger is how long the server keeps answering after it acked the
 // client's shutdown. mosh-server exits right after its first ack, so one
@@ -109,7 +111,13 @@ const shutdownLinger = time.Second
 // told, the client asked to shut down, a timeout or a signal ends it, or ctx
 // is cancelled. It never leaves the child running.
 func Serve(ctx context.Context, cfg ServerConfig) error {
-	now := time.Now()
+	return serve(ctx, cfg, startPty, time.Now)
+}
+
+// serve is Serve with the program's start and the clock given (tests run
+// the server's rules on a fake program and a fake clock).
+func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func() time.Time) error {
+	now := clock()
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -125,97 +133,103 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 	if cfg.NoClientTimeout <= 0 {
 		cfg.NoClientTimeout = defaultNoClientTimeout
 	}
-	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, started: now, lastData: now}
+	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, start: start, started: now, lastData: now}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
 	defer s.stopChild()
-	return s.loop(ctx)
+	pump := &roam.Pump[*complete, *userStream]{Transport: t, Path: cfg.Path, App: s, Now: clock, Logger: log}
+	err = pump.Run(ctx)
+	if errors.Is(err, roam.ErrPathClosed) {
+		return errors.New("session: the datagram path closed")
+	}
+	if err != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("session: %w", err)
+	}
+	return err
 }
 
-func (s *server) loop(ctx context.Context) error {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	incoming := s.cfg.Path.Incoming()
-	var sigUSR1 bool
-	for {
-		now := time.Now()
-		if s.echo.update(now) {
-			s.t.Current().SetEchoAck(s.echo.ack)
-		}
-		out, err := s.t.Tick(now)
-		if err != nil {
-			return fmt.Errorf("session: %w", err)
-		}
-		for _, d := range out {
-			if err := s.cfg.Path.Send(d); err != nil {
-				s.log.Debug("send", "err", err)
-			}
-			s.trace.mark(TraceSend, len(d))
-		}
-		if done, err := s.finished(now, &sigUSR1); done {
-			return err
-		}
-		timer.Reset(time.Until(s.wake(now)))
-
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case dg, ok := <-incoming:
-			if !ok {
-				return errors.New("session: the datagram path closed")
-			}
-			s.receive(dg, time.Now())
-		case out, ok := <-s.ptyOut:
-			if !ok {
-				s.ptyOut = nil
-				s.ptyClosed()
-				continue
-			}
-			s.trace.mark(TracePtyRead, len(out))
-			s.hostOutput(out)
-		case sig := <-s.cfg.Signals:
-			if sig == syscall.SIGUSR1 {
-				sigUSR1 = true
-			} else if s.signalled(time.Now()) {
-				return nil
-			}
-		case <-timer.C:
-		}
+// Step implements roam.App: the echo acknowledgement's timer, and the end
+// of the wait for the program's exit status.
+func (s *server) Step(now time.Time) (bool, error) {
+	if s.echo.update(now) {
+		s.t.Current().SetEchoAck(s.echo.ack)
 	}
+	s.awaitExitStatus(now)
+	return false, nil
 }
 
-// wake is when the loop must next run if nothing arrives.
-func (s *server) wake(now time.Time) time.Time {
-	next := s.t.NextWake(now)
-	earlier := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
+// Sent implements roam.App.
+func (s *server) Sent(d []byte, err error, _ time.Time) {
+	if err != nil {
+		s.log.Debug("send", "err", err)
 	}
-	earlier(s.echo.next())
+	s.trace.mark(TraceSend, len(d))
+}
+
+// Settle implements roam.App: mosh-server's exit rules, after the step's
+// datagrams (a last ack among them) left.
+func (s *server) Settle(now time.Time) (bool, error) { return s.finished(now) }
+
+// Sources implements roam.App: the program's output, the signals, and the
+// program's end while its exit status is awaited.
+func (s *server) Sources() roam.Sources {
+	src := roam.Sources{Input: s.ptyOut, Signals: s.cfg.Signals}
+	if !s.ptyEOF.IsZero() {
+		src.Exited = s.prog.Exited()
+	}
+	return src
+}
+
+// Handle implements roam.App.
+func (s *server) Handle(ev roam.Event, now time.Time) (bool, error) {
+	switch ev.Kind {
+	case roam.EventInput:
+		if ev.Closed {
+			s.ptyOut = nil
+			s.ptyClosed(now)
+			return false, nil
+		}
+		s.trace.mark(TracePtyRead, len(ev.Bytes))
+		s.hostOutput(ev.Bytes, now)
+	case roam.EventSignal:
+		if ev.Signal == syscall.SIGUSR1 {
+			s.sigUSR1 = true
+		} else if s.signalled(now) {
+			return true, nil
+		}
+	case roam.EventExited:
+		// Step reads the status.
+	}
+	return false, nil
+}
+
+// NextWake implements roam.App: when a server rule may next apply if
+// nothing arrives.
+func (s *server) NextWake(now time.Time) time.Time {
+	var poll, idle, linger, noClient, status time.Time
 	if s.t.RemoteNum() == 0 || s.t.ShutdownInProgress() {
-		earlier(now.Add(5 * time.Second))
+		poll = now.Add(5 * time.Second)
 	}
 	if s.cfg.NetworkTimeout > 0 {
-		earlier(s.lastData.Add(s.cfg.NetworkTimeout))
+		idle = s.lastData.Add(s.cfg.NetworkTimeout)
 	}
 	if !s.ackedShutdown.IsZero() {
-		earlier(s.ackedShutdown.Add(shutdownLinger))
+		linger = s.ackedShutdown.Add(shutdownLinger)
 	}
 	if s.t.RemoteNum() == 0 {
-		earlier(s.started.Add(s.cfg.NoClientTimeout))
+		noClient = s.started.Add(s.cfg.NoClientTimeout)
 	}
-	if next.IsZero() || next.Before(now) {
-		return now
+	if !s.ptyEOF.IsZero() {
+		status = s.ptyEOF.Add(exitStatusWait)
 	}
-	return next
+	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status)
 }
 
 // finished applies mosh-server's exit rules after each step.
-func (s *server) finished(now time.Time, sigUSR1 *bool) (bool, error) {
+func (s *server) finished(now time.Time) (bool, error) {
 	idle := now.Sub(s.lastData)
 	idleShutdown := s.cfg.NetworkTimeout > 0 && idle >= s.cfg.NetworkTimeout
-	if *sigUSR1 {
-		*sigUSR1 = false
+	if s.sigUSR1 {
+		s.sigUSR1 = false
 		if s.cfg.SignalTimeout == 0 || idle >= s.cfg.SignalTimeout {
 			idleShutdown = true
 		}
@@ -252,19 +266,10 @@ func (s *server) signalled(now time.Time) bool {
 	return false
 }
 
-// receive feeds one datagram to the transport and applies new user input.
-func (s *server) receive(dg roam.Datagram, now time.Time) {
-	info, err := s.t.Recv(dg.Data, now, dg.Congested)
-	if err != nil {
-		s.log.Debug("dropped datagram", "from", dg.From, "err", err)
-		return
-	}
+// Received implements roam.App: it applies new user input (the Pump has
+// fed the datagram to the transport and followed the client).
+func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 	s.trace.mark(TraceRecv, len(dg.Data))
-	if info.Newest {
-		if s.cfg.Path.Roam(dg.From) {
-			s.log.Info("server now attached to client", "addr", dg.From)
-		}
-	}
 	if s.t.RemoteNum() == s.remote {
 		return
 	}
@@ -276,12 +281,12 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 		return
 	}
 	s.ext.offered |= us.Features()
-	s.applyUserEvents(us.Events())
+	s.applyUserEvents(us.Events(), now)
 	if len(us.Events()) > 0 {
 		s.echo.register(s.remote, now)
 	}
-	if s.child == nil && !s.t.ShutdownInProgress() {
-		if err := s.startChild(); err != nil {
+	if s.prog == nil && !s.t.ShutdownInProgress() {
+		if err := s.startChild(now); err != nil {
 			// The user sees why on their screen, and the session ends.
 			_, _ = s.emu.Write([]byte("\r\nmosh-server: " + err.Error() + "\r\n"))
 			s.t.StartShutdown(now)
@@ -291,11 +296,11 @@ func (s *server) receive(dg roam.Datagram, now time.Time) {
 
 // applyUserEvents gives keystrokes to the application and resizes to the pty
 // and the emulator. Of consecutive resizes only the last reaches the pty.
-func (s *server) applyUserEvents(evs []userEvent) {
+func (s *server) applyUserEvents(evs []userEvent, now time.Time) {
 	var keys []byte
 	flush := func() {
 		if len(keys) > 0 {
-			s.writePty(s.emu.TranslateKeys(keys))
+			s.writePty(s.emu.TranslateKeys(keys), now)
 			keys = keys[:0]
 		}
 	}
@@ -310,8 +315,8 @@ func (s *server) applyUserEvents(evs []userEvent) {
 		if i+1 < len(evs) && evs[i+1].Resize {
 			continue
 		}
-		if s.ptmx != nil {
-			_ = setWinsize(s.ptmx, w, h)
+		if s.prog != nil {
+			_ = s.prog.Resize(w, h)
 		}
 	}
 	flush()
@@ -319,10 +324,10 @@ func (s *server) applyUserEvents(evs []userEvent) {
 
 // hostOutput runs application output through the emulator and writes back
 // the answers to its queries.
-func (s *server) hostOutput(out []byte) {
+func (s *server) hostOutput(out []byte, now time.Time) {
 	_, _ = s.emu.Write(out)
 	if a := s.emu.TakeAnswers(); len(a) > 0 {
-		s.writePty(a)
+		s.writePty(a, now)
 	}
 }
 
@@ -334,12 +339,12 @@ func (s *server) hostOutput(out []byte) {
 // anything typed while a session connects, and small for a server.
 const maxTypeahead = 64 << 10
 
-func (s *server) writePty(b []byte) {
+func (s *server) writePty(b []byte, now time.Time) {
 	if len(b) == 0 {
 		return
 	}
-	if s.ptmx == nil {
-		if s.child == nil && !s.t.ShutdownInProgress() {
+	if s.prog == nil {
+		if !s.t.ShutdownInProgress() {
 			n := min(len(b), maxTypeahead-len(s.typeahead))
 			if n < len(b) {
 				s.log.Info("typeahead beyond the bound dropped", "bytes", len(b)-n)
@@ -348,134 +353,30 @@ func (s *server) writePty(b []byte) {
 		}
 		return
 	}
-	if _, err := s.ptmx.Write(b); err != nil && !s.t.ShutdownInProgress() {
-		s.t.StartShutdown(time.Now())
+	if _, err := s.prog.Write(b); err != nil && !s.t.ShutdownInProgress() {
+		s.t.StartShutdown(now)
 	}
 	s.trace.mark(TracePtyWrite, len(b))
 }
 
-// startChild starts the application on a new pty of the emulator's size.
-func (s *server) startChild() error {
+// startChild starts the application on a terminal of the emulator's size.
+func (s *server) startChild(now time.Time) error {
 	fb := s.emu.Framebuffer()
 	if s.cfg.Motd {
 		s.printMotd()
 	}
-	ptmx, tty, err := pty.Open()
+	prog, err := s.start(&s.cfg, fb.Width(), fb.Height(), s.log)
 	if err != nil {
-		return fmt.Errorf("opening a pty: %w", err)
+		return err
 	}
-	defer tty.Close()
-	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(fb.Width()), Rows: uint16(fb.Height())}); err != nil {
-		ptmx.Close()
-		return fmt.Errorf("sizing the pty: %w", err)
-	}
-	// Best effort, as in mosh-server: a pty without IUTF8 still works.
-	_ = setUTF8Erase(int(tty.Fd()))
-	path := s.cfg.Path0
-	if !strings.Contains(path, "/") {
-		if p, err := lookPathIn(path, s.cfg.Env); err == nil {
-			path = p
-		}
-	}
-	cmd := &exec.Cmd{
-		Path:   path,
-		Args:   s.cfg.Argv,
-		Env:    s.cfg.Env,
-		Dir:    s.cfg.Dir,
-		Stdin:  tty,
-		Stdout: tty,
-		Stderr: tty,
-		SysProcAttr: &syscall.SysProcAttr{
-			Setsid:  true,
-			Setctty: true,
-		},
-	}
-	if cmd.Dir != "" {
-		if st, err := os.Stat(cmd.Dir); err != nil || !st.IsDir() {
-			cmd.Dir = ""
-		}
-	}
-	if err := cmd.Start(); err != nil {
-		ptmx.Close()
-		return fmt.Errorf("starting %s: %w", s.cfg.Path0, err)
-	}
-	if p, err := pollable(ptmx); err == nil {
-		ptmx = p
-	} else {
-		// Still a working pty; only the hang-up waits for the program's
-		// next output (see stopChild).
-		s.log.Info("pty master stays blocking", "err", err)
-	}
-	s.ptmx, s.child = ptmx, cmd
-	s.ext.child = watchChild(cmd)
-	s.ptyOut = make(chan []byte, 4)
-	go readPty(ptmx, s.ptyOut)
+	s.prog = prog
+	s.ptyOut = prog.Output()
 	// The program is not reading yet: the keys wait in the pty, echoed
 	// by its line discipline, as they do behind mosh-server.
 	ahead := s.typeahead
 	s.typeahead = nil
-	s.writePty(ahead)
+	s.writePty(ahead, now)
 	return nil
-}
-
-// pollable returns f as a non-blocking file owned by the runtime poller
-// (f is closed). Closing such a file closes its descriptor at once; a
-// goroutine blocked in read(2) on a blocking one would hold the master
-// open, and the pty would not hang up until the program next wrote.
-// creack/pty hands out blocking files (its ioctls go through Fd).
-func pollable(f *os.File) (*os.File, error) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("pty master: %w", err)
-	}
-	fd := -1
-	var dupErr error
-	if err := sc.Control(func(raw uintptr) { fd, dupErr = unix.Dup(int(raw)) }); err != nil {
-		return nil, fmt.Errorf("pty master: %w", err)
-	}
-	if dupErr != nil {
-		return nil, fmt.Errorf("pty master: dup: %w", dupErr)
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		_ = unix.Close(fd)
-		return nil, fmt.Errorf("pty master: %w", err)
-	}
-	name := f.Name()
-	_ = f.Close()
-	return os.NewFile(uintptr(fd), name), nil
-}
-
-// setWinsize sizes the pty without Fd, which would turn a poller-owned
-// file back to blocking.
-func setWinsize(f *os.File, w, h int) error {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ioErr error
-	if err := sc.Control(func(fd uintptr) {
-		ioErr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(w), Row: uint16(h)})
-	}); err != nil {
-		return err
-	}
-	return ioErr
-}
-
-// readPty forwards pty output until EOF or EIO (the child's side closed),
-// then closes out. It ends when the loop closes the pty.
-func readPty(r io.Reader, out chan<- []byte) {
-	defer close(out)
-	buf := make([]byte, 16384)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			out <- append([]byte(nil), buf[:n]...)
-		}
-		if err != nil {
-			return
-		}
-	}
 }
 
 func (s *server) printMotd() {
@@ -491,46 +392,9 @@ func (s *server) printMotd() {
 	_, _ = s.emu.Write([]byte(strings.ReplaceAll(string(b), "\n", "\r\n")))
 }
 
-// stopChild hangs up, as sshd and mosh-server do when a session ends: it
-// closes the pty master, and the kernel sends SIGHUP (and SIGCONT) to the
-// program's session leader, then to its foreground job when that leader
-// exits. Nothing is killed: an ordinary shell exits on the hang-up, and a
-// program that catches SIGHUP to save its work gets to finish it, however
-// long that takes. The program is reaped in the background when it ends
-// (a daemon exits first, and its orphans go to init).
+// stopChild hangs up on the program (ptyProgram.Hangup says how).
 func (s *server) stopChild() {
-	if s.child == nil {
-		return
+	if s.prog != nil {
+		s.prog.Hangup()
 	}
-	// ptmx is owned by the runtime poller (see pollable), so Close closes
-	// the descriptor now, and the blocked read in readPty returns.
-	_ = s.ptmx.Close()
-	if s.ptyOut != nil {
-		for range s.ptyOut {
-		}
-	}
-	// watchChild owns the program's Wait and reaps it when it ends.
-}
-
-// lookPathIn finds name in the PATH of env.
-func lookPathIn(name string, env []string) (string, error) {
-	path := ""
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "PATH=") {
-			path = kv[5:]
-		}
-	}
-	if path == "" {
-		path = "/usr/local/bin:/usr/bin:/bin"
-	}
-	for _, dir := range strings.Split(path, ":") {
-		if dir == "" {
-			dir = "."
-		}
-		p := dir + "/" + name
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: not found in PATH", name)
 }
