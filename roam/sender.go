@@ -354,7 +354,6 @@ func (s *sender[L]) shutdownAckTimedOut(now time.Time) bool {
 // due reports whether timer t (zero = never) has come.
 func due(now, t time.Time) bool { return !t.IsZero() && !now.Before(t) }
 
-
 // later returns the later of two times (both set).
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
