@@ -250,6 +250,17 @@ func (p *Pump[L, R]) handle(ev Event) func(time.Time) (bool, error) {
 	return func(now time.Time) (bool, error) { return p.App.Handle(ev, now) }
 }
 
+// Receive feeds one datagram to the transport as Run does, for a test that
+// steps a session by hand on a fake clock; it must not be called while Run
+// runs.
+func (p *Pump[L, R]) Receive(d Datagram, now time.Time) {
+	log := p.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p.recv(d, now, log)
+}
+
 // recv feeds one datagram to the transport and tells the path and the
 // application what it proved: only a datagram newer than every one seen
 // moves a server to a new client address or tells a path of several

@@ -142,13 +142,13 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	defer input.stop()
 	stdin := input.out
 
-	res, err = c.loop(ctx, stdin, sigs, func() { restore() }, func() error {
+	res, err = c.run(ctx, stdin, sigs, func() { restore() }, func() error {
 		if _, err := term.MakeRaw(fd); err != nil {
 			return err
 		}
 		_, _ = cfg.Out.Write(display.Open(cfg.NoTermInit))
 		return nil
-	})
+	}, time.Now)
 	c.finalFrame()
 	res.Exit, res.Exited = c.t.Remote().ExitStatus()
 	if cfg.SSHMosh {
@@ -178,7 +178,17 @@ type client struct {
 	// prompt is the question being answered in the bar (nil: none); typed
 	// bytes go to it instead of the session.
 	prompt *promptState
+
+	// The loop's sources and results (run).
+	stdin   <-chan []byte // nil once closed
+	sigs    <-chan os.Signal
+	suspend func()
+	resume  func() error
+	sendErr bool // a datagram of this wake-up failed to leave
+	res     ClientResult
 }
+
+var _ roam.App = (*client)(nil)
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
 	w, h, err := term.GetSize(int(cfg.In.Fd()))
@@ -254,169 +264,178 @@ func (c *client) finalFrame() {
 	c.frame(now)
 }
 
-func (c *client) loop(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error) (ClientResult, error) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	incoming := c.cfg.Path.Incoming()
+// run runs the session on a roam.Pump until it ends. The prompts that
+// arrive meanwhile reach the loop as events; one still on its way when
+// the session ends is cancelled.
+func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error,
+	clock func() time.Time) (ClientResult, error) {
+	c.stdin, c.sigs, c.suspend, c.resume = stdin, sigs, suspend, resume
+	events := make(chan func(time.Time))
+	stop := make(chan struct{})
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		for {
+			select {
+			case <-stop:
+				return
+			case p := <-c.cfg.Prompts:
+				select {
+				case events <- func(now time.Time) { c.openPrompt(p, now) }:
+				case <-stop:
+					p.Reply <- PromptAnswer{Err: errPromptCancelled}
+					return
+				}
+			}
+		}
+	}()
 	defer func() {
+		close(stop)
+		<-forwarded
 		if c.prompt != nil {
 			c.prompt.cancel()
 		}
 	}()
-	var res ClientResult
-	for {
-		now := time.Now()
-
-		// Exit rules (stmclient.cc).
-		switch {
-		case c.t.ShutdownInProgress() && c.t.ShutdownAcknowledged():
-			res.Clean = true
-			return res, nil
-		case c.t.ShutdownInProgress() && c.t.ShutdownAckTimedOut(now):
-			return res, nil
-		case c.t.CounterpartyShutdownAckSent():
-			res.Clean = true
-			return res, nil
-		}
-		if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {
-			return res, nil
-		}
-		if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > connectingNoticeAfter {
-			if now.Sub(c.started) > connectTimeout {
-				c.notes.SetMessage("Timed out waiting for server...", true, true, now)
-				c.t.StartShutdown(now)
-			} else {
-				c.notes.SetMessage(c.connMsg, true, true, now)
-			}
-		} else if !c.stillConnecting() && c.notes.Message() == c.connMsg {
-			c.notes.SetMessage("", false, true, now)
-		}
-
-		sendErr := false
-		out, err := c.t.Tick(now)
-		if err != nil {
-			return res, fmt.Errorf("session: %w", err)
-		}
-		for _, d := range out {
-			if err := c.cfg.Path.Send(d); err != nil {
-				c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
-				sendErr = true
-			}
-			c.trace.mark(TraceSend, len(d))
-		}
-		if !sendErr {
-			c.notes.ClearNetworkError(now)
-		}
-		if c.t.ShouldHop(now) {
-			if err := c.cfg.Path.Hop(); err == nil {
-				c.t.NoteHop(now)
-			}
-		}
-		// Draw after sending, as mosh's loop does (tick, then
-		// output_new_frame): a keystroke leaves before the screen diff
-		// is computed.
-		c.frame(now)
-
-		wake := c.t.NextWake(now)
-		var pathWake time.Time
-		if wp, ok := c.cfg.Path.(roam.WakePath); ok {
-			wp.Wake(now)
-			pathWake = wp.NextWake()
-		}
-		for _, w := range []time.Time{c.notes.NextWake(now), c.predict.NextWake(now), pathWake} {
-			if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
-				wake = w
-			}
-		}
-		if c.stillConnecting() {
-			if w := now.Add(connectingNoticeAfter); wake.IsZero() || w.Before(wake) {
-				wake = w
-			}
-			if c.cfg.GiveUpAfter > 0 {
-				if w := c.started.Add(c.cfg.GiveUpAfter); w.Before(wake) {
-					wake = w
-				}
-			}
-		}
-		if wake.IsZero() || wake.Before(now) {
-			wake = now
-		}
-		timer.Reset(time.Until(wake))
-
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case dg, ok := <-incoming:
-			if !ok {
-				return res, errors.New("session: the datagram path closed")
-			}
-			c.receive(dg, time.Now())
-			if c.t.RemoteNum() != 0 && !res.Connected {
-				res.Connected = true
-				if c.cfg.OnConnect != nil {
-					c.cfg.OnConnect()
-				}
-			}
-		case b, ok := <-stdin:
-			if !ok {
-				stdin = nil
-				if !c.t.Attached() {
-					return res, nil
-				}
-				if !c.t.ShutdownInProgress() {
-					c.notes.SetMessage("Exiting...", true, true, time.Now())
-					c.t.StartShutdown(time.Now())
-				}
-				continue
-			}
-			c.trace.mark(TraceStdin, len(b))
-			if quit := c.userInput(b, time.Now(), suspend, resume); quit {
-				return res, nil
-			}
-		case p := <-c.cfg.Prompts:
-			if c.prompt != nil {
-				c.prompt.cancel()
-			}
-			c.prompt = &promptState{p: p}
-			c.showPrompt(time.Now())
-		case sig := <-sigs:
-			switch sig {
-			case syscall.SIGWINCH:
-				c.resize()
-			case syscall.SIGCONT:
-				c.repaint = true
-			default:
-				if !c.t.Attached() {
-					return res, nil
-				}
-				if !c.t.ShutdownInProgress() {
-					c.notes.SetMessage("Signal received, shutting down...", true, true, time.Now())
-					c.t.StartShutdown(time.Now())
-				}
-			}
-		case <-timer.C:
-		}
+	pump := &roam.Pump[*userStream, *complete]{Transport: c.t, Path: c.cfg.Path, App: c, Events: events, Now: clock, Logger: c.log}
+	err := pump.Run(ctx)
+	switch {
+	case err == nil, errors.Is(err, ctx.Err()):
+	case errors.Is(err, roam.ErrPathClosed):
+		err = errors.New("session: the datagram path closed")
+	default:
+		err = fmt.Errorf("session: %w", err)
 	}
+	return c.res, err
 }
 
-func (c *client) receive(dg roam.Datagram, now time.Time) {
-	info, err := c.t.Recv(dg.Data, now, dg.Congested)
+// openPrompt puts a new question in the bar (an open one is cancelled).
+func (c *client) openPrompt(p *Prompt, now time.Time) {
+	if c.prompt != nil {
+		c.prompt.cancel()
+	}
+	c.prompt = &promptState{p: p}
+	c.showPrompt(now)
+}
+
+// Step implements roam.App: mosh-client's exit rules (stmclient.cc) and
+// the connecting notices, before the transport ticks.
+func (c *client) Step(now time.Time) (bool, error) {
+	switch {
+	case c.t.ShutdownInProgress() && c.t.ShutdownAcknowledged():
+		c.res.Clean = true
+		return true, nil
+	case c.t.ShutdownInProgress() && c.t.ShutdownAckTimedOut(now):
+		return true, nil
+	case c.t.CounterpartyShutdownAckSent():
+		c.res.Clean = true
+		return true, nil
+	}
+	if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {
+		return true, nil
+	}
+	if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > connectingNoticeAfter {
+		if now.Sub(c.started) > connectTimeout {
+			c.notes.SetMessage("Timed out waiting for server...", true, true, now)
+			c.t.StartShutdown(now)
+		} else {
+			c.notes.SetMessage(c.connMsg, true, true, now)
+		}
+	} else if !c.stillConnecting() && c.notes.Message() == c.connMsg {
+		c.notes.SetMessage("", false, true, now)
+	}
+	c.sendErr = false
+	return false, nil
+}
+
+// Sent implements roam.App: a failed send shows in the bar as mosh's does.
+func (c *client) Sent(d []byte, err error, now time.Time) {
 	if err != nil {
-		c.log.Debug("dropped datagram", "err", err)
-		return
+		c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
+		c.sendErr = true
 	}
+	c.trace.mark(TraceSend, len(d))
+}
+
+// Settle implements roam.App. Drawing comes after sending, as mosh's loop
+// does (tick, then output_new_frame): a keystroke leaves before the screen
+// diff is computed.
+func (c *client) Settle(now time.Time) (bool, error) {
+	if !c.sendErr {
+		c.notes.ClearNetworkError(now)
+	}
+	c.frame(now)
+	return false, nil
+}
+
+// NextWake implements roam.App: the bar's and the predictions' timers, and
+// while connecting the notice and the give-up time.
+func (c *client) NextWake(now time.Time) time.Time {
+	var notice, giveUp time.Time
+	if c.stillConnecting() {
+		notice = now.Add(connectingNoticeAfter)
+		if c.cfg.GiveUpAfter > 0 {
+			giveUp = c.started.Add(c.cfg.GiveUpAfter)
+		}
+	}
+	return roam.Earliest(c.notes.NextWake(now), c.predict.NextWake(now), notice, giveUp)
+}
+
+// Sources implements roam.App: typed bytes and signals.
+func (c *client) Sources() roam.Sources {
+	return roam.Sources{Input: c.stdin, Signals: c.sigs}
+}
+
+// Handle implements roam.App.
+func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
+	switch ev.Kind {
+	case roam.EventInput:
+		if ev.Closed {
+			c.stdin = nil
+			if !c.t.Attached() {
+				return true, nil
+			}
+			if !c.t.ShutdownInProgress() {
+				c.notes.SetMessage("Exiting...", true, true, now)
+				c.t.StartShutdown(now)
+			}
+			return false, nil
+		}
+		c.trace.mark(TraceStdin, len(ev.Bytes))
+		return c.userInput(ev.Bytes, now, c.suspend, c.resume), nil
+	case roam.EventSignal:
+		switch ev.Signal {
+		case syscall.SIGWINCH:
+			c.resize()
+		case syscall.SIGCONT:
+			c.repaint = true
+		default:
+			if !c.t.Attached() {
+				return true, nil
+			}
+			if !c.t.ShutdownInProgress() {
+				c.notes.SetMessage("Signal received, shutting down...", true, true, now)
+				c.t.StartShutdown(now)
+			}
+		}
+	}
+	return false, nil
+}
+
+// Received implements roam.App: what a new datagram tells the bar and the
+// predictions (the Pump has fed it to the transport and told the path).
+func (c *client) Received(dg roam.Datagram, _ roam.RecvInfo, _ time.Time) {
 	c.trace.mark(TraceRecv, len(dg.Data))
-	// Only a datagram newer than every one seen shows that its path
-	// works: an older one may be a recording replayed by anyone who can
-	// reach our port.
-	if hp, ok := c.cfg.Path.(roam.HeardPath); ok && info.Newest {
-		hp.Heard(dg.From, now)
-	}
 	c.notes.ServerHeard(c.t.LastHeard())
 	c.notes.ServerAcked(c.t.AckedSentAt())
 	c.predict.SetLocalFrameAcked(c.t.AckedNum())
 	c.predict.SetSendInterval(c.t.SendInterval())
 	c.predict.SetLocalFrameLateAcked(c.t.Remote().EchoAck())
+	if c.t.RemoteNum() != 0 && !c.res.Connected {
+		c.res.Connected = true
+		if c.cfg.OnConnect != nil {
+			c.cfg.OnConnect()
+		}
+	}
 }
 
 // userInput handles typed bytes; it reports whether the client should quit

@@ -85,7 +85,10 @@ func (r *replayRig) serverWrites(text string) [][]byte {
 }
 
 func (r *replayRig) deliver(dg []byte, route datapath.Route) {
-	r.c.receive(roam.Datagram{Data: dg, From: datapath.RouteAddr{Route: route}}, r.now)
+	// As the client's loop does: the driver feeds the transport, tells
+	// the path which route proved itself, then the client.
+	pump := &roam.Pump[*userStream, *complete]{Transport: r.c.t, Path: r.paths, App: r.c}
+	pump.Receive(roam.Datagram{Data: dg, From: datapath.RouteAddr{Route: route}}, r.now)
 }
 
 // noise is text zlib cannot shrink, so a screen of it needs several
