@@ -333,8 +333,8 @@ func (c *client) Step(now time.Time) (bool, error) {
 	if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {
 		return true, nil
 	}
-	if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) > connectingNoticeAfter {
-		if now.Sub(c.started) > connectTimeout {
+	if c.stillConnecting() && !c.t.ShutdownInProgress() && now.Sub(c.started) >= connectingNoticeAfter {
+		if now.Sub(c.started) >= connectTimeout {
 			c.notes.SetMessage("Timed out waiting for server...", true, true, now)
 			c.t.StartShutdown(now)
 		} else {
@@ -368,11 +368,17 @@ func (c *client) Settle(now time.Time) (bool, error) {
 }
 
 // NextWake implements roam.App: the bar's and the predictions' timers, and
-// while connecting the notice and the give-up time.
+// while connecting the notice, the timeout and the give-up time.
 func (c *client) NextWake(now time.Time) time.Time {
 	var notice, giveUp time.Time
 	if c.stillConnecting() {
-		notice = now.Add(connectingNoticeAfter)
+		// The next connecting rule due: the notice, then the timeout.
+		switch since := now.Sub(c.started); {
+		case since < connectingNoticeAfter:
+			notice = c.started.Add(connectingNoticeAfter)
+		case since < connectTimeout:
+			notice = c.started.Add(connectTimeout)
+		}
 		if c.cfg.GiveUpAfter > 0 {
 			giveUp = c.started.Add(c.cfg.GiveUpAfter)
 		}

@@ -1,0 +1,242 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/netem"
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	mterm "github.com/ssh-mosh/ssh-mosh/term"
+)
+
+// The client's rules: our client loop (newClient, run) against our server
+// (serve, on a fake program) over netem's in-memory pipe, on synctest's
+// fake clock. The terminal is /dev/null (80×24) and a buffer.
+
+// screenOut is the user's terminal: an emulator fed what the client
+// writes (the client draws diffs, so only the screen tells what shows).
+type screenOut struct {
+	mu  sync.Mutex
+	emu *mterm.Emulator
+}
+
+func (s *screenOut) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.emu.Write(b)
+}
+
+// has reports whether a row of the screen shows text now.
+func (s *screenOut) has(text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fb := s.emu.Framebuffer()
+	for y := range fb.Height() {
+		var b bytes.Buffer
+		for x := range fb.Width() {
+			b.WriteString(fb.Cell(y, x).Contents())
+		}
+		if strings.Contains(b.String(), text) {
+			return true
+		}
+	}
+	return false
+}
+
+type clientRig struct {
+	t      *testing.T
+	prog   *fakeProgram
+	stdin  chan []byte
+	sigs   chan os.Signal
+	out    *screenOut
+	result chan ClientResult
+	errs   chan error
+	served chan error
+	cancel context.CancelFunc
+	close_ []func() error
+	start  time.Time
+}
+
+// newClientRig runs a client with cfg (Path, Key, In, Out are set here)
+// against our server; with serverMuted nothing the server sends arrives.
+func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool) *clientRig {
+	t.Helper()
+	srvConn, cliConn := netem.Pipe()
+	srvLoss, err := netem.Impair(srvConn, netem.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvLoss.Blackout(serverMuted)
+	key, err := wire.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &clientRig{t: t, prog: newFakeProgram(), stdin: make(chan []byte), sigs: make(chan os.Signal, 1),
+		out: &screenOut{emu: mterm.NewEmulator(80, 24)}, result: make(chan ClientResult, 1), errs: make(chan error, 1), served: make(chan error, 1),
+		cancel: cancel, start: time.Now()}
+	srvPath := roam.NewServerPath(srvLoss, wire.MTUv4)
+	go func() {
+		r.served <- serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24}, r.prog.start, time.Now)
+	}()
+	opened := false
+	cliPath, err := roam.NewClientPath(srvConn.LocalAddr(), wire.MTUv4, func() (net.PacketConn, error) {
+		if opened {
+			return nil, errors.New("no second socket in this test")
+		}
+		opened = true
+		return cliConn, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.close_ = append(r.close_, srvPath.Close, cliPath.Close, null.Close)
+	cfg.Path, cfg.Key, cfg.In, cfg.Out = cliPath, key, null, r.out
+	if cfg.Port == 0 {
+		cfg.Port = 60001
+	}
+	c, err := newClient(cfg, mterm.Display{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		res, err := c.run(ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, time.Now)
+		r.result <- res
+		r.errs <- err
+	}()
+	return r
+}
+
+// wait returns the client's result.
+func (r *clientRig) wait() ClientResult {
+	r.t.Helper()
+	res := <-r.result
+	if err := <-r.errs; err != nil {
+		r.t.Errorf("client: %v", err)
+	}
+	return res
+}
+
+// close ends the server and releases everything.
+func (r *clientRig) close() {
+	r.cancel()
+	<-r.served
+	for _, c := range r.close_ {
+		_ = c()
+	}
+}
+
+func (r *clientRig) connect() {
+	r.t.Helper()
+	waitFor(r.t, "the program's start", 5*time.Second, func() bool {
+		r.prog.mu.Lock()
+		defer r.prog.mu.Unlock()
+		return r.prog.started
+	})
+	time.Sleep(time.Second) // the server's first state reaches the client
+	synctest.Wait()
+}
+
+func TestClientRuleEscapeKey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newClientRig(t, ClientConfig{Escape: ParseEscapeKey("", false)}, false)
+		defer r.close()
+		r.connect()
+		// Ctrl-^ ^ sends the escape key itself; Ctrl-^ . quits with the
+		// shutdown handshake. Neither escape sequence reaches the program.
+		r.stdin <- []byte("a\x1e^b")
+		r.stdin <- []byte("\x1e")
+		synctest.Wait()
+		if !r.out.has("Commands: Ctrl-Z suspends") {
+			t.Error("no help in the bar after the escape key")
+		}
+		r.stdin <- []byte(".")
+		res := r.wait()
+		if !res.Connected || !res.Clean {
+			t.Errorf("result %+v, want a connected session and a clean shutdown", res)
+		}
+		if !r.out.has("Exiting on user request...") {
+			t.Error("no exit notice")
+		}
+		if got := string(r.prog.typed()); got != "a\x1eb" {
+			t.Errorf("the program got %q, want %q", got, "a\x1eb")
+		}
+	})
+}
+
+func TestClientRuleConnectingNoticeAndTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newClientRig(t, ClientConfig{}, true)
+		defer r.close()
+		const notice = "Nothing received from server on UDP port 60001."
+		time.Sleep(connectingNoticeAfter - 10*time.Millisecond)
+		synctest.Wait()
+		if r.out.has(notice) {
+			t.Errorf("the notice showed before %v", connectingNoticeAfter)
+		}
+		time.Sleep(20 * time.Millisecond)
+		synctest.Wait()
+		if !r.out.has(notice) {
+			t.Errorf("no notice just after %v", connectingNoticeAfter)
+		}
+		// mosh-client's 15 s: then it tries to shut down, and gives up.
+		res := r.wait()
+		if res.Connected || res.Clean {
+			t.Errorf("result %+v, want neither connected nor clean", res)
+		}
+		if !r.out.has("Timed out waiting for server...") {
+			t.Error("no timeout notice")
+		}
+		if d := time.Since(r.start); d < connectTimeout || d > connectTimeout+30*time.Second {
+			t.Errorf("gave up after %v, want after %v plus the shutdown attempts", d, connectTimeout)
+		}
+	})
+}
+
+func TestClientRuleHandoverGivesUpAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		connected := false
+		r := newClientRig(t, ClientConfig{GiveUpAfter: 2 * time.Second, OnConnect: func() { connected = true }}, true)
+		defer r.close()
+		res := r.wait()
+		if d := time.Since(r.start); d != 2*time.Second {
+			t.Errorf("gave up after %v, want exactly 2s", d)
+		}
+		if res.Connected || connected {
+			t.Errorf("result %+v, OnConnect called %v: want neither", res, connected)
+		}
+	})
+}
+
+func TestClientRuleOnConnectOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := 0
+		r := newClientRig(t, ClientConfig{Escape: ParseEscapeKey("", false), GiveUpAfter: 2 * time.Second,
+			OnConnect: func() { calls++ }}, false)
+		defer r.close()
+		r.connect()
+		time.Sleep(5 * time.Second) // past GiveUpAfter: connected, it must not give up
+		synctest.Wait()
+		r.stdin <- []byte("\x1e.")
+		res := r.wait()
+		if !res.Connected || !res.Clean || calls != 1 {
+			t.Errorf("result %+v, OnConnect called %d times: want connected, clean, once", res, calls)
+		}
+		if strings.Contains(string(r.prog.typed()), ".") {
+			t.Error("the quit sequence reached the program")
+		}
+	})
+}
