@@ -197,3 +197,71 @@ func TestPumpConvergesOverImpairedNetwork(t *testing.T) {
 		st.finish()
 	})
 }
+
+// mtuPath is an in-memory path with the MTU a test sets, recording the
+// size of each datagram sent.
+type mtuPath struct {
+	mu    sync.Mutex
+	mtu   int
+	sizes []int
+	in    chan Datagram
+}
+
+func (p *mtuPath) Send(b []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sizes = append(p.sizes, len(b))
+	return nil
+}
+func (p *mtuPath) Incoming() <-chan Datagram { return p.in }
+func (p *mtuPath) MTU() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mtu
+}
+
+// TestPumpTakesPathMTU: the driver gives the transport the path's MTU at
+// every wake-up, so an IPv6 socket's smaller MTU and the EMSGSIZE fallback
+// (wire.MTUFallback) shape the next datagrams.
+func TestPumpTakesPathMTU(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, mtu := range []int{wire.MTUv6, wire.MTUFallback} {
+			path := &mtuPath{mtu: mtu, in: make(chan Datagram)}
+			c, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			events := make(chan func(time.Time))
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- (&Pump[*logState, *valState]{Transport: c, Path: path, Events: events}).Run(ctx) }()
+			// Incompressible keys: a state far beyond one datagram.
+			var b bytes.Buffer
+			x := uint32(1)
+			for b.Len() < 8000 {
+				x = x*1664525 + 1013904223
+				b.WriteByte(byte('!' + (x>>24)%90))
+			}
+			events <- func(time.Time) { c.Current().push(b.String()) }
+			time.Sleep(time.Second)
+			synctest.Wait()
+			cancel()
+			<-done
+			if got := c.MTU(); got != mtu {
+				t.Errorf("transport MTU %d, want the path's %d", got, mtu)
+			}
+			path.mu.Lock()
+			big := 0
+			for _, n := range path.sizes {
+				if n > mtu {
+					t.Errorf("a %d-byte datagram on a path of MTU %d", n, mtu)
+				}
+				big = max(big, n)
+			}
+			path.mu.Unlock()
+			if big < mtu*3/4 {
+				t.Errorf("largest datagram %d bytes: the state was not fragmented to MTU %d", big, mtu)
+			}
+		}
+	})
+}

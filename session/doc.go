@@ -18,6 +18,14 @@
 //     timeouts, signals).
 //   - tracing of a keystroke's way (trace.go, SSH_MOSH_TRACE).
 //
+// Both loops are configurations of one driver, roam.Pump: client and server
+// are roam.App implementations (Step, Settle, NextWake, Sources, Handle),
+// so the clock is read once per wake-up and the deadlines meet in
+// roam.Earliest. The server's program sits behind the program interface
+// (pty.go; ptyProgram is a child on a pty), which lets the server's and the
+// client's rules run under testing/synctest (server_rules_test.go,
+// client_rules_test.go).
+//
 // The datagram path is a seam: ClientConfig.Path and ServerConfig.Path
 // take a roam.UDPClient or roam.UDPServer, or the SSH and multi-path
 // routes of package datapath. The loops find a path's optional
