@@ -397,14 +397,7 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 	case roam.EventInput:
 		if ev.Closed {
 			c.stdin = nil
-			if !c.t.Attached() {
-				return true, nil
-			}
-			if !c.t.ShutdownInProgress() {
-				c.notes.SetMessage("Exiting...", true, true, now)
-				c.t.StartShutdown(now)
-			}
-			return false, nil
+			return c.quit("Exiting...", now), nil
 		}
 		c.trace.mark(TraceStdin, len(ev.Bytes))
 		return c.userInput(ev.Bytes, now, c.suspend, c.resume), nil
@@ -415,16 +408,24 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 		case syscall.SIGCONT:
 			c.repaint = true
 		default:
-			if !c.t.Attached() {
-				return true, nil
-			}
-			if !c.t.ShutdownInProgress() {
-				c.notes.SetMessage("Signal received, shutting down...", true, true, now)
-				c.t.StartShutdown(now)
-			}
+			return c.quit("Signal received, shutting down...", now), nil
 		}
 	}
 	return false, nil
+}
+
+// quit ends the session as mosh-client does at the end of its input or on
+// a signal: at once when no server was ever reached (done), otherwise by
+// the shutdown handshake, with why in the bar.
+func (c *client) quit(why string, now time.Time) (done bool) {
+	if !c.t.Attached() {
+		return true
+	}
+	if !c.t.ShutdownInProgress() {
+		c.notes.SetMessage(why, true, true, now)
+		c.t.StartShutdown(now)
+	}
+	return false
 }
 
 // Received implements roam.App: what a new datagram tells the bar and the

@@ -2,9 +2,6 @@ package session
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -12,9 +9,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ssh-mosh/ssh-mosh/internal/netem"
-	"github.com/ssh-mosh/ssh-mosh/roam"
-	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	mterm "github.com/ssh-mosh/ssh-mosh/term"
 )
 
@@ -52,59 +46,29 @@ func (s *screenOut) has(text string) bool {
 	return false
 }
 
+// clientRig is a memPair with our client loop on the client's path.
 type clientRig struct {
-	t      *testing.T
-	prog   *fakeProgram
+	*memPair
 	stdin  chan []byte
 	sigs   chan os.Signal
 	out    *screenOut
 	result chan ClientResult
 	errs   chan error
-	served chan error
-	cancel context.CancelFunc
-	close_ []func() error
-	start  time.Time
 }
 
 // newClientRig runs a client with cfg (Path, Key, In, Out are set here)
 // against our server; with serverMuted nothing the server sends arrives.
 func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool) *clientRig {
 	t.Helper()
-	srvConn, cliConn := netem.Pipe()
-	srvLoss, err := netem.Impair(srvConn, netem.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvLoss.Blackout(serverMuted)
-	key, err := wire.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &clientRig{t: t, prog: newFakeProgram(), stdin: make(chan []byte), sigs: make(chan os.Signal, 1),
-		out: &screenOut{emu: mterm.NewEmulator(80, 24)}, result: make(chan ClientResult, 1), errs: make(chan error, 1), served: make(chan error, 1),
-		cancel: cancel, start: time.Now()}
-	srvPath := roam.NewServerPath(srvLoss, wire.MTUv4)
-	go func() {
-		r.served <- serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24}, r.prog.start, time.Now)
-	}()
-	opened := false
-	cliPath, err := roam.NewClientPath(srvConn.LocalAddr(), wire.MTUv4, func() (net.PacketConn, error) {
-		if opened {
-			return nil, errors.New("no second socket in this test")
-		}
-		opened = true
-		return cliConn, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := &clientRig{memPair: newMemPair(t, ServerConfig{}, serverMuted, false), stdin: make(chan []byte),
+		sigs: make(chan os.Signal, 1), out: &screenOut{emu: mterm.NewEmulator(80, 24)},
+		result: make(chan ClientResult, 1), errs: make(chan error, 1)}
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.close_ = append(r.close_, srvPath.Close, cliPath.Close, null.Close)
-	cfg.Path, cfg.Key, cfg.In, cfg.Out = cliPath, key, null, r.out
+	r.closers = append(r.closers, null.Close)
+	cfg.Path, cfg.Key, cfg.In, cfg.Out = r.cliPath, r.key, null, r.out
 	if cfg.Port == 0 {
 		cfg.Port = 60001
 	}
@@ -113,7 +77,7 @@ func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool) *clientRig {
 		t.Fatal(err)
 	}
 	go func() {
-		res, err := c.run(ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, time.Now)
+		res, err := c.run(r.ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, time.Now)
 		r.result <- res
 		r.errs <- err
 	}()
@@ -128,15 +92,6 @@ func (r *clientRig) wait() ClientResult {
 		r.t.Errorf("client: %v", err)
 	}
 	return res
-}
-
-// close ends the server and releases everything.
-func (r *clientRig) close() {
-	r.cancel()
-	<-r.served
-	for _, c := range r.close_ {
-		_ = c()
-	}
 }
 
 func (r *clientRig) connect() {

@@ -87,26 +87,26 @@ func (p *fakeProgram) sizeLog() [][2]int {
 	return append([][2]int(nil), p.sizes...)
 }
 
-// serverRig is our server (serve, on a fakeProgram) and a bare client
-// transport on its own roam.Pump, over netem's in-memory pipe; the
-// server's side can be blacked out. Build it inside synctest.Test.
-type serverRig struct {
+// memPair is our server (serve, on a fakeProgram) and a client path that
+// reaches it, over netem's in-memory pipe, each side's sends impairable.
+// Build it inside synctest.Test.
+type memPair struct {
 	t       *testing.T
 	prog    *fakeProgram
-	ct      *roam.Transport[*userStream, *complete]
+	key     wire.Key
 	lossy   *netem.Conn // the server's sends
 	cliLoss *netem.Conn // the client's sends
-	events  chan func(time.Time)
+	cliPath *roam.UDPClient
 	served  chan error
-	pumped  chan error
+	ctx     context.Context
 	cancel  context.CancelFunc
 	closers []func() error
 	start   time.Time
 }
 
-// newServerRig starts the server with cfg (Path, Key and size are set
-// here) and the client; with muted, nothing the client sends arrives.
-func newServerRig(t *testing.T, cfg ServerConfig, muted bool) *serverRig {
+// newMemPair starts the server with cfg (Path, Key and size are set here);
+// srvMuted and cliMuted black out that side's sends from the start.
+func newMemPair(t *testing.T, cfg ServerConfig, srvMuted, cliMuted bool) *memPair {
 	t.Helper()
 	srvConn, cliConn := netem.Pipe()
 	lossy, err := netem.Impair(srvConn, netem.Config{})
@@ -117,43 +117,83 @@ func newServerRig(t *testing.T, cfg ServerConfig, muted bool) *serverRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cliLoss.Blackout(muted)
+	lossy.Blackout(srvMuted)
+	cliLoss.Blackout(cliMuted)
 	key, err := wire.NewKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &serverRig{t: t, prog: newFakeProgram(), lossy: lossy, cliLoss: cliLoss, events: make(chan func(time.Time)),
-		served: make(chan error, 1), pumped: make(chan error, 1), cancel: cancel, start: time.Now()}
+	m := &memPair{t: t, prog: newFakeProgram(), key: key, lossy: lossy, cliLoss: cliLoss,
+		served: make(chan error, 1), ctx: ctx, cancel: cancel, start: time.Now()}
 	srvPath := roam.NewServerPath(lossy, wire.MTUv4)
 	cfg.Path, cfg.Key, cfg.Width, cfg.Height = srvPath, key, 80, 24
-	go func() { r.served <- serve(ctx, cfg, r.prog.start, time.Now) }()
+	go func() { m.served <- serve(ctx, cfg, m.prog.start, time.Now) }()
+	m.cliPath = pipeClientPath(t, cliLoss, srvConn.LocalAddr())
+	m.closers = append(m.closers, srvPath.Close, m.cliPath.Close)
+	return m
+}
+
+// pipeClientPath is a roam client path on conn, one end of an in-memory
+// pipe whose other end is at addr (it cannot hop: the pipe has one port).
+func pipeClientPath(t *testing.T, conn net.PacketConn, addr net.Addr) *roam.UDPClient {
+	t.Helper()
 	opened := false
-	cliPath, err := roam.NewClientPath(srvConn.LocalAddr(), wire.MTUv4, func() (net.PacketConn, error) {
+	p, err := roam.NewClientPath(addr, wire.MTUv4, func() (net.PacketConn, error) {
 		if opened {
 			return nil, errors.New("no second socket in this test")
 		}
 		opened = true
-		return cliLoss, nil
+		return conn, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.closers = append(r.closers, srvPath.Close, cliPath.Close)
-	r.ct, err = roam.NewTransport(roam.Client, key, newUserStream(), newComplete(80, 24), time.Now(), roam.Config{})
+	return p
+}
+
+// close ends the server and releases what the pair holds; a test that
+// took the server's result puts it back first.
+func (m *memPair) close() {
+	m.cancel()
+	<-m.served
+	for _, c := range m.closers {
+		_ = c()
+	}
+}
+
+// since is the fake time since the pair started.
+func (m *memPair) since() time.Duration { return time.Since(m.start) }
+
+// serverRig is a memPair with a bare client transport on its own
+// roam.Pump, for the server's rules.
+type serverRig struct {
+	*memPair
+	ct     *roam.Transport[*userStream, *complete]
+	events chan func(time.Time)
+	pumped chan error
+}
+
+// newServerRig starts the server with cfg and the client; with muted,
+// nothing the client sends arrives.
+func newServerRig(t *testing.T, cfg ServerConfig, muted bool) *serverRig {
+	t.Helper()
+	r := &serverRig{memPair: newMemPair(t, cfg, false, muted), events: make(chan func(time.Time)), pumped: make(chan error, 1)}
+	var err error
+	r.ct, err = roam.NewTransport(roam.Client, r.key, newUserStream(), newComplete(80, 24), time.Now(), roam.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.ct.Current().Offer(clientFeatures)
 	r.ct.Current().PushResize(80, 24)
 	pump := &roam.Pump[*userStream, *complete]{
-		Transport: r.ct, Path: cliPath, Events: r.events,
+		Transport: r.ct, Path: r.cliPath, Events: r.events,
 		Done: func(now time.Time) bool {
 			return r.ct.CounterpartyShutdownAckSent() ||
 				r.ct.ShutdownInProgress() && (r.ct.ShutdownAcknowledged() || r.ct.ShutdownAckTimedOut(now))
 		},
 	}
-	go func() { r.pumped <- pump.Run(ctx) }()
+	go func() { r.pumped <- pump.Run(r.ctx) }()
 	return r
 }
 
@@ -169,7 +209,7 @@ func (r *serverRig) do(f func(now time.Time)) {
 	}
 }
 
-// screen is the client's copy of the server's screen, row 0.
+// row0 is row 0 of the client's copy of the server's screen.
 func (r *serverRig) row0() string {
 	var s string
 	r.do(func(time.Time) {
@@ -183,15 +223,9 @@ func (r *serverRig) row0() string {
 	return s
 }
 
-// close ends everything the rig started; the bubble then has nothing left.
+// close ends the client pump and the pair.
 func (r *serverRig) close() {
 	r.cancel()
 	<-r.pumped
-	<-r.served
-	for _, c := range r.closers {
-		_ = c()
-	}
+	r.memPair.close()
 }
-
-// since is the fake time since the rig started.
-func (r *serverRig) since() time.Duration { return time.Since(r.start) }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"net"
 	"os"
 	"testing"
@@ -33,17 +32,7 @@ func servePair(t *testing.T, ctx context.Context, srvSide, cliConn net.PacketCon
 		done <- Serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24,
 			Path0: "/bin/sh", Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}})
 	}()
-	opened := false
-	cliPath, err = roam.NewClientPath(srvAddr, wire.MTUv4, func() (net.PacketConn, error) {
-		if opened {
-			return nil, errors.New("no second socket in this test")
-		}
-		opened = true
-		return cliConn, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cliPath = pipeClientPath(t, cliConn, srvAddr)
 	t.Cleanup(func() { cliPath.Close() })
 	ct, err = roam.NewTransport(roam.Client, key, newUserStream(), newComplete(80, 24), time.Now(), roam.Config{})
 	if err != nil {
