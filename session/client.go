@@ -186,12 +186,16 @@ type client struct {
 	resume  func() error
 	sendErr bool // a datagram of this wake-up failed to leave
 	res     ClientResult
+	// termSize reads the user's terminal size (term.GetSize on In; tests
+	// give another).
+	termSize func() (w, h int, err error)
 }
 
 var _ roam.App = (*client)(nil)
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
-	w, h, err := term.GetSize(int(cfg.In.Fd()))
+	termSize := func() (int, int, error) { return term.GetSize(int(cfg.In.Fd())) }
+	w, h, err := termSize()
 	if err != nil || w <= 0 || h <= 0 {
 		w, h = 80, 24
 	}
@@ -209,7 +213,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 		notes:   overlay.NewNotifications(now, cfg.Escape.Name),
 		predict: overlay.NewPrediction(cfg.Predict, cfg.PredictOverwrite),
 		escape:  escapeFilter{key: cfg.Escape},
-		width:   w, height: h, started: now,
+		width:   w, height: h, started: now, termSize: termSize,
 		connMsg: fmt.Sprintf("Nothing received from server on UDP port %d.", cfg.Port),
 	}
 	_, _ = cfg.Out.Write(display.NewFrame(false, c.local, c.local))
@@ -554,8 +558,9 @@ func roundRTT(d time.Duration) time.Duration {
 	return d.Round(10 * time.Microsecond)
 }
 
+// resize follows the user's terminal to its new size (SIGWINCH).
 func (c *client) resize() {
-	w, h, err := term.GetSize(int(c.cfg.In.Fd()))
+	w, h, err := c.termSize()
 	if err != nil || w <= 0 || h <= 0 {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -58,7 +59,8 @@ type clientRig struct {
 
 // newClientRig runs a client with cfg (Path, Key, In, Out are set here)
 // against our server; with serverMuted nothing the server sends arrives.
-func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool) *clientRig {
+// The terminal's size is what size says (80×24 if nil).
+func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool, size ...func() (int, int, error)) *clientRig {
 	t.Helper()
 	r := &clientRig{memPair: newMemPair(t, ServerConfig{}, serverMuted, false), stdin: make(chan []byte),
 		sigs: make(chan os.Signal, 1), out: &screenOut{emu: mterm.NewEmulator(80, 24)},
@@ -75,6 +77,9 @@ func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool) *clientRig {
 	c, err := newClient(cfg, mterm.Display{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(size) > 0 {
+		c.termSize = size[0]
 	}
 	go func() {
 		res, err := c.run(r.ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, time.Now)
@@ -192,6 +197,42 @@ func TestClientRuleOnConnectOnce(t *testing.T) {
 		}
 		if strings.Contains(string(r.prog.typed()), ".") {
 			t.Error("the quit sequence reached the program")
+		}
+	})
+}
+
+func TestClientRuleResizeFollowsTheTerminal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		w, h := 80, 24
+		size := func() (int, int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return w, h, nil
+		}
+		r := newClientRig(t, ClientConfig{Escape: ParseEscapeKey("", false)}, false, size)
+		defer r.close()
+		r.connect()
+		mu.Lock()
+		w, h = 132, 50
+		mu.Unlock()
+		r.sigs <- syscall.SIGWINCH
+		waitFor(t, "the program's resize", time.Second, func() bool {
+			sizes := r.prog.sizeLog()
+			return len(sizes) > 0 && sizes[len(sizes)-1] == [2]int{132, 50}
+		})
+		// A terminal that reports no size changes nothing.
+		mu.Lock()
+		w, h = 0, 0
+		mu.Unlock()
+		r.sigs <- syscall.SIGWINCH
+		synctest.Wait()
+		r.stdin <- []byte("\x1e.")
+		if res := r.wait(); !res.Clean {
+			t.Errorf("result %+v", res)
+		}
+		if sizes := r.prog.sizeLog(); sizes[len(sizes)-1] != [2]int{132, 50} {
+			t.Errorf("sizes %v after a terminal without a size", sizes)
 		}
 	})
 }
