@@ -65,9 +65,15 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 
 	probes := []*latencyProbe{ours, ssh, mosh, direct, traced}
 	var marks []keyMark // ours-traced's keys on the monotonic clock
+	round := 0
 	for b.Loop() {
 		for range *keysPerOp {
-			for _, p := range probes {
+			// Each round starts with the next probe: the first key after
+			// the pause meets idle CPUs, which wake slowly on a VM, so a
+			// fixed order would charge that to one session.
+			round++
+			for i := range probes {
+				p := probes[(round+i)%len(probes)]
 				start := session.MonotonicNanos()
 				p.key(b)
 				if p == traced {
