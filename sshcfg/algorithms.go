@@ -405,12 +405,12 @@ func queryName(k *algoKeyword) string {
 
 // applyAlgorithmFlags makes -c and -m win over any Ciphers or MACs line,
 // as in ssh (they replace the value whatever came before).
-func applyAlgorithmFlags(s *settings, o *Options) {
-	if o.Ciphers != "" {
-		s.vals["ciphers"] = []setting{{o.Ciphers, "command line (-c)"}}
+func applyAlgorithmFlags(s *settings, cl *CommandLine) {
+	if v := cl.last('c'); v != "" {
+		s.vals["ciphers"] = []setting{{v, "command line (-c)"}}
 	}
-	if o.MACs != "" {
-		s.vals["macs"] = []setting{{o.MACs, "command line (-m)"}}
+	if v := cl.last('m'); v != "" {
+		s.vals["macs"] = []setting{{v, "command line (-m)"}}
 	}
 }
 

@@ -158,25 +158,25 @@ var ErrNeedsOpenSSH = errors.New("configuration needs OpenSSH's ssh to evaluate"
 
 // Resolve resolves destination ([user@]host or ssh://[user@]host[:port])
 // with the options given on the command line, as the current user.
-func Resolve(o *Options, destination string) (*Config, error) {
+func Resolve(cl *CommandLine, destination string) (*Config, error) {
 	var r Resolver
-	return r.Resolve(o, destination)
+	return r.Resolve(cl, destination)
 }
 
 // maxJumpDepth bounds ProxyJump recursion: a config where a hop jumps
 // through itself would otherwise recurse forever.
 const maxJumpDepth = 16
 
-// Resolve resolves destination with the options o (nil: none).
-func (r *Resolver) Resolve(o *Options, destination string) (*Config, error) {
-	if o == nil {
-		o = &Options{}
+// Resolve resolves destination with the command line cl (nil: none).
+func (r *Resolver) Resolve(cl *CommandLine, destination string) (*Config, error) {
+	if cl == nil {
+		cl = &CommandLine{}
 	}
 	rr, err := r.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return rr.resolve(o, destination, 0)
+	return rr.resolve(cl, destination, 0)
 }
 
 func (r *Resolver) withDefaults() (*Resolver, error) {
@@ -218,7 +218,7 @@ func (r *Resolver) withDefaults() (*Resolver, error) {
 	return &rr, nil
 }
 
-func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, error) {
+func (r *Resolver) resolve(cl *CommandLine, destination string, depth int) (*Config, error) {
 	if depth > maxJumpDepth {
 		return nil, fmt.Errorf("ProxyJump loop via %s: check the ProxyJump lines of your ssh config", destination)
 	}
@@ -227,13 +227,13 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		return nil, err
 	}
 	if depth == 0 {
-		if err := checkCommandLineNames(o, dest); err != nil {
+		if err := checkCommandLineNames(cl, dest); err != nil {
 			return nil, err
 		}
 	}
 	var c *Config
 	if !r.ForceSSHG {
-		c, err = r.resolveNative(o, dest)
+		c, err = r.resolveNative(cl, dest)
 		var needs *needsSSHError
 		if err != nil && !errors.As(err, &needs) {
 			return nil, err
@@ -243,7 +243,7 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		}
 	}
 	if c == nil {
-		s, err := r.evalSSHG(o, destination)
+		s, err := r.evalSSHG(cl, destination)
 		if err != nil {
 			return nil, err
 		}
@@ -252,10 +252,10 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		}
 	}
 	switch {
-	case o.Quiet:
+	case cl.count('q') > 0:
 		c.LogLevel = "QUIET" // -q wins over the config, as in ssh
-	case o.Verbose > 0:
-		c.LogLevel = []string{"DEBUG1", "DEBUG2", "DEBUG3"}[min(o.Verbose, 3)-1]
+	case cl.count('v') > 0:
+		c.LogLevel = []string{"DEBUG1", "DEBUG2", "DEBUG3"}[min(cl.count('v'), 3)-1]
 	}
 	if len(c.ProxyJump) > 0 {
 		last := c.ProxyJump[len(c.ProxyJump)-1]
@@ -265,22 +265,22 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 		// As ssh does: the hop sees only -F, its own user and port, and
 		// the earlier hops as its -J; other -o/-i options stay with the
 		// destination.
-		hop := &Options{}
-		if o.ConfigFile != "" {
-			_ = hop.setSSHFlag('F', o.ConfigFile)
+		hop := &CommandLine{}
+		if f := cl.last('F'); f != "" {
+			_ = hop.Add('F', f)
 		}
 		if last.User != "" {
-			_ = hop.setSSHFlag('l', last.User)
+			_ = hop.Add('l', last.User)
 		}
 		if last.Port != 0 {
-			_ = hop.setSSHFlag('p', strconv.Itoa(last.Port))
+			_ = hop.Add('p', strconv.Itoa(last.Port))
 		}
 		if n := len(c.ProxyJump); n > 1 {
 			var earlier []string
 			for _, j := range c.ProxyJump[:n-1] {
 				earlier = append(earlier, j.String())
 			}
-			_ = hop.setSSHFlag('J', strings.Join(earlier, ","))
+			_ = hop.Add('J', strings.Join(earlier, ","))
 		}
 		c.Via, err = r.resolve(hop, last.Host, depth+1)
 		if err != nil {
@@ -293,8 +293,8 @@ func (r *Resolver) resolve(o *Options, destination string, depth int) (*Config, 
 	return c, nil
 }
 
-func (r *Resolver) resolveNative(o *Options, dest destination) (*Config, error) {
-	s, err := r.evalNative(o, dest)
+func (r *Resolver) resolveNative(cl *CommandLine, dest destination) (*Config, error) {
+	s, err := r.evalNative(cl, dest)
 	if err != nil {
 		return nil, err
 	}

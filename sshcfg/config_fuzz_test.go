@@ -66,8 +66,8 @@ func FuzzResolve(f *testing.F) {
 		}
 		r := &Resolver{SSH: "none", Home: fuzzHome, LocalUser: "u", LocalHostname: "h.example",
 			SystemConfig: "/etc/ssh/ssh_config", Files: fuzzFiles(data)}
-		o := &Options{}
-		_ = o.setSSHFlag('F', "/fuzz/config")
+		o := &CommandLine{}
+		_ = o.Add('F', "/fuzz/config")
 		c, err := r.Resolve(o, host)
 		if err != nil {
 			return
@@ -86,8 +86,8 @@ func FuzzResolve(f *testing.F) {
 func TestResolveInclude(t *testing.T) {
 	resolve := func(data string) (*Config, error) {
 		r := &Resolver{SSH: "none", Home: fuzzHome, LocalUser: "u", LocalHostname: "h", Files: fuzzFiles([]byte(data))}
-		o := &Options{}
-		_ = o.setSSHFlag('F', "/fuzz/config")
+		o := &CommandLine{}
+		_ = o.Add('F', "/fuzz/config")
 		return r.Resolve(o, "h")
 	}
 	c, err := resolve("Include conf.d/*\nHost h\n Port 22\n#>> conf.d/b\nUser bee\nPort 2202\n#>> conf.d/a\nHost h\n Port 2201\n")
@@ -119,8 +119,8 @@ func TestResolveErrorsCarryFileLine(t *testing.T) {
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, []byte("Host bad\n\n    Port notaport\n"), 0o600)
 	r := &Resolver{SSH: "none", Home: dir, LocalUser: "u", LocalHostname: "h"}
-	o := &Options{}
-	_ = o.setSSHFlag('F', cfg)
+	o := &CommandLine{}
+	_ = o.Add('F', cfg)
 	_, err := r.Resolve(o, "bad")
 	if err == nil || !strings.Contains(err.Error(), cfg+":3:") || !strings.Contains(err.Error(), "1 to 65535") {
 		t.Fatalf("error = %v, want %s:3 and what to fix", err, cfg)

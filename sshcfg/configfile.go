@@ -84,11 +84,11 @@ bindinterface localcommand pkcs11provider revokedhostkeys knownhostscommand pref
 ignoreunknown kbdinteractivedevices hostbasedauthentication smartcarddevice
 moshtransport moshfallback moshserver`)
 
-// isMoshKeyword reports whether key (lower case) is one of ssh-mosh's own
+// IsMoshKeyword reports whether key (lower case) is one of ssh-mosh's own
 // options (MoshTransport, MoshFallback, MoshServer). OpenSSH does not know
 // them: a config file that sets them needs `IgnoreUnknown Mosh*` for ssh,
 // and -o forms of them are never passed to ssh.
-func isMoshKeyword(key string) bool { return strings.HasPrefix(strings.ToLower(key), "mosh") }
+func IsMoshKeyword(key string) bool { return strings.HasPrefix(strings.ToLower(key), "mosh") }
 
 func toSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -135,7 +135,7 @@ const maxIncludeDepth = 16
 const maxConfigFiles = 1024
 
 // evalNative evaluates the command line and config files for dest.
-func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
+func (r *Resolver) evalNative(cl *CommandLine, dest destination) (*settings, error) {
 	s := newSettings()
 	applyFlags := func(flags []flagArg) error {
 		for _, f := range flags {
@@ -145,7 +145,7 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 		}
 		return nil
 	}
-	if err := applyFlags(o.cmdlineBeforeDest()); err != nil {
+	if err := applyFlags(cl.beforeDest()); err != nil {
 		return nil, err
 	}
 	if dest.user != "" {
@@ -154,12 +154,12 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	if dest.port != 0 {
 		s.apply("port", fmt.Sprint(dest.port), "destination")
 	}
-	if err := applyFlags(o.cmdlineAfterDest()); err != nil {
+	if err := applyFlags(cl.afterDest()); err != nil {
 		return nil, err
 	}
-	applyAlgorithmFlags(s, o)
+	applyAlgorithmFlags(s, cl)
 	// -4 and -6 override AddressFamily however it was set.
-	for _, f := range o.cmdline {
+	for _, f := range cl.flags {
 		if f.letter == '4' || f.letter == '6' {
 			fam := map[byte]string{'4': "inet", '6': "inet6"}[f.letter]
 			s.vals["addressfamily"] = []setting{{fam, "command line"}}
@@ -167,18 +167,19 @@ func (r *Resolver) evalNative(o *Options, dest destination) (*settings, error) {
 	}
 	var files []string
 	userConf := true
+	configFile := cl.last('F')
 	switch {
-	case o.ConfigFile == "none":
-	case o.ConfigFile != "":
-		if _, err := r.files().Stat(o.ConfigFile); err != nil {
-			return nil, fmt.Errorf("cannot open config file %s: %w", o.ConfigFile, err)
+	case configFile == "none":
+	case configFile != "":
+		if _, err := r.files().Stat(configFile); err != nil {
+			return nil, fmt.Errorf("cannot open config file %s: %w", configFile, err)
 		}
-		files = []string{o.ConfigFile}
+		files = []string{configFile}
 	default:
 		files = []string{filepath.Join(r.Home, ".ssh", "config"), r.SystemConfig}
 	}
 	for i, f := range files {
-		if o.ConfigFile == "" {
+		if configFile == "" {
 			if _, err := r.files().Stat(f); errors.Is(err, os.ErrNotExist) {
 				continue
 			}
@@ -199,7 +200,7 @@ func (r *Resolver) applyFlag(s *settings, f flagArg) error {
 	const where = "command line"
 	switch f.letter {
 	case 'o':
-		key, val := splitOption(f.value)
+		key, val := SplitOption(f.value)
 		if key == "host" || key == "match" || key == "include" || !nativeKeywords[key] {
 			return &needsSSHError{where, fmt.Sprintf("-o %s needs OpenSSH", key)}
 		}

@@ -1,10 +1,10 @@
 // Package sshcfg owns everything ssh-mosh does before the roaming session
 // starts, and what it keeps beside it:
 //
-//   - the command line: every OpenSSH ssh flag plus mosh's long options
-//     (Options, AddFlags), and the decision between a mosh session and
-//     handing the command to OpenSSH unchanged (Decide, DecideConfig,
-//     FindRealSSH, Passthrough);
+//   - what resolution takes from the command line (CommandLine: -o -p -l
+//     -J -i -F -4 -6 -c -m -q -v in their order; the command line itself,
+//     its flags and the choice between a mosh session and OpenSSH live in
+//     cmd/ssh-mosh), and OpenSSH's ssh found on PATH (FindRealSSH);
 //   - ssh_config resolution exactly as OpenSSH reads it (Resolve): the
 //     files are parsed with github.com/kevinburke/ssh_config and evaluated
 //     here with readconf.c's precedence, tokens and defaults; what this
@@ -28,5 +28,5 @@
 // Without OpenSSH installed, configurations using Match or
 // CanonicalizeHostname are refused (ErrNeedsOpenSSH). Security keys (sk-*),
 // PKCS#11, GSSAPI, XMSS and control sockets are not used in-process;
-// Decide sends the flags that need them to OpenSSH.
+// cmd/ssh-mosh sends the flags that need them to OpenSSH.
 package sshcfg

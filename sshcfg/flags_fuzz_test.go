@@ -26,7 +26,7 @@ func FuzzResolveFlags(f *testing.F) {
 		// run, and nothing (an Include in -o) reaches this machine's files.
 		r := &Resolver{SSH: "none", Home: fuzzHome, LocalUser: "u", LocalHostname: "h.example",
 			SystemConfig: "/etc/ssh/ssh_config", Files: MemFiles{"/fuzz/config": nil}}
-		o := &Options{}
+		o := &CommandLine{}
 		for _, fl := range []struct {
 			letter byte
 			value  string
@@ -34,7 +34,7 @@ func FuzzResolveFlags(f *testing.F) {
 			if fl.value == "" {
 				continue
 			}
-			if err := o.setSSHFlag(fl.letter, fl.value); err != nil {
+			if err := o.Add(fl.letter, fl.value); err != nil {
 				return
 			}
 		}

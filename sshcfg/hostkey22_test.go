@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net"
@@ -273,5 +275,20 @@ func TestLoadKnownHostsMapsNames(t *testing.T) {
 	}
 	if w := kerr.Want[0]; db.userFile(w.Filename) != f || w.Line != 6 {
 		t.Fatalf("known key reported at %s:%d, want %s:6", db.userFile(w.Filename), w.Line, f)
+	}
+}
+
+func TestRequiredRSASize(t *testing.T) {
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := ssh.NewPublicKey(&small.PublicKey)
+	if bits, ok := rsaBits(pub); !ok || bits != 1024 {
+		t.Fatalf("rsaBits = %d, %v", bits, ok)
+	}
+	h := newHostKeyChecker(&Config{HostName: "h", Port: 22, RequiredRSASize: 2048, StrictHostKeyChecking: "no"}, FuncPrompter{})
+	if err := h.check("h:22", &net.TCPAddr{}, pub); err == nil || !strings.Contains(err.Error(), "invalid key length") {
+		t.Fatalf("1024-bit host key with RequiredRSASize 2048: %v", err)
 	}
 }

@@ -56,13 +56,13 @@ func isCCntrl(c byte) bool { return c < ' ' || c == 0x7f }
 
 // checkCommandLineNames validates the names a user typed: the destination's
 // host and user, -l and -o User.
-func checkCommandLineNames(o *Options, dest destination) error {
+func checkCommandLineNames(cl *CommandLine, dest destination) error {
 	if !validHostname(dest.host) {
 		return ErrInvalidHostname
 	}
-	users := []string{dest.user, o.LoginName}
-	for _, kv := range o.ConfigOptions {
-		if key, val := splitOption(kv); key == "user" {
+	users := []string{dest.user, cl.last('l')}
+	for _, kv := range cl.options() {
+		if key, val := SplitOption(kv); key == "user" {
 			users = append(users, val)
 		}
 	}

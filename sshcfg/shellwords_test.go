@@ -3,6 +3,7 @@ package sshcfg
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
@@ -31,4 +32,22 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestSplitShellWords(t *testing.T) {
+	tests := map[string][]string{
+		`ssh -p 2022`:          {"ssh", "-p", "2022"},
+		`ssh -o 'User=a b'`:    {"ssh", "-o", "User=a b"},
+		`a "b \"c\" \$d" e\ f`: {"a", `b "c" $d`, "e f"},
+		`  lead  trail  `:      {"lead", "trail"},
+		`'it'\''s'`:            {"it's"},
+		`""`:                   {""},
+		`"a\nb"`:               {`a\nb`},
+	}
+	for in, want := range tests {
+		got, err := SplitShellWords(in)
+		if err != nil || !cmp.Equal(got, want) {
+			t.Errorf("SplitShellWords(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
 }

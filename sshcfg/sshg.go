@@ -19,10 +19,13 @@ const sshGTimeout = 10 * time.Second
 // The destination stands where it stood on our command line, since ssh
 // keeps the first user and port it reads; it never starts with '-'
 // (parseDestination), so it cannot be read as a flag.
-func sshGArgs(o *Options, destination string) []string {
+func sshGArgs(cl *CommandLine, destination string) []string {
 	flags := func(args []string, fl []flagArg) []string {
 		for _, f := range fl {
-			if key, _ := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
+			if strings.IndexByte("oplJiF46", f.letter) < 0 {
+				continue // -c and -m apply afterwards; -q and -v only set the log level
+			}
+			if key, _ := SplitOption(f.value); f.letter == 'o' && IsMoshKeyword(key) {
 				continue // ours; ssh -G would reject it
 			}
 			switch f.letter {
@@ -34,18 +37,18 @@ func sshGArgs(o *Options, destination string) []string {
 		}
 		return args
 	}
-	args := flags([]string{"-G"}, o.cmdlineBeforeDest())
-	if o.afterDest == 0 {
+	args := flags([]string{"-G"}, cl.beforeDest())
+	if len(cl.afterDest()) == 0 {
 		return append(args, "--", destination)
 	}
-	return flags(append(args, destination), o.cmdlineAfterDest())
+	return flags(append(args, destination), cl.afterDest())
 }
 
 // evalSSHG asks OpenSSH for the final configuration.
-func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
+func (r *Resolver) evalSSHG(cl *CommandLine, destination string) (*settings, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sshGTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, r.SSH, sshGArgs(o, destination)...)
+	cmd := exec.CommandContext(ctx, r.SSH, sshGArgs(cl, destination)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -56,11 +59,11 @@ func (r *Resolver) evalSSHG(o *Options, destination string) (*settings, error) {
 		return nil, fmt.Errorf("ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
 	}
 	s := parseSSHG(stdout.String())
-	applyAlgorithmFlags(s, o) // not passed to ssh -G
+	applyAlgorithmFlags(s, cl) // not passed to ssh -G
 	// ssh -G does not report ssh-mosh's own keywords (a config that sets
 	// them has IgnoreUnknown for them); the command line's -o still apply.
-	for _, f := range o.cmdline {
-		if key, val := splitOption(f.value); f.letter == 'o' && isMoshKeyword(key) {
+	for _, f := range cl.flags {
+		if key, val := SplitOption(f.value); f.letter == 'o' && IsMoshKeyword(key) {
 			s.apply(key, val, "command line")
 		}
 	}

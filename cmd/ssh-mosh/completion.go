@@ -20,7 +20,7 @@ type compOption struct {
 }
 
 // optionValues are the vocabularies of ssh-mosh's own options (checked
-// against sshcfg.Options.Validate by the tests).
+// against Options.Validate by the tests).
 var optionValues = map[string][]string{
 	"predict":    {"adaptive", "always", "never", "experimental"},
 	"transport":  {"auto", "udp", "ssh"},

@@ -188,7 +188,7 @@ func TestCompletionZshParses(t *testing.T) {
 func TestCompletionValuesValid(t *testing.T) {
 	for name, vals := range optionValues {
 		for _, v := range vals {
-			var o sshcfg.Options
+			var o Options
 			var err error
 			switch name {
 			case "predict":
@@ -219,7 +219,7 @@ func TestCompletionValuesValid(t *testing.T) {
 // option and ssh's letters, with the right ones taking values.
 func TestCompletionOptionsFromFlags(t *testing.T) {
 	cmd := &cobra.Command{Use: "ssh-mosh"}
-	var o sshcfg.Options
+	var o Options
 	o.AddFlags(cmd.Flags())
 	addExtraFlags(cmd)
 	byName := map[string]compOption{}

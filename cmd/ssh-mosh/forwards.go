@@ -29,7 +29,7 @@ func (p *forwardPlan) empty() bool { return len(p.specs) == 0 && p.agentSock == 
 // first, then the config's; ClearAllForwardings drops them all; -A/-a win
 // over ForwardAgent. An error wrapping forward.ErrNeedsOpenSSH means ssh
 // must do the login; any other is a bad specification (ssh's message).
-func planForwards(o *sshcfg.Options, c *sshcfg.Config) (*forwardPlan, error) {
+func planForwards(o *Options, c *sshcfg.Config) (*forwardPlan, error) {
 	p := &forwardPlan{gatewayPorts: o.GatewayPorts || c.GatewayPorts, exitOnFail: c.ExitOnForwardFailure}
 	if !c.ClearAllForwardings {
 		for _, l := range []struct {

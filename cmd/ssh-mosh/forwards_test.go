@@ -14,7 +14,7 @@ import (
 func TestPlanForwards(t *testing.T) {
 	t.Setenv("SSH_AUTH_SOCK", "/run/agent.sock")
 	t.Setenv("MY_AGENT", "/run/other.sock")
-	o := &sshcfg.Options{LocalForwards: []string{"8080:web:80"}, RemoteForwards: []string{"0:localhost:22"}, DynamicForwards: []string{"1080"}, GatewayPorts: true}
+	o := &Options{LocalForwards: []string{"8080:web:80"}, RemoteForwards: []string{"0:localhost:22"}, DynamicForwards: []string{"1080"}, GatewayPorts: true}
 	c := &sshcfg.Config{LocalForwards: []string{"9090 db:5432"}, ForwardAgent: "no", ExitOnForwardFailure: true}
 	p, err := planForwards(o, c)
 	if err != nil {
@@ -38,19 +38,19 @@ func TestPlanForwards(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		o    sshcfg.Options
+		o    Options
 		fa   string
 		ia   string
 		want string
 	}{
-		{sshcfg.Options{ForwardAgent: true}, "no", "", "/run/agent.sock"},
-		{sshcfg.Options{NoForwardAgent: true}, "yes", "", ""},
-		{sshcfg.Options{}, "yes", "", "/run/agent.sock"},
-		{sshcfg.Options{}, "yes", "none", ""},
-		{sshcfg.Options{}, "yes", "$MY_AGENT", "/run/other.sock"},
-		{sshcfg.Options{}, "$MY_AGENT", "", "/run/other.sock"},
-		{sshcfg.Options{}, "/tmp/a.sock", "", "/tmp/a.sock"},
-		{sshcfg.Options{}, "no", "", ""},
+		{Options{ForwardAgent: true}, "no", "", "/run/agent.sock"},
+		{Options{NoForwardAgent: true}, "yes", "", ""},
+		{Options{}, "yes", "", "/run/agent.sock"},
+		{Options{}, "yes", "none", ""},
+		{Options{}, "yes", "$MY_AGENT", "/run/other.sock"},
+		{Options{}, "$MY_AGENT", "", "/run/other.sock"},
+		{Options{}, "/tmp/a.sock", "", "/tmp/a.sock"},
+		{Options{}, "no", "", ""},
 	} {
 		p, err := planForwards(&tc.o, &sshcfg.Config{ForwardAgent: tc.fa, IdentityAgent: tc.ia})
 		if err != nil || p.agentSock != tc.want {
@@ -62,13 +62,13 @@ func TestPlanForwards(t *testing.T) {
 	if err != nil || len(p.specs) != 0 || !p.empty() {
 		t.Errorf("ClearAllForwardings kept %v (%v)", p.specs, err)
 	}
-	if _, err := planForwards(&sshcfg.Options{LocalForwards: []string{"8080:/run/s.sock"}}, &sshcfg.Config{}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
+	if _, err := planForwards(&Options{LocalForwards: []string{"8080:/run/s.sock"}}, &sshcfg.Config{}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
 		t.Errorf("unix socket forward: %v, want ErrNeedsOpenSSH", err)
 	}
-	if _, err := planForwards(&sshcfg.Options{}, &sshcfg.Config{RemoteForwards: []string{"1080"}}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
+	if _, err := planForwards(&Options{}, &sshcfg.Config{RemoteForwards: []string{"1080"}}); !errors.Is(err, forward.ErrNeedsOpenSSH) {
 		t.Errorf("remote SOCKS forward: %v, want ErrNeedsOpenSSH", err)
 	}
-	if _, err := planForwards(&sshcfg.Options{LocalForwards: []string{"8080"}}, &sshcfg.Config{}); err == nil || errors.Is(err, forward.ErrNeedsOpenSSH) {
+	if _, err := planForwards(&Options{LocalForwards: []string{"8080"}}, &sshcfg.Config{}); err == nil || errors.Is(err, forward.ErrNeedsOpenSSH) {
 		t.Errorf("bad -L: %v, want ssh's bad-spec error", err)
 	}
 }

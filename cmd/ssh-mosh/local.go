@@ -13,14 +13,13 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
-	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // runLocal is `ssh-mosh --local [--delay D] [--loss P] [command...]`: our
 // server, in this process, runs the user's shell (or the command) on a pty,
 // and the client attaches to it over loopback UDP — through internal/netem's
 // impairment proxy when a delay or loss is asked for. Nothing outlives it.
-func runLocal(o *sshcfg.Options, args []string) int {
+func runLocal(o *Options, args []string) int {
 	s, err := settingsFromEnv(o.Predict)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)

@@ -34,7 +34,7 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func run(argv []string) int {
-	var o sshcfg.Options
+	var o Options
 	var extra *extraFlags // --version, --completion (extraflags.go)
 	cmd := &cobra.Command{
 		Use:   "ssh-mosh [ssh flags] [user@]host [command...]",
@@ -88,7 +88,7 @@ func fail(err error) int {
 }
 
 // dispatch picks the mode: --local, --connect, or a destination.
-func dispatch(o *sshcfg.Options, argv, args []string) int {
+func dispatch(o *Options, argv, args []string) int {
 	if err := o.Validate(); err != nil {
 		return fail(err)
 	}

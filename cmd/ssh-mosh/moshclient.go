@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/version"
-	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // moshClientVersion is mosh-client's first --version line, our version
@@ -59,7 +58,7 @@ func moshClientMain(args []string) int {
 
 // runConnect is `ssh-mosh --connect IP PORT` (or --connect IP:PORT), the
 // mosh-client mode under our own name.
-func runConnect(o *sshcfg.Options, args []string) int {
+func runConnect(o *Options, args []string) int {
 	hp := append([]string{o.Connect}, args...)
 	addr, err := parseHostPort(hp)
 	if err != nil {

@@ -25,18 +25,18 @@ import (
 const udpGiveUp = 4 * time.Second
 
 // runRemote is `ssh-mosh [ssh flags] [user@]host [command]`.
-func runRemote(o *sshcfg.Options, argv, args []string) int {
+func runRemote(o *Options, argv, args []string) int {
 	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	stdoutTTY := term.IsTerminal(int(os.Stdout.Fd()))
-	mode, why := sshcfg.Decide(o, args, stdinTTY, stdoutTTY)
-	if mode == sshcfg.ModePassthrough {
+	mode, why := Decide(o, args, stdinTTY, stdoutTTY)
+	if mode == ModePassthrough {
 		return passthrough(o, argv, args, why)
 	}
-	cfg, err := sshcfg.Resolve(o, args[0])
+	cfg, err := sshcfg.Resolve(o.CommandLine(), args[0])
 	if err != nil {
 		return fail(err)
 	}
-	if m, why := sshcfg.DecideConfig(cfg); m == sshcfg.ModePassthrough {
+	if m, why := DecideConfig(cfg); m == ModePassthrough {
 		return passthrough(o, argv, args, why)
 	}
 	plan, err := planForwards(o, cfg)
@@ -223,9 +223,9 @@ func plainShell(conn *sshcfg.Conn, command []string) int {
 
 // passthrough hands the invocation to OpenSSH's ssh unchanged; without one,
 // it runs a remote command in-process with ssh's streams and exit status.
-func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
+func passthrough(o *Options, argv, args []string, why string) int {
 	verbosef(o, "passthrough to OpenSSH ssh: %s", why)
-	err := sshcfg.Passthrough(argv)
+	err := Passthrough(argv)
 	if !errors.Is(err, sshcfg.ErrNoOpenSSH) {
 		return fail(err)
 	}
@@ -234,7 +234,7 @@ func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
 		return 255
 	}
 	verbosef(o, "OpenSSH ssh not found: running the command in-process")
-	cfg, err := sshcfg.Resolve(o, args[0])
+	cfg, err := sshcfg.Resolve(o.CommandLine(), args[0])
 	if err != nil {
 		return fail(err)
 	}
@@ -250,7 +250,7 @@ func passthrough(o *sshcfg.Options, argv, args []string, why string) int {
 	return code
 }
 
-func verbosef(o *sshcfg.Options, format string, a ...any) {
+func verbosef(o *Options, format string, a ...any) {
 	if o.Verbose > 0 {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: "+format+"\n", a...)
 	}

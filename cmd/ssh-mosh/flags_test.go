@@ -1,4 +1,4 @@
-package sshcfg
+package main
 
 import (
 	"io"
@@ -89,24 +89,6 @@ func TestFlagsErrors(t *testing.T) {
 type devNull struct{}
 
 func (devNull) Write(p []byte) (int, error) { return len(p), nil }
-
-func TestSplitShellWords(t *testing.T) {
-	tests := map[string][]string{
-		`ssh -p 2022`:          {"ssh", "-p", "2022"},
-		`ssh -o 'User=a b'`:    {"ssh", "-o", "User=a b"},
-		`a "b \"c\" \$d" e\ f`: {"a", `b "c" $d`, "e f"},
-		`  lead  trail  `:      {"lead", "trail"},
-		`'it'\''s'`:            {"it's"},
-		`""`:                   {""},
-		`"a\nb"`:               {`a\nb`},
-	}
-	for in, want := range tests {
-		got, err := SplitShellWords(in)
-		if err != nil || !cmp.Equal(got, want) {
-			t.Errorf("SplitShellWords(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
 
 func TestLossFlag(t *testing.T) {
 	for in, want := range map[string]float64{"0.05": 0.05, "5%": 0.05, "0": 0, "100%": 1} {

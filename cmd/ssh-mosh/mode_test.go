@@ -1,18 +1,13 @@
-package sshcfg
+package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"net"
+	"slices"
 	"strings"
-
-	"errors"
-	"golang.org/x/crypto/ssh"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 func TestDecideTable(t *testing.T) {
@@ -69,55 +64,14 @@ func TestDecideTable(t *testing.T) {
 }
 
 func TestDecideConfig(t *testing.T) {
-	for _, c := range []Config{{RemoteCommand: "x"},
+	for _, c := range []sshcfg.Config{{RemoteCommand: "x"},
 		{SessionType: "none"}, {RequestTTY: "no"}, {ForkAfterAuthentication: true}} {
 		if m, _ := DecideConfig(&c); m != ModePassthrough {
 			t.Errorf("DecideConfig(%+v) = %v, want passthrough", c, m)
 		}
 	}
-	if m, why := DecideConfig(&Config{RequestTTY: "auto", SessionType: "default", LocalForwards: []string{"1 h:2"}, ForwardAgent: "yes"}); m != ModeSession {
+	if m, why := DecideConfig(&sshcfg.Config{RequestTTY: "auto", SessionType: "default", LocalForwards: []string{"1 h:2"}, ForwardAgent: "yes"}); m != ModeSession {
 		t.Errorf("plain config: %v (%s)", m, why)
-	}
-}
-
-// FindRealSSH must skip a "ssh" that is ssh-mosh itself, however it is
-// installed: symlinked or hard-linked first in PATH.
-func TestFindRealSSHSkipsSelf(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	realDir := t.TempDir()
-	fakeReal := filepath.Join(realDir, "ssh")
-	if err := os.WriteFile(fakeReal, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	linkDir := t.TempDir()
-	if err := os.Symlink(self, filepath.Join(linkDir, "ssh")); err != nil {
-		t.Fatal(err)
-	}
-	got, err := findRealSSH(self, linkDir+string(os.PathListSeparator)+realDir)
-	if err != nil || got != fakeReal {
-		t.Fatalf("findRealSSH with symlinked self first = %q, %v; want %q", got, err, fakeReal)
-	}
-	// Also when self is reached through the symlink (argv[0] = "ssh").
-	got, err = findRealSSH(filepath.Join(linkDir, "ssh"), linkDir+string(os.PathListSeparator)+realDir)
-	if err != nil || got != fakeReal {
-		t.Fatalf("findRealSSH via the link = %q, %v; want %q", got, err, fakeReal)
-	}
-	// A hard link (same inode) is ourselves too.
-	hardDir := filepath.Join(filepath.Dir(self), "hard")
-	if err := os.Mkdir(hardDir, 0o755); err == nil {
-		defer os.RemoveAll(hardDir)
-		if err := os.Link(self, filepath.Join(hardDir, "ssh")); err == nil {
-			got, err = findRealSSH(self, hardDir+string(os.PathListSeparator)+realDir)
-			if err != nil || got != fakeReal {
-				t.Fatalf("findRealSSH with hard-linked self = %q, %v; want %q", got, err, fakeReal)
-			}
-		}
-	}
-	if _, err := findRealSSH(self, linkDir); !errors.Is(err, ErrNoOpenSSH) {
-		t.Fatalf("only ourselves in PATH: err = %v, want ErrNoOpenSSH", err)
 	}
 }
 
@@ -167,7 +121,7 @@ func TestConfigKeywordsHandedToOpenSSH(t *testing.T) {
 				args = []string{"-F", cfg}
 			}
 			o, rest := parse(t, append(args, "h")...)
-			c, err := (&Resolver{Home: t.TempDir(), SSH: "none"}).Resolve(o, rest[0])
+			c, err := (&sshcfg.Resolver{Home: t.TempDir(), SSH: "none"}).Resolve(o.CommandLine(), rest[0])
 			if err != nil {
 				t.Fatalf("%s: %v", tt.line, err)
 			}
@@ -178,17 +132,19 @@ func TestConfigKeywordsHandedToOpenSSH(t *testing.T) {
 	}
 }
 
-func TestRequiredRSASize(t *testing.T) {
-	small, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := ssh.NewPublicKey(&small.PublicKey)
-	if bits, ok := rsaBits(pub); !ok || bits != 1024 {
-		t.Fatalf("rsaBits = %d, %v", bits, ok)
-	}
-	h := newHostKeyChecker(&Config{HostName: "h", Port: 22, RequiredRSASize: 2048, StrictHostKeyChecking: "no"}, FuncPrompter{})
-	if err := h.check("h:22", &net.TCPAddr{}, pub); err == nil || !strings.Contains(err.Error(), "invalid key length") {
-		t.Fatalf("1024-bit host key with RequiredRSASize 2048: %v", err)
+func TestPassthroughDropsMoshOptions(t *testing.T) {
+	for _, tt := range []struct{ in, want []string }{
+		{[]string{"ssh-mosh", "-o", "MoshTransport=ssh", "host", "ls"}, []string{"/ssh", "host", "ls"}},
+		{[]string{"ssh-mosh", "-oMoshFallback=no", "-p22", "host"}, []string{"/ssh", "-p22", "host"}},
+		{[]string{"ssh-mosh", "-4o", "MoshServer /x", "-o", "Port=22", "host"}, []string{"/ssh", "-4", "-o", "Port=22", "host"}},
+		// ssh reads options after the destination too: ours are dropped there as well.
+		{[]string{"ssh-mosh", "host", "-o", "MoshTransport=ssh"}, []string{"/ssh", "host"}},
+		{[]string{"ssh-mosh", "host", "--predict=never", "-p", "22", "ls", "-o", "MoshTransport=ssh"}, []string{"/ssh", "host", "-p", "22", "ls", "-o", "MoshTransport=ssh"}},
+		{[]string{"ssh-mosh", "--", "host", "--predict=never"}, []string{"/ssh", "--", "host", "--predict=never"}},
+	} {
+		got, err := PassthroughArgv("/ssh", tt.in)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("PassthroughArgv(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package sshcfg
+package main
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // parseSSHStyle parses args as cmd/ssh-mosh does: a non-interspersed parse,
@@ -99,8 +100,8 @@ func TestCommandLineAgainstOpenSSH(t *testing.T) {
 		}
 		// Natively, and through ssh -G as Resolve runs it for what it
 		// does not evaluate itself (the flags must reach it in order).
-		for _, r := range []*Resolver{{Home: t.TempDir(), SSH: "none"}, {Home: t.TempDir(), SSH: ssh, ForceSSHG: true}} {
-			c, err := r.Resolve(o, rest[0])
+		for _, r := range []*sshcfg.Resolver{{Home: t.TempDir(), SSH: "none"}, {Home: t.TempDir(), SSH: ssh, ForceSSHG: true}} {
+			c, err := r.Resolve(o.CommandLine(), rest[0])
 			if err != nil {
 				t.Fatalf("resolve %q: %v", full, err)
 			}
@@ -122,18 +123,18 @@ func TestInvalidNamesAgainstOpenSSH(t *testing.T) {
 		args []string
 		want error
 	}{
-		{[]string{"x$(touch F).corp"}, ErrInvalidHostname},
-		{[]string{"x;touch F;.corp"}, ErrInvalidHostname},
-		{[]string{"x`id`"}, ErrInvalidHostname},
-		{[]string{"a b"}, ErrInvalidHostname},
-		{[]string{"h\nx"}, ErrInvalidHostname},
-		{[]string{"a\\b"}, ErrInvalidHostname},
-		{[]string{"u;x@h.corp"}, ErrInvalidUser},
-		{[]string{"u -x@h"}, ErrInvalidUser},
-		{[]string{"u\\@h"}, ErrInvalidUser},
-		{[]string{"-l", "u$(touch F)", "h.corp"}, ErrInvalidUser},
-		{[]string{"h.corp", "-l", "u|x"}, ErrInvalidUser},
-		{[]string{"-o", "User=u;x", "h.corp"}, ErrInvalidUser},
+		{[]string{"x$(touch F).corp"}, sshcfg.ErrInvalidHostname},
+		{[]string{"x;touch F;.corp"}, sshcfg.ErrInvalidHostname},
+		{[]string{"x`id`"}, sshcfg.ErrInvalidHostname},
+		{[]string{"a b"}, sshcfg.ErrInvalidHostname},
+		{[]string{"h\nx"}, sshcfg.ErrInvalidHostname},
+		{[]string{"a\\b"}, sshcfg.ErrInvalidHostname},
+		{[]string{"u;x@h.corp"}, sshcfg.ErrInvalidUser},
+		{[]string{"u -x@h"}, sshcfg.ErrInvalidUser},
+		{[]string{"u\\@h"}, sshcfg.ErrInvalidUser},
+		{[]string{"-l", "u$(touch F)", "h.corp"}, sshcfg.ErrInvalidUser},
+		{[]string{"h.corp", "-l", "u|x"}, sshcfg.ErrInvalidUser},
+		{[]string{"-o", "User=u;x", "h.corp"}, sshcfg.ErrInvalidUser},
 		{[]string{"u$x@h.corp"}, nil},
 		{[]string{"u x@h.corp"}, nil},
 		{[]string{"h*x"}, nil},
@@ -149,7 +150,7 @@ func TestInvalidNamesAgainstOpenSSH(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", full, err)
 		}
-		_, err = (&Resolver{Home: t.TempDir(), SSH: "none"}).Resolve(o, rest[0])
+		_, err = (&sshcfg.Resolver{Home: t.TempDir(), SSH: "none"}).Resolve(o.CommandLine(), rest[0])
 		if tt.want == nil && err != nil {
 			t.Errorf("%q: %v, want it accepted", tt.args, err)
 		}

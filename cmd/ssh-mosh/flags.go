@@ -1,4 +1,4 @@
-package sshcfg
+package main
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // Options holds everything ssh-mosh accepts on its command line: every
@@ -18,68 +20,67 @@ import (
 // the repeatable ones accumulate in order.
 type Options struct {
 	// Boolean ssh flags, counted because some matter when repeated.
-	IPv4, IPv6           bool          // -4, -6
-	ForwardAgent         bool          // -A
-	NoForwardAgent       bool          // -a
-	Compression          bool          // -C
-	Background           bool          // -f
-	PrintConfig          bool          // -G
-	GatewayPorts         bool          // -g
-	GSSAPIAuth           bool          // -K
-	NoGSSAPIDelegation   bool          // -k
-	ControlMaster        int           // -M (twice: ask)
-	NoCommand            bool          // -N
-	StdinNull            bool          // -n
-	Quiet                bool          // -q
-	Subsystem            bool          // -s
-	TTY                  int           // -t (twice: force even without a local tty)
-	NoTTY                bool          // -T
-	Version              bool          // -V
-	Verbose              int           // -v, --verbose
-	ForwardX11           bool          // -X
-	NoForwardX11         bool          // -x
-	ForwardX11Trusted    bool          // -Y
-	Syslog               bool          // -y
-	Protocol1, Protocol2 bool          // -1, -2 (obsolete, accepted)
-	BindInterface        string        // -B
-	BindAddress          string        // -b
-	Ciphers              string        // -c
-	DynamicForwards      []string      // -D
-	LogFile              string        // -E
-	EscapeChar           string        // -e
-	ConfigFile           string        // -F
-	PKCS11               string        // -I
-	IdentityFiles        []string      // -i
-	ProxyJump            string        // -J
-	LocalForwards        []string      // -L
-	LoginName            string        // -l
-	MACs                 string        // -m
-	ControlCommand       string        // -O
-	ConfigOptions        []string      // -o, in order (the first value of a keyword wins, as in ssh)
-	Tag                  string        // -P
-	Port                 int           // -p (0: not given)
-	Query                string        // -Q
-	RemoteForwards       []string      // -R
-	ControlPath          string        // -S
-	StdioForward         string        // -W
-	TunnelDevice         string        // -w
-	SSHProgram           string        // first word of --ssh (default "ssh")
-	Server               string        // --server: mosh-server path or command on the remote
-	Predict              string        // --predict: adaptive|always|never|experimental
-	PredictOverwrite     bool          // --predict-overwrite
-	UDPPort              string        // --port=PORT[:PORT2]
-	Family               string        // --family: inet|inet6|auto|all|prefer-inet|prefer-inet6
-	NoInit               bool          // --no-init
-	NoFallback           bool          // --no-fallback: fail rather than fall back to plain ssh
-	Transport            string        // --transport: auto|udp|ssh
-	Local                bool          // --local: run client and server here (testing)
-	Delay                time.Duration // --delay: one-way delay per datagram with --local
-	Loss                 float64       // --loss: fraction of datagrams dropped with --local, 0..1
-	Connect              string        // --connect: HOST:PORT of a running mosh-server (key in MOSH_KEY), no SSH
-	sshCommand           string        // --ssh as given
-	seen                 []byte        // single-letter ssh flags in the order given
-	cmdline              []flagArg     // flags that feed config resolution, in order
-	afterDest            int           // how many of cmdline came after the destination
+	IPv4, IPv6           bool               // -4, -6
+	ForwardAgent         bool               // -A
+	NoForwardAgent       bool               // -a
+	Compression          bool               // -C
+	Background           bool               // -f
+	PrintConfig          bool               // -G
+	GatewayPorts         bool               // -g
+	GSSAPIAuth           bool               // -K
+	NoGSSAPIDelegation   bool               // -k
+	ControlMaster        int                // -M (twice: ask)
+	NoCommand            bool               // -N
+	StdinNull            bool               // -n
+	Quiet                bool               // -q
+	Subsystem            bool               // -s
+	TTY                  int                // -t (twice: force even without a local tty)
+	NoTTY                bool               // -T
+	Version              bool               // -V
+	Verbose              int                // -v, --verbose
+	ForwardX11           bool               // -X
+	NoForwardX11         bool               // -x
+	ForwardX11Trusted    bool               // -Y
+	Syslog               bool               // -y
+	Protocol1, Protocol2 bool               // -1, -2 (obsolete, accepted)
+	BindInterface        string             // -B
+	BindAddress          string             // -b
+	Ciphers              string             // -c
+	DynamicForwards      []string           // -D
+	LogFile              string             // -E
+	EscapeChar           string             // -e
+	ConfigFile           string             // -F
+	PKCS11               string             // -I
+	IdentityFiles        []string           // -i
+	ProxyJump            string             // -J
+	LocalForwards        []string           // -L
+	LoginName            string             // -l
+	MACs                 string             // -m
+	ControlCommand       string             // -O
+	ConfigOptions        []string           // -o, in order (the first value of a keyword wins, as in ssh)
+	Tag                  string             // -P
+	Port                 int                // -p (0: not given)
+	Query                string             // -Q
+	RemoteForwards       []string           // -R
+	ControlPath          string             // -S
+	StdioForward         string             // -W
+	TunnelDevice         string             // -w
+	SSHProgram           string             // first word of --ssh (default "ssh")
+	Server               string             // --server: mosh-server path or command on the remote
+	Predict              string             // --predict: adaptive|always|never|experimental
+	PredictOverwrite     bool               // --predict-overwrite
+	UDPPort              string             // --port=PORT[:PORT2]
+	Family               string             // --family: inet|inet6|auto|all|prefer-inet|prefer-inet6
+	NoInit               bool               // --no-init
+	NoFallback           bool               // --no-fallback: fail rather than fall back to plain ssh
+	Transport            string             // --transport: auto|udp|ssh
+	Local                bool               // --local: run client and server here (testing)
+	Delay                time.Duration      // --delay: one-way delay per datagram with --local
+	Loss                 float64            // --loss: fraction of datagrams dropped with --local, 0..1
+	Connect              string             // --connect: HOST:PORT of a running mosh-server (key in MOSH_KEY), no SSH
+	sshCommand           string             // --ssh as given
+	seen                 []byte             // single-letter ssh flags in the order given
+	resolution           sshcfg.CommandLine // flags that feed config resolution, in order
 }
 
 // sshBoolFlags are ssh's flags without an argument; sshArgFlags take one
@@ -119,18 +120,16 @@ func (v *sshFlagValue) Set(s string) error {
 	return v.o.setSSHFlag(v.letter, s)
 }
 
-// flagArg is one command-line flag that takes part in config resolution
-// (-o -p -l -J -i -F -4 -6); ssh's "first value wins" depends on their order.
-type flagArg struct {
-	letter byte
-	value  string
-}
+// CommandLine returns what config resolution takes from the command line
+// (sshcfg.Resolve): the flags that feed it, in order, and where the
+// destination stood.
+func (o *Options) CommandLine() *sshcfg.CommandLine { return &o.resolution }
 
 // setSSHFlag applies one ssh flag. For flags without an argument s is the
 // pflag NoOptDefVal and is ignored.
 func (o *Options) setSSHFlag(letter byte, s string) error {
-	if strings.IndexByte("oplJiF46", letter) >= 0 {
-		o.cmdline = append(o.cmdline, flagArg{letter, s})
+	if err := o.resolution.Add(letter, s); err != nil {
+		return err
 	}
 	switch letter {
 	case '1':
@@ -216,11 +215,7 @@ func (o *Options) setSSHFlag(letter byte, s string) error {
 	case 'P':
 		o.Tag = s
 	case 'p':
-		p, err := parsePort(s)
-		if err != nil {
-			return err
-		}
-		o.Port = p
+		o.Port, _ = strconv.Atoi(s) // checked by resolution.Add
 	case 'Q':
 		o.Query = s
 	case 'R':
@@ -235,15 +230,6 @@ func (o *Options) setSSHFlag(letter byte, s string) error {
 		return fmt.Errorf("unknown ssh flag -%c", letter)
 	}
 	return nil
-}
-
-// parsePort accepts what ssh's a2port accepts: 1..65535 in decimal.
-func parsePort(s string) (int, error) {
-	p, err := strconv.Atoi(s)
-	if err != nil || p <= 0 || p > 65535 {
-		return 0, fmt.Errorf("bad port %q", s)
-	}
-	return p, nil
 }
 
 // sshLongNames gives each ssh letter the long name pflag requires. They are
@@ -315,18 +301,12 @@ func (o *Options) ParseAfterDestination(fs *pflag.FlagSet, args []string, dashAt
 		return args, nil
 	}
 	dest := args[0]
-	before := len(o.cmdline)
+	o.resolution.MarkDestination()
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
-	o.afterDest = len(o.cmdline) - before
 	return append([]string{dest}, fs.Args()...), nil
 }
-
-// cmdlineBeforeDest and cmdlineAfterDest split cmdline where the
-// destination stood.
-func (o *Options) cmdlineBeforeDest() []flagArg { return o.cmdline[:len(o.cmdline)-o.afterDest] }
-func (o *Options) cmdlineAfterDest() []flagArg  { return o.cmdline[len(o.cmdline)-o.afterDest:] }
 
 // Validate checks the mosh-style options that have a fixed vocabulary.
 func (o *Options) Validate() error {
@@ -388,7 +368,7 @@ func (v *sshCommandValue) String() string { return v.o.sshCommand }
 func (v *sshCommandValue) Type() string   { return "string" }
 
 func (v *sshCommandValue) Set(s string) error {
-	words, err := SplitShellWords(s)
+	words, err := sshcfg.SplitShellWords(s)
 	if err != nil {
 		return fmt.Errorf("--ssh: %w", err)
 	}

@@ -1,12 +1,12 @@
-package sshcfg
+package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // Mode is what ssh-mosh does with a command line.
@@ -62,7 +62,7 @@ func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) 
 		}
 	}
 	for _, kv := range o.ConfigOptions {
-		key, val := splitOption(kv)
+		key, val := sshcfg.SplitOption(kv)
 		vals, ok := nonInteractiveOptions[key]
 		if !ok {
 			continue
@@ -87,7 +87,7 @@ func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) 
 
 // DecideConfig completes Decide with what the resolved configuration asks
 // for: a host whose config forwards ports or runs a RemoteCommand needs ssh.
-func DecideConfig(c *Config) (Mode, string) {
+func DecideConfig(c *sshcfg.Config) (Mode, string) {
 	switch {
 	case c.RemoteCommand != "":
 		return ModePassthrough, "RemoteCommand is set for " + c.Host
@@ -106,20 +106,6 @@ func DecideConfig(c *Config) (Mode, string) {
 	return ModeSession, "interactive login"
 }
 
-// splitOption splits an -o argument "Key=Value" or "Key Value" and lowercases
-// the key, as ssh's option parser does.
-func splitOption(kv string) (key, val string) {
-	kv = strings.TrimLeft(kv, " \t")
-	i := strings.IndexAny(kv, " \t=")
-	if i < 0 {
-		return strings.ToLower(kv), ""
-	}
-	key = strings.ToLower(kv[:i])
-	val = strings.TrimLeft(kv[i:], " \t")
-	val = strings.TrimPrefix(val, "=")
-	return key, strings.TrimSpace(val)
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -127,39 +113,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// ErrNoOpenSSH is returned by FindRealSSH when no ssh other than ourselves is
-// on PATH; the caller then runs the command in-process (RunCommand).
-var ErrNoOpenSSH = errors.New("OpenSSH ssh not found in PATH")
-
-// FindRealSSH returns OpenSSH's ssh from PATH, skipping any candidate that is
-// the same file as self (ssh-mosh installed or symlinked as "ssh"). Files are
-// compared by device and inode after following symlinks.
-func FindRealSSH(self string) (string, error) {
-	return findRealSSH(self, os.Getenv("PATH"))
-}
-
-func findRealSSH(self, pathEnv string) (string, error) {
-	selfInfo, selfErr := os.Stat(self)
-	for _, dir := range filepath.SplitList(pathEnv) {
-		if dir == "" {
-			dir = "."
-		}
-		cand := filepath.Join(dir, "ssh")
-		info, err := os.Stat(cand)
-		if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-			continue
-		}
-		if selfErr == nil && os.SameFile(info, selfInfo) {
-			continue
-		}
-		if abs, err := filepath.Abs(cand); err == nil {
-			cand = abs
-		}
-		return cand, nil
-	}
-	return "", ErrNoOpenSSH
 }
 
 // moshLongOptions are ssh-mosh's own long options; OpenSSH would reject
@@ -218,7 +171,7 @@ func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
 				i++
 				val, separate = args[i], true
 			}
-			if key, _ := splitOption(val); a[j] == 'o' && isMoshKeyword(key) {
+			if key, _ := sshcfg.SplitOption(val); a[j] == 'o' && sshcfg.IsMoshKeyword(key) {
 				if j > 1 {
 					rest = append(rest, a[:j])
 				}
@@ -241,7 +194,7 @@ func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
 			}
 			switch name {
 			case "ssh":
-				words, err := SplitShellWords(val)
+				words, err := sshcfg.SplitShellWords(val)
 				if err != nil {
 					return nil, err
 				}
@@ -265,7 +218,7 @@ func Passthrough(argv []string) error {
 	if err != nil {
 		self = argv[0]
 	}
-	realSSH, err := FindRealSSH(self)
+	realSSH, err := sshcfg.FindRealSSH(self)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package sshcfg
+package main
 
 import (
 	"slices"
