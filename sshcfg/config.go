@@ -89,6 +89,14 @@ type Config struct {
 	MoshFallback  string // yes | no
 	MoshServer    string // mosh-server path or command on this host
 
+	// Family is mosh's --family, from the command line ("" when not
+	// given): which of HostName's addresses the connection tries, in which
+	// order (family.go). The roaming session's UDP goes to the address the
+	// SSH connection reached and mosh-server binds the address sshd was
+	// reached at (mosh-server new -s), so it chooses the family of both.
+	// inet and inet6 override AddressFamily, as -4 and -6 do.
+	Family string
+
 	// Source says how the configuration was read: "native" (this
 	// package) or "ssh -G" (OpenSSH asked, for Match and what else this
 	// package does not evaluate itself).

@@ -187,7 +187,7 @@ func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Con
 	}
 	conn.Client = prev
 	if conn.RemoteIP == nil {
-		conn.RemoteIP = lookupIP(ctx, c.HostName, c.AddressFamily)
+		conn.RemoteIP = lookupIP(ctx, c.HostName, familyOf(c))
 	}
 	return conn, nil
 }
@@ -195,17 +195,10 @@ func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Con
 // lookupIP resolves host locally, briefly; nil when it does not resolve
 // here (a name only the jump host knows).
 func lookupIP(ctx context.Context, host, family string) net.IP {
-	if ip := net.ParseIP(host); ip != nil {
-		return ip
-	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	network := map[string]string{"inet": "ip4", "inet6": "ip6"}[family]
-	if network == "" {
-		network = "ip"
-	}
-	ips, err := net.DefaultResolver.LookupIP(ctx, network, host)
-	if err != nil || len(ips) == 0 {
+	ips, err := lookupFamily(ctx, host, family)
+	if err != nil {
 		return nil
 	}
 	return ips[0]
@@ -228,13 +221,14 @@ func dialTransport(ctx context.Context, c *Config, prev *ssh.Client) (net.Conn, 
 		nc, err = startProxyCommand(c.ProxyCommand)
 	case prev != nil:
 		nc, err = prev.DialContext(ctx, "tcp", c.Addr())
-	default:
-		network := map[string]string{"inet": "tcp4", "inet6": "tcp6"}[c.AddressFamily]
-		if network == "" {
-			network = "tcp"
-		}
+	case familyOf(c) == "":
 		var d net.Dialer
-		nc, err = d.DialContext(ctx, network, c.Addr())
+		nc, err = d.DialContext(ctx, "tcp", c.Addr())
+	default:
+		var addrs []net.IP
+		if addrs, err = lookupFamily(ctx, c.HostName, familyOf(c)); err == nil {
+			nc, err = dialFamily(ctx, addrs, c.Port)
+		}
 	}
 	if err != nil {
 		return nil, &DialError{Host: c.HostName, Port: c.Port, Reason: dialReason(err, c.HostName), Err: err, Quiet: c.LogLevel == "QUIET"}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
 // compOption is one option as the completion scripts see it.
@@ -24,7 +26,7 @@ type compOption struct {
 var optionValues = map[string][]string{
 	"predict":    {"adaptive", "always", "never", "experimental"},
 	"transport":  {"auto", "udp", "ssh"},
-	"family":     {"inet", "inet6", "auto", "all", "prefer-inet", "prefer-inet6"},
+	"family":     sshcfg.Families,
 	"completion": {"bash", "zsh", "fish"},
 }
 

@@ -324,7 +324,7 @@ func (o *Options) Validate() error {
 	if err := check("predict", o.Predict, "adaptive", "always", "never", "experimental"); err != nil {
 		return err
 	}
-	if err := check("family", o.Family, "inet", "inet6", "auto", "all", "prefer-inet", "prefer-inet6"); err != nil {
+	if err := check("family", o.Family, sshcfg.Families...); err != nil {
 		return err
 	}
 	if err := check("transport", o.Transport, "auto", "udp", "ssh"); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -34,17 +35,18 @@ func runLocal(o *Options, args []string) int {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		return 1
 	}
-	srv, err := roam.ListenUDP("127.0.0.1", 0, 0)
+	srv, err := listenLoopback(o.Family)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: --local: %v\n", err)
 		return 1
 	}
 	defer srv.Close()
 	target := srv.LocalAddr().(*net.UDPAddr)
+	verbosef(o, "--local: server on %s", target)
 
 	var status func() string
 	if o.Delay > 0 || o.Loss > 0 {
-		proxy, err := netem.NewUDPProxy("127.0.0.1:0", target, netem.Config{Delay: o.Delay, Loss: o.Loss, Seed: time.Now().UnixNano()})
+		proxy, err := netem.NewUDPProxy(net.JoinHostPort(target.IP.String(), "0"), target, netem.Config{Delay: o.Delay, Loss: o.Loss, Seed: time.Now().UnixNano()})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: --local: starting the impairment proxy: %v\n", err)
 			return 1
@@ -83,6 +85,42 @@ func runLocal(o *Options, args []string) int {
 	cancel()
 	<-done
 	return code
+}
+
+// localLoopbacks are the loopback addresses --local serves on for a
+// --family, in the order tried: the family asked for, or IPv4 first as
+// mosh's default (prefer-inet) has it.
+func localLoopbacks(family string) []string {
+	switch family {
+	case "inet":
+		return []string{"127.0.0.1"}
+	case "inet6":
+		return []string{"::1"}
+	case "prefer-inet6":
+		return []string{"::1", "127.0.0.1"}
+	}
+	return []string{"127.0.0.1", "::1"}
+}
+
+// listenLoopback binds the --local server to the first loopback address of
+// family that binds. roam.ListenUDP falls back to 0.0.0.0, which is not
+// the family asked for: such a socket is refused here.
+func listenLoopback(family string) (*roam.UDPServer, error) {
+	var errs []error
+	for _, ip := range localLoopbacks(family) {
+		srv, err := roam.ListenUDP(ip, 0, 0)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if got := srv.LocalAddr().(*net.UDPAddr).IP; !got.Equal(net.ParseIP(ip)) {
+			_ = srv.Close()
+			errs = append(errs, fmt.Errorf("cannot bind %s (got %s)", ip, got))
+			continue
+		}
+		return srv, nil
+	}
+	return nil, errors.Join(errs...)
 }
 
 // localCommand is the command to run: the given words through the shell

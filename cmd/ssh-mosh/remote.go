@@ -46,6 +46,7 @@ func runRemote(o *Options, argv, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
+	cfg.Family = o.Family // which address the SSH connection, the UDP session and mosh-server use
 	verbosef(o, "roaming session: %s", why)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
