@@ -27,6 +27,8 @@ type clientSettings struct {
 	// exit status, ends with it, and leaves the last screen in the
 	// terminal (session.ClientConfig.SSHMosh).
 	sshMosh bool
+	// log is the client's log (-E); nil for mosh-client.
+	log *clientLog
 }
 
 // settingsFromEnv reads MOSH_PREDICTION_DISPLAY, MOSH_PREDICTION_OVERWRITE,
@@ -109,12 +111,13 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		path = udp
 	}
 	session.OneProc()
-	traceLog, closeTrace, err := session.TraceLogFromEnv()
+	traceLog, closeTrace, err := s.log.Session()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		return 1, false
 	}
 	defer closeTrace()
+	s.log.Info("session started", "server", addr.String())
 	res, err := session.RunClient(ctx, session.ClientConfig{
 		Path:             path,
 		Key:              key,
@@ -136,7 +139,9 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		SSHMosh:          s.sshMosh,
 		Log:              traceLog,
 	})
+	s.log.Info("session ended", "connected", res.Connected, "clean", res.Clean, "exited", res.Exited)
 	if err != nil {
+		s.log.Error(err)
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		return 1, res.Connected
 	}

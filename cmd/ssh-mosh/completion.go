@@ -48,6 +48,9 @@ func completionOptions(fs *pflag.FlagSet) []compOption {
 		if !f.Hidden {
 			o.long = f.Name
 		}
+		if f.Name == "log" {
+			o.files = true // --log, as -E
+		}
 		if o.long != "" || o.short != 0 {
 			opts = append(opts, o)
 		}

@@ -81,6 +81,7 @@ type Options struct {
 	sshCommand           string             // --ssh as given
 	seen                 []byte             // single-letter ssh flags in the order given
 	resolution           sshcfg.CommandLine // flags that feed config resolution, in order
+	clog                 *clientLog         // -E/--log, opened by dispatch
 }
 
 // sshBoolFlags are ssh's flags without an argument; sshArgFlags take one
@@ -283,6 +284,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Delay, "delay", 0, "with --local: one-way delay added to each datagram")
 	fs.Var((*lossValue)(&o.Loss), "loss", "with --local: datagrams dropped, as a fraction (0.05) or a percentage (5%)")
 	fs.StringVar(&o.Connect, "connect", "", "HOST:PORT of a running mosh-server (key in MOSH_KEY); no SSH")
+	fs.StringVar(&o.LogFile, "log", "", "append the client's log to this file instead of stderr (as -E)")
 }
 
 // ParseAfterDestination completes a parse of fs (not interspersed) whose

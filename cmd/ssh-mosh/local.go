@@ -29,6 +29,7 @@ func runLocal(o *Options, args []string) int {
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
 	s.sshMosh = true
+	s.log = o.clog
 
 	key, err := wire.NewKey()
 	if err != nil {

@@ -77,6 +77,12 @@ func run(argv []string) int {
 // and returns ssh's status for it: 130 when the user pressed Ctrl-C at a
 // prompt (nothing more is said, as with ssh), 255 for everything else.
 func fail(err error) int {
+	return failLog(nil, err)
+}
+
+// failLog is fail that also records err in the client's log (-E).
+func failLog(lg *clientLog, err error) int {
+	lg.Error(err)
 	if errors.Is(err, sshcfg.ErrInterrupted) {
 		return 130
 	}
@@ -92,6 +98,12 @@ func dispatch(o *Options, argv, args []string) int {
 	if err := o.Validate(); err != nil {
 		return fail(err)
 	}
+	lg, err := openClientLog(o)
+	if err != nil {
+		return fail(err)
+	}
+	defer lg.Close()
+	o.clog = lg
 	switch {
 	case o.Local:
 		return runLocal(o, args)

@@ -30,10 +30,10 @@ func (m Mode) String() string {
 
 // sessionFlags are the ssh flags a mosh session honours (or may ignore
 // without changing what the user gets): address family, identity, config,
-// jump, login, port, options, quiet, tty, verbosity, flags that only
-// disable something, and the forwards the session carries beside it
-// (-A -D -L -R -g, package forward).
-const sessionFlags = "46aACDeFgiJklLopqRtvx"
+// jump, login, port, options, quiet, tty, verbosity, the log file (-E),
+// flags that only disable something, and the forwards the session carries
+// beside it (-A -D -L -R -g, package forward).
+const sessionFlags = "46aACDEeFgiJklLopqRtvx"
 
 // nonInteractiveOptions are -o keywords (lower case) that ask for more than
 // an interactive login; ssh must do them. The value "" means any value,
@@ -121,7 +121,7 @@ func contains(list []string, s string) bool {
 var moshLongOptions = map[string]bool{
 	"ssh": true, "server": true, "predict": true, "predict-overwrite": false, "port": true,
 	"family": true, "no-init": false, "no-fallback": false, "transport": true, "local": false,
-	"delay": true, "loss": true, "connect": true, "verbose": false,
+	"delay": true, "loss": true, "connect": true, "verbose": false, "log": true,
 }
 
 // PassthroughArgv turns ssh-mosh's argv (argv[0] included) into the argv for
@@ -203,6 +203,8 @@ func PassthroughArgv(realSSH string, argv []string) ([]string, error) {
 				}
 			case "verbose":
 				rest = append(rest, "-v")
+			case "log":
+				rest = append(rest, "-E", val)
 			}
 		}
 	}

@@ -20,6 +20,8 @@ func TestDecideTable(t *testing.T) {
 		{[]string{"-p22", "-l", "u", "-i", "k", "-J", "j", "-4", "-v", "-q", "-C", "-oUser=x", "host"}, true, true, ModeSession},
 		{[]string{"-F", "cfg", "-o", "ForwardAgent=no", "user@host"}, true, true, ModeSession},
 		{[]string{"-t", "host", "top"}, true, true, ModeSession},
+		{[]string{"-E", "log", "host"}, true, true, ModeSession},
+		{[]string{"--log=log", "-v", "host"}, true, true, ModeSession},
 		{[]string{"-tt", "host", "top"}, true, true, ModeSession},
 		{[]string{"host", "ls"}, true, true, ModePassthrough},
 		{[]string{"host"}, false, true, ModePassthrough},
@@ -44,7 +46,7 @@ func TestDecideTable(t *testing.T) {
 		}{[]string{"-" + string(letter), "host"}, true, true, ModePassthrough})
 	}
 	for _, f := range [][]string{{"-W", "h:1"}, {"-O", "check"}, {"-Q", "cipher"},
-		{"-S", "/tmp/ctl"}, {"-w", "0"}, {"-E", "log"}, {"-B", "eth0"}, {"-b", "1.2.3.4"}, {"-c", "aes128-ctr"}, {"-m", "hmac-sha1"}, {"-I", "lib"}, {"-P", "tag"}} {
+		{"-S", "/tmp/ctl"}, {"-w", "0"}, {"-B", "eth0"}, {"-b", "1.2.3.4"}, {"-c", "aes128-ctr"}, {"-m", "hmac-sha1"}, {"-I", "lib"}, {"-P", "tag"}} {
 		tests = append(tests, struct {
 			args          []string
 			stdin, stdout bool
@@ -84,6 +86,7 @@ func TestPassthroughArgv(t *testing.T) {
 		{[]string{"ssh-mosh", "--ssh=ssh -p 2022 -o 'User=a b'", "-L", "1:h:2", "host", "cmd"}, []string{"/usr/bin/ssh", "-p", "2022", "-o", "User=a b", "-L", "1:h:2", "host", "cmd"}},
 		{[]string{"ssh-mosh", "--verbose", "-p", "--predict", "host"}, []string{"/usr/bin/ssh", "-v", "-p", "--predict", "host"}},
 		{[]string{"ssh-mosh", "-N", "--", "host", "--port=1"}, []string{"/usr/bin/ssh", "-N", "--", "host", "--port=1"}},
+		{[]string{"ssh-mosh", "--log", "/tmp/l", "-E/tmp/e", "host", "ls"}, []string{"/usr/bin/ssh", "-E", "/tmp/l", "-E/tmp/e", "host", "ls"}},
 	}
 	for _, tt := range tests {
 		got, err := PassthroughArgv("/usr/bin/ssh", tt.in)

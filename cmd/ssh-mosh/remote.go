@@ -34,7 +34,7 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	cfg, err := sshcfg.Resolve(o.CommandLine(), args[0])
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	if m, why := DecideConfig(cfg); m == ModePassthrough {
 		return passthrough(o, argv, args, why)
@@ -50,10 +50,10 @@ func runRemote(o *Options, argv, args []string) int {
 	verbosef(o, "roaming session: %s", why)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	conn, err := sshcfg.Dial(ctx, cfg, &sshcfg.TerminalPrompter{})
+	conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
 	cancel()
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	closeConn := func() {
 		if conn != nil {
@@ -136,16 +136,17 @@ func runRemote(o *Options, argv, args []string) int {
 	// A start that gave up (the remote printed too much or took too
 	// long) would meet the same rc files in a plain shell: no fallback.
 	if startErr := (*sshcfg.StartupError)(nil); errors.As(err, &startErr) {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	if err != nil {
 		if noFallback {
-			return fail(err)
+			return failLog(o.clog, err)
 		}
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v — continuing with plain ssh\n", err)
 		return plainShell(conn, args[1:])
 	}
 	verbosef(o, "%s", info)
+	o.clog.Info("mosh-server started", "server", info)
 	key, err := wire.ParseKey(info.Key)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: the server printed a bad key: %v\n", err)
@@ -161,6 +162,7 @@ func runRemote(o *Options, argv, args []string) int {
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
 	s.sshMosh = true
+	s.log = o.clog
 
 	var (
 		code      int
@@ -228,7 +230,7 @@ func passthrough(o *Options, argv, args []string, why string) int {
 	verbosef(o, "passthrough to OpenSSH ssh: %s", why)
 	err := Passthrough(argv)
 	if !errors.Is(err, sshcfg.ErrNoOpenSSH) {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "ssh-mosh: OpenSSH's ssh is not installed, and this invocation needs it (install openssh-client)")
@@ -237,21 +239,26 @@ func passthrough(o *Options, argv, args []string, why string) int {
 	verbosef(o, "OpenSSH ssh not found: running the command in-process")
 	cfg, err := sshcfg.Resolve(o.CommandLine(), args[0])
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
-	conn, err := sshcfg.Dial(context.Background(), cfg, &sshcfg.TerminalPrompter{})
+	conn, err := sshcfg.Dial(context.Background(), cfg, o.clog.Prompter())
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	defer conn.Close()
 	code, err := sshcfg.RunCommand(context.Background(), conn, strings.Join(args[1:], " "), os.Stdin, os.Stdout, os.Stderr)
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	return code
 }
 
+// verbosef is what -v shows: on stderr, or in the log file with -E.
 func verbosef(o *Options, format string, a ...any) {
+	if o.clog != nil {
+		o.clog.Debugf(format, a...)
+		return
+	}
 	if o.Verbose > 0 {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: "+format+"\n", a...)
 	}
