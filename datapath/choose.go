@@ -29,7 +29,7 @@ func ParseTransportMode(s string) (TransportMode, error) {
 	case "ssh":
 		return TransportSSH, nil
 	}
-	return TransportAuto, fmt.Errorf("datapath: unknown transport %q (want auto, udp or ssh)", s)
+	return TransportAuto, fmt.Errorf("unknown transport %q (want auto, udp or ssh)", s)
 }
 
 func (m TransportMode) String() string {
@@ -109,7 +109,7 @@ func (c *PathChooser) Heard(r Route, now time.Time) {
 	c.udpHeard = now
 	if c.onSSH && c.Mode == TransportAuto {
 		c.onSSH = false
-		c.notice(fmt.Sprintf("ssh-mosh: UDP port %d answers again; the session is back on UDP", c.Port))
+		c.notice(fmt.Sprintf("UDP port %d answers again; the session is back on UDP", c.Port))
 	}
 }
 
@@ -125,7 +125,7 @@ func (c *PathChooser) Route(now time.Time) Route {
 	if !c.onSSH && c.sshUp && c.udpSilent(now) {
 		c.onSSH = true
 		c.lastProbe = now
-		c.notice(fmt.Sprintf("ssh-mosh: nothing received on UDP port %d for %v: continuing over SSH "+
+		c.notice(fmt.Sprintf("nothing received on UDP port %d for %v: continuing over SSH "+
 			"(to use UDP, let UDP 60000-61000 reach the server, e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`)",
 			c.Port, c.silenceLimit().Round(time.Second)))
 	}

@@ -73,11 +73,11 @@ func RunRelay(ctx context.Context, in io.Reader, out io.Writer, target *net.UDPA
 	// (and a firewall rule for outside clients does not apply to them).
 	uc, err := net.DialUDP("udp", &net.UDPAddr{IP: target.IP}, target)
 	if err != nil {
-		return fmt.Errorf("datapath: relay to %v: %w", target, err)
+		return fmt.Errorf("relay to %v: %w", target, err)
 	}
 	defer uc.Close()
 	if _, err := io.WriteString(out, relayMagic); err != nil {
-		return fmt.Errorf("datapath: relay: %w", err)
+		return fmt.Errorf("relay: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -186,13 +186,13 @@ func (c Config) withDefaults() Config {
 // validate rejects configurations that cannot work.
 func (c Config) validate() error {
 	if c.SendIntervalMin > c.SendIntervalMax {
-		return fmt.Errorf("roam: send interval min %v above max %v", c.SendIntervalMin, c.SendIntervalMax)
+		return fmt.Errorf("send interval min %v above max %v", c.SendIntervalMin, c.SendIntervalMax)
 	}
 	if c.MinRTO > c.MaxRTO {
-		return fmt.Errorf("roam: rto min %v above max %v", c.MinRTO, c.MaxRTO)
+		return fmt.Errorf("rto min %v above max %v", c.MinRTO, c.MaxRTO)
 	}
 	if wire.FragmentDataSize(c.MTU) <= 0 {
-		return fmt.Errorf("roam: mtu %d too small", c.MTU)
+		return fmt.Errorf("mtu %d too small", c.MTU)
 	}
 	return nil
 }

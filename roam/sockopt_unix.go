@@ -21,7 +21,7 @@ const ectZero = 0x02
 func setSocketOptions(uc *net.UDPConn, is6 bool) error {
 	rc, err := uc.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("roam: socket options: %w", err)
+		return fmt.Errorf("socket options: %w", err)
 	}
 	var serr error
 	err = rc.Control(func(fd uintptr) {
@@ -40,7 +40,7 @@ func setSocketOptions(uc *net.UDPConn, is6 bool) error {
 		err = serr
 	}
 	if err != nil {
-		return fmt.Errorf("roam: socket options: %w", err)
+		return fmt.Errorf("socket options: %w", err)
 	}
 	return nil
 }

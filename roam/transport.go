@@ -84,7 +84,7 @@ type RecvInfo struct {
 // state 0 as the application assumes it; both are cloned, never shared.
 func NewTransport[L State[L], R State[R]](side Side, key wire.Key, local L, remote R, now time.Time, cfg Config) (*Transport[L, R], error) {
 	if side != Client && side != Server {
-		return nil, fmt.Errorf("roam: bad side %v", side)
+		return nil, fmt.Errorf("bad side %v", side)
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -92,11 +92,11 @@ func NewTransport[L State[L], R State[R]](side Side, key wire.Key, local L, remo
 	}
 	sess, err := wire.NewSession(key)
 	if err != nil {
-		return nil, fmt.Errorf("roam: %w", err)
+		return nil, fmt.Errorf("session key: %w", err)
 	}
 	var seed [32]byte
 	if _, err := crand.Read(seed[:]); err != nil {
-		return nil, fmt.Errorf("roam: seeding chaff: %w", err)
+		return nil, fmt.Errorf("seeding chaff: %w", err)
 	}
 	t := &Transport[L, R]{
 		side:           side,

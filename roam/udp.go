@@ -67,7 +67,7 @@ func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 		high = PortRangeHigh
 	}
 	if low > high || high > 65535 || (low == 0 && high != 0) {
-		return nil, 0, fmt.Errorf("roam: bad UDP port range %d:%d", low, high)
+		return nil, 0, fmt.Errorf("bad UDP port range %d:%d", low, high)
 	}
 	addrs := []string{"0.0.0.0"}
 	if ip != "" {
@@ -77,7 +77,7 @@ func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 	for _, a := range addrs {
 		ap, err := netip.ParseAddr(a)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("roam: bind address %q: %w", a, err))
+			errs = append(errs, fmt.Errorf("bind address %q: %w", a, err))
 			continue
 		}
 		uc, err := bindRange(ap.Unmap(), low, high)
@@ -113,7 +113,7 @@ func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
 		}
 		return uc, nil
 	}
-	return nil, fmt.Errorf("roam: no free UDP port in %d:%d on %v: %w", low, high, ip, last)
+	return nil, fmt.Errorf("no free UDP port in %d:%d on %v: %w", low, high, ip, last)
 }
 
 // NewServerPath makes a server path on any PacketConn (a real socket, an
@@ -180,7 +180,7 @@ func (s *UDPServer) Send(b []byte) error {
 			s.mtu = wire.MTUFallback
 			s.mu.Unlock()
 		}
-		return fmt.Errorf("roam: sendto %v: %w", remote, err)
+		return fmt.Errorf("sendto %v: %w", remote, err)
 	}
 	return nil
 }
@@ -235,7 +235,7 @@ func DialUDP(server *net.UDPAddr) (*UDPClient, error) {
 	open := func() (net.PacketConn, error) {
 		uc, err := net.ListenUDP(network, nil)
 		if err != nil {
-			return nil, fmt.Errorf("roam: client socket: %w", err)
+			return nil, fmt.Errorf("client socket: %w", err)
 		}
 		if err := setSocketOptions(uc, is6); err != nil {
 			_ = uc.Close()
@@ -336,7 +336,7 @@ func (c *UDPClient) Send(b []byte) error {
 			c.mtu = wire.MTUFallback
 			c.mu.Unlock()
 		}
-		return fmt.Errorf("roam: sendto %v: %w", c.server, err)
+		return fmt.Errorf("sendto %v: %w", c.server, err)
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ type ClientResult struct {
 }
 
 // errNotTerminal means the client was started without a terminal.
-var errNotTerminal = errors.New("session: standard input is not a terminal")
+var errNotTerminal = errors.New("standard input is not a terminal")
 
 // RunClient runs the interactive client until the session ends. The user's
 // terminal is restored on every way out, including a panic.
@@ -108,7 +108,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	}
 	saved, err := term.MakeRaw(fd)
 	if err != nil {
-		return res, fmt.Errorf("session: raw mode: %w", err)
+		return res, fmt.Errorf("cannot put the terminal in raw mode: %w", err)
 	}
 	display := mterm.DisplayForTerm(cfg.Term)
 	restore := func() {
@@ -201,7 +201,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 	}
 	t, err := roam.NewTransport(roam.Client, cfg.Key, newUserStream(), newComplete(w, h), now, cfg.Transport)
 	if err != nil {
-		return nil, fmt.Errorf("session: %w", err)
+		return nil, fmt.Errorf("starting the transport: %w", err)
 	}
 	log := cfg.Log
 	if log == nil {
@@ -305,9 +305,9 @@ func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Si
 	switch {
 	case err == nil, errors.Is(err, ctx.Err()):
 	case errors.Is(err, roam.ErrPathClosed):
-		err = errors.New("session: the datagram path closed")
+		err = errors.New("the datagram path closed")
 	default:
-		err = fmt.Errorf("session: %w", err)
+		err = fmt.Errorf("session loop: %w", err)
 	}
 	return c.res, err
 }

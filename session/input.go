@@ -34,7 +34,7 @@ func newInputReader(in *os.File) (*inputReader, error) {
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("session: input wake-up pipe: %w", err)
+		return nil, fmt.Errorf("input wake-up pipe: %w", err)
 	}
 	ir := &inputReader{out: make(chan []byte, 4), in: in, wakeR: r, wakeW: w, done: make(chan struct{})}
 	go ir.run()

@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func
 	}
 	t, err := roam.NewTransport(roam.Server, cfg.Key, newComplete(cfg.Width, cfg.Height), newUserStream(), now, tcfg)
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return fmt.Errorf("starting the transport: %w", err)
 	}
 	if cfg.NoClientTimeout <= 0 {
 		cfg.NoClientTimeout = defaultNoClientTimeout
@@ -139,10 +139,10 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func
 	pump := &roam.Pump[*complete, *userStream]{Transport: t, Path: cfg.Path, App: s, Now: clock, Logger: log}
 	err = pump.Run(ctx)
 	if errors.Is(err, roam.ErrPathClosed) {
-		return errors.New("session: the datagram path closed")
+		return errors.New("the datagram path closed")
 	}
 	if err != nil && !errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("session: %w", err)
+		return fmt.Errorf("session loop: %w", err)
 	}
 	return err
 }
@@ -251,7 +251,7 @@ func (s *server) finished(now time.Time) (bool, error) {
 		}
 		return now.Sub(s.ackedShutdown) >= shutdownLinger, nil
 	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= s.cfg.NoClientTimeout:
-		return true, fmt.Errorf("session: no connection within %v", s.cfg.NoClientTimeout)
+		return true, fmt.Errorf("no connection within %v", s.cfg.NoClientTimeout)
 	}
 	return false, nil
 }

@@ -66,7 +66,7 @@ func TraceLogFromEnv() (*slog.Logger, func(), error) {
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, func() {}, fmt.Errorf("session: trace file: %w", err)
+		return nil, func() {}, fmt.Errorf("trace file (%s): %w", TraceEnv, err)
 	}
 	log := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return log, func() { _ = f.Close() }, nil

@@ -28,7 +28,7 @@ func ServerLocale(getenv func(string) (string, bool)) (vars []string, notice str
 		if len(vars) == 0 {
 			shown = "unset (C)"
 		}
-		return []string{fallbackLocale}, fmt.Sprintf("ssh-mosh: local character set %s is not UTF-8; using %s on the server", shown, fallbackLocale)
+		return []string{fallbackLocale}, fmt.Sprintf("local character set %s is not UTF-8; using %s on the server", shown, fallbackLocale)
 	}
 	return vars, ""
 }

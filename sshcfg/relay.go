@@ -93,7 +93,7 @@ func relayScript(req RelayRequest) string {
 	b.WriteString(`if [ -n "$s" ] && "$s" --version 2>/dev/null </dev/null | grep -q 'build ssh-mosh'; then exec "$s" relay ` + hp + `; fi; `)
 	b.WriteString(`if command -v perl >/dev/null 2>&1; then exec perl -e ` + ShellQuote(relayPerl) + ` ` + hp + `; fi; `)
 	b.WriteString(`if command -v python3 >/dev/null 2>&1; then exec python3 -c ` + ShellQuote(relayPython) + ` ` + hp + `; fi; `)
-	b.WriteString(`echo 'ssh-mosh: no relay possible here: neither ssh-mosh'"'"'s mosh-server nor perl nor python3 found' >&2; exit 127`)
+	b.WriteString(`echo 'no relay possible here: neither ssh-mosh'"'"'s mosh-server nor perl nor python3 found' >&2; exit 127`)
 	return b.String()
 }
 

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +48,7 @@ func run(argv []string) int {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			args, err := o.ParseAfterDestination(cmd.Flags(), args, cmd.ArgsLenAtDash())
 			if err != nil {
-				return err
+				return sshFlagError(err)
 			}
 			if code, done := extra.run(cmd.Flags(), os.Stdout, os.Stderr); done {
 				return exitError{code}
@@ -59,6 +60,7 @@ func run(argv []string) int {
 			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return sshFlagError(err) })
 	cmd.Flags().SetInterspersed(false)
 	o.AddFlags(cmd.Flags())
 	extra = addExtraFlags(cmd)
@@ -72,6 +74,44 @@ func run(argv []string) int {
 	}
 	return 0
 }
+
+// pflag's words for a bad option, and OpenSSH's (getopt's) for the same.
+var (
+	unknownShort  = regexp.MustCompile(`^unknown shorthand flag: '(.)' in -`)
+	unknownLong   = regexp.MustCompile(`^unknown flag: (--\S+)`)
+	needsArgShort = regexp.MustCompile(`^flag needs an argument: '(.)' in -`)
+	needsArgLong  = regexp.MustCompile(`^flag needs an argument: (--\S+)`)
+)
+
+// sshFlagError words a command-line error as OpenSSH does where it has
+// words for it ("unknown option -- Z"); other errors pass unchanged.
+func sshFlagError(err error) error {
+	msg := err.Error()
+	for _, r := range []struct {
+		re     *regexp.Regexp
+		format string
+	}{
+		{unknownShort, "unknown option -- %s"},
+		{unknownLong, "unknown option %s"},
+		{needsArgShort, "option requires an argument -- %s"},
+		{needsArgLong, "option requires an argument %s"},
+	} {
+		if m := r.re.FindStringSubmatch(msg); m != nil {
+			return &optionError{msg: fmt.Sprintf(r.format+" (see ssh-mosh --help)", m[1]), err: err}
+		}
+	}
+	return err
+}
+
+// optionError is a command-line error in OpenSSH's words; it wraps
+// pflag's.
+type optionError struct {
+	msg string
+	err error
+}
+
+func (e *optionError) Error() string { return e.msg }
+func (e *optionError) Unwrap() error { return e.err }
 
 // fail reports err as ssh does, in one line with one "ssh-mosh: " prefix,
 // and returns ssh's status for it: 130 when the user pressed Ctrl-C at a

@@ -120,7 +120,7 @@ func runRemote(o *Options, argv, args []string) int {
 		// one, see sshcfg.UnixSocketVar).
 		loc, msg := sshcfg.ServerLocale(os.LookupEnv)
 		if msg != "" {
-			fmt.Fprintln(os.Stderr, msg)
+			fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
 		}
 		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
 	}

@@ -72,7 +72,7 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	chooser.Port = info.Port
 	chooser.Notice = func(msg string) {
 		noticeMu.Lock()
-		notices = append(notices, msg)
+		notices = append(notices, "ssh-mosh: "+msg)
 		noticeMu.Unlock()
 	}
 	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}

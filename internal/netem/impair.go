@@ -28,14 +28,14 @@ const reorderHold = time.Millisecond
 // Validate reports a configuration that makes no sense.
 func (c Config) Validate() error {
 	if c.Delay < 0 || c.Jitter < 0 {
-		return fmt.Errorf("netem: negative delay %v or jitter %v", c.Delay, c.Jitter)
+		return fmt.Errorf("negative delay %v or jitter %v", c.Delay, c.Jitter)
 	}
 	for _, p := range []struct {
 		name string
 		v    float64
 	}{{"loss", c.Loss}, {"duplicate", c.Duplicate}, {"reorder", c.Reorder}} {
 		if !(p.v >= 0 && p.v <= 1) { // also rejects NaN
-			return fmt.Errorf("netem: %s probability %v outside 0..1", p.name, p.v)
+			return fmt.Errorf("%s probability %v outside 0..1", p.name, p.v)
 		}
 	}
 	return nil

@@ -75,11 +75,11 @@ func NewUDPProxy(listen string, target *net.UDPAddr, c Config) (*Proxy, error) {
 	}
 	la, err := net.ResolveUDPAddr("udp", listen)
 	if err != nil {
-		return nil, fmt.Errorf("netem: listen address: %w", err)
+		return nil, fmt.Errorf("listen address: %w", err)
 	}
 	lc, err := net.ListenUDP("udp", la)
 	if err != nil {
-		return nil, fmt.Errorf("netem: %w", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	p := &Proxy{
 		lc:      lc,
@@ -169,7 +169,7 @@ func (p *Proxy) dialUpstream() (*net.UDPConn, error) {
 	}
 	uc, err := net.ListenUDP("udp", la)
 	if err != nil {
-		return nil, fmt.Errorf("netem: upstream socket: %w", err)
+		return nil, fmt.Errorf("upstream socket: %w", err)
 	}
 	return uc, nil
 }

@@ -23,14 +23,14 @@ const keyTextLen = 22
 func NewKey() (Key, error) {
 	var k Key
 	if _, err := rand.Read(k[:]); err != nil {
-		return Key{}, fmt.Errorf("wire: generating session key: %w", err)
+		return Key{}, fmt.Errorf("generating the session key: %w", err)
 	}
 	return k, nil
 }
 
 // ErrBadKey is returned by ParseKey for anything but a canonical 22-character
 // key. The message never contains the key text.
-var ErrBadKey = errors.New("wire: session key must be 22 characters of base64 (as printed by mosh-server)")
+var ErrBadKey = errors.New("the session key must be 22 characters of base64 (as printed by mosh-server)")
 
 // ParseKey parses the 22-character form printed by mosh-server. Like mosh it
 // is strict: the text must re-encode to itself, so the unused low bits of
