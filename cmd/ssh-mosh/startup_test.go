@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,6 +126,47 @@ func TestStartCtrlC(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("Ctrl-C took %v to end the start", took)
+	}
+	m.sttyUnchanged()
+	wantNoSessionProcesses(t, f.sshd, waitLong)
+}
+
+// TestStartServerHangsSIGINT: a mosh-server (here --server, a command that
+// never prints its start-up lines) that hangs on the remote; a SIGINT sent
+// to the client process itself (not through the terminal) ends the start
+// at once with status 130, the terminal as it was, and the remote command
+// is killed: the signal-aware context reaches StartServer.
+func TestStartServerHangsSIGINT(t *testing.T) {
+	f := newRemoteFixture(t)
+	m := startJob(t, f.sshMosh, "-F", f.config, "--server=sh -c 'sleep 1000' hang", "target")
+	deadline := time.Now().Add(waitLong)
+	for len(sessionCommands(f.sshd, "sleep")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hanging server never started; screen:\n%s", testenv.FrameScreen(m.Capture()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var client []int
+	for _, p := range testenv.PIDsWithEnv(func(string) bool { return true }) {
+		if exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(p), "exe")); exe == f.sshMosh {
+			client = append(client, p)
+		}
+	}
+	if len(client) != 1 {
+		t.Fatalf("want one ssh-mosh process, found %v", client)
+	}
+	if err := syscall.Kill(client[0], syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if st := m.WaitExit(waitLong); st != 130 {
+		t.Fatalf("status %d after SIGINT, want 130; screen:\n%s", st, testenv.FrameScreen(m.Capture()))
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("SIGINT took %v to end the start", took)
+	}
+	if screen := strings.TrimSpace(m.Capture()); screen != "" {
+		t.Errorf("SIGINT printed (ssh prints nothing):\n%s", testenv.FrameScreen(m.Capture()))
 	}
 	m.sttyUnchanged()
 	wantNoSessionProcesses(t, f.sshd, waitLong)
