@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,4 +83,42 @@ func untraced(log string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestRemoteClientLog: a login through sshd with -E: the SSH login's notice
+// (the host key learnt, which ssh logs at INFO), the server's start and the
+// session's start and end are in the log, timestamped; without -v no debug
+// record; stderr stays empty.
+func TestRemoteClientLog(t *testing.T) {
+	f := newRemoteFixture(t)
+	dir := t.TempDir()
+	known := filepath.Join(dir, "known_hosts")
+	cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n"+
+		"  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking accept-new\n", f.sshd.Port, f.key, known))
+	logFile, errFile := filepath.Join(dir, "client.log"), filepath.Join(dir, "stderr")
+	var quoted []string
+	for _, a := range []string{f.sshMosh, "-F", cfg, "--server=" + f.server, "-E", logFile, "target"} {
+		quoted = append(quoted, testenv.ShellQuote(a))
+	}
+	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK="}},
+		"sh", "-c", "exec "+strings.Join(quoted, " ")+" 2>"+testenv.ShellQuote(errFile))
+	expectSession(t, m, "logged")
+	stderr, _ := os.ReadFile(errFile)
+	if len(stderr) != 0 {
+		t.Errorf("stderr got %q", stderr)
+	}
+	log, _ := os.ReadFile(logFile)
+	for _, want := range []string{"Permanently added", "msg=\"mosh-server started\"", "msg=\"session started\"", "msg=\"session ended\""} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(string(log), "level=DEBUG") {
+		t.Errorf("debug records without -v:\n%s", log)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		if !strings.HasPrefix(line, "time=") {
+			t.Fatalf("record without a timestamp: %q", line)
+		}
+	}
 }
