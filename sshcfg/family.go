@@ -55,7 +55,7 @@ func orderAddrs(ips []net.IP, family string) ([]net.IP, error) {
 	}
 	if len(out) == 0 {
 		what := map[string]string{"inet": "IPv4 ", "inet6": "IPv6 "}[family]
-		return nil, fmt.Errorf("no %saddress", what)
+		return nil, fmt.Errorf("no %saddress (asked by --family=%s or AddressFamily): choose another family", what, family)
 	}
 	return out, nil
 }
