@@ -20,68 +20,71 @@ import (
 // the repeatable ones accumulate in order.
 type Options struct {
 	// Boolean ssh flags, counted because some matter when repeated.
-	IPv4, IPv6           bool               // -4, -6
-	ForwardAgent         bool               // -A
-	NoForwardAgent       bool               // -a
-	Compression          bool               // -C
-	Background           bool               // -f
-	PrintConfig          bool               // -G
-	GatewayPorts         bool               // -g
-	GSSAPIAuth           bool               // -K
-	NoGSSAPIDelegation   bool               // -k
-	ControlMaster        int                // -M (twice: ask)
-	NoCommand            bool               // -N
-	StdinNull            bool               // -n
-	Quiet                bool               // -q
-	Subsystem            bool               // -s
-	TTY                  int                // -t (twice: force even without a local tty)
-	NoTTY                bool               // -T
-	Version              bool               // -V
-	Verbose              int                // -v, --verbose
-	ForwardX11           bool               // -X
-	NoForwardX11         bool               // -x
-	ForwardX11Trusted    bool               // -Y
-	Syslog               bool               // -y
-	Protocol1, Protocol2 bool               // -1, -2 (obsolete, accepted)
-	BindInterface        string             // -B
-	BindAddress          string             // -b
-	Ciphers              string             // -c
-	DynamicForwards      []string           // -D
-	LogFile              string             // -E
-	EscapeChar           string             // -e
-	ConfigFile           string             // -F
-	PKCS11               string             // -I
-	IdentityFiles        []string           // -i
-	ProxyJump            string             // -J
-	LocalForwards        []string           // -L
-	LoginName            string             // -l
-	MACs                 string             // -m
-	ControlCommand       string             // -O
-	ConfigOptions        []string           // -o, in order (the first value of a keyword wins, as in ssh)
-	Tag                  string             // -P
-	Port                 int                // -p (0: not given)
-	Query                string             // -Q
-	RemoteForwards       []string           // -R
-	ControlPath          string             // -S
-	StdioForward         string             // -W
-	TunnelDevice         string             // -w
-	SSHProgram           string             // first word of --ssh (default "ssh")
-	Server               string             // --server: mosh-server path or command on the remote
-	Predict              string             // --predict: adaptive|always|never|experimental
-	PredictOverwrite     bool               // --predict-overwrite
-	UDPPort              string             // --port=PORT[:PORT2]
-	Family               string             // --family: inet|inet6|auto|all|prefer-inet|prefer-inet6
-	NoInit               bool               // --no-init
-	NoFallback           bool               // --no-fallback: fail rather than fall back to plain ssh
-	Transport            string             // --transport: auto|udp|ssh
-	Local                bool               // --local: run client and server here (testing)
-	Delay                time.Duration      // --delay: one-way delay per datagram with --local
-	Loss                 float64            // --loss: fraction of datagrams dropped with --local, 0..1
-	Connect              string             // --connect: HOST:PORT of a running mosh-server (key in MOSH_KEY), no SSH
-	sshCommand           string             // --ssh as given
-	seen                 []byte             // single-letter ssh flags in the order given
-	resolution           sshcfg.CommandLine // flags that feed config resolution, in order
-	clog                 *clientLog         // -E/--log, opened by dispatch
+	IPv4, IPv6           bool          // -4, -6
+	ForwardAgent         bool          // -A
+	NoForwardAgent       bool          // -a
+	Compression          bool          // -C
+	Background           bool          // -f
+	PrintConfig          bool          // -G
+	GatewayPorts         bool          // -g
+	GSSAPIAuth           bool          // -K
+	NoGSSAPIDelegation   bool          // -k
+	ControlMaster        int           // -M (twice: ask)
+	NoCommand            bool          // -N
+	StdinNull            bool          // -n
+	Quiet                bool          // -q
+	Subsystem            bool          // -s
+	TTY                  int           // -t (twice: force even without a local tty)
+	NoTTY                bool          // -T
+	Version              bool          // -V
+	Verbose              int           // -v, --verbose
+	ForwardX11           bool          // -X
+	NoForwardX11         bool          // -x
+	ForwardX11Trusted    bool          // -Y
+	Syslog               bool          // -y
+	Protocol1, Protocol2 bool          // -1, -2 (obsolete, accepted)
+	BindInterface        string        // -B
+	BindAddress          string        // -b
+	Ciphers              string        // -c
+	DynamicForwards      []string      // -D
+	LogFile              string        // -E, --log
+	EscapeChar           string        // -e
+	ConfigFile           string        // -F
+	PKCS11               string        // -I
+	IdentityFiles        []string      // -i
+	ProxyJump            string        // -J
+	LocalForwards        []string      // -L
+	LoginName            string        // -l
+	MACs                 string        // -m
+	ControlCommand       string        // -O
+	ConfigOptions        []string      // -o, in order (the first value of a keyword wins, as in ssh)
+	Tag                  string        // -P
+	Port                 int           // -p (0: not given)
+	Query                string        // -Q
+	RemoteForwards       []string      // -R
+	ControlPath          string        // -S
+	StdioForward         string        // -W
+	TunnelDevice         string        // -w
+	SSHProgram           string        // first word of --ssh (default "ssh")
+	Server               string        // --server: mosh-server path or command on the remote
+	Predict              string        // --predict: adaptive|always|never|experimental
+	PredictOverwrite     bool          // --predict-overwrite
+	UDPPort              string        // --port=PORT[:PORT2]
+	Family               string        // --family: inet|inet6|auto|all|prefer-inet|prefer-inet6
+	NoInit               bool          // --no-init
+	NoFallback           bool          // --no-fallback: fail rather than fall back to plain ssh
+	Transport            string        // --transport: auto|udp|ssh
+	Local                bool          // --local: run client and server here (testing)
+	Delay                time.Duration // --delay: one-way delay per datagram with --local
+	Loss                 float64       // --loss: fraction of datagrams dropped with --local, 0..1
+	Connect              string        // --connect: HOST:PORT of a running mosh-server (key in MOSH_KEY), no SSH
+	sshCommand           string        // --ssh as given
+	seen                 []byte        // single-letter ssh flags in the order given
+
+	// resolution holds the flags that feed config resolution, in order
+	// (sshcfg.Resolve takes it); clog is -E/--log, opened by dispatch.
+	resolution sshcfg.CommandLine
+	clog       *clientLog
 }
 
 // sshBoolFlags are ssh's flags without an argument; sshArgFlags take one
