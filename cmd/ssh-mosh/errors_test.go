@@ -41,6 +41,7 @@ func TestErrorsPrefixedOnce(t *testing.T) {
 	}{
 		{"unreachable host", []string{"-F", "none", "-o", "ConnectTimeout=5", "-p", "1", "127.0.0.1"}, nil, true, "Connection refused"},
 		{"unresolvable host", []string{"-F", "none", "no-such-host.invalid"}, nil, true, "Could not resolve hostname"},
+		{"--family without an address of it", []string{"-F", "none", "--family=inet", "-p", "1", "::1"}, nil, true, "no IPv4 address"},
 		{"bad config line", []string{"-F", badCfg, "bad"}, nil, true, `Port "notaport"`},
 		{"missing config file", []string{"-F", filepath.Join(dir, "none-here"), "h"}, nil, true, "cannot open config file"},
 		{"unknown option", []string{"-Z", "host"}, nil, false, "unknown option -- Z"},

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
@@ -94,4 +96,46 @@ func udpAddrs(t *testing.T, pid int) []string {
 		}
 	}
 	return out
+}
+
+// TestRemoteFamilyInet6: a login through an sshd on 127.0.0.1 and ::1 with
+// --family=inet6 to a host named by both: the SSH connection, hence
+// mosh-server's bind (new -s) and the client's UDP socket, are IPv6.
+func TestRemoteFamilyInet6(t *testing.T) {
+	f := newRemoteFixtureWith(t, "ListenAddress ::1")
+	cfg := writeConfig(t, fmt.Sprintf("Host dual\n  HostName ::1\n  Port %d\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n"+
+		"  UserKnownHostsFile /dev/null\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  LogLevel ERROR\n", f.sshd.Port, f.key))
+	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK="}},
+		f.sshMosh, "-F", cfg, "--family=inet6", "--transport=udp", "--server="+f.server, "dual")
+	m.WaitFor("#", 20*time.Second)
+	m.SendText("echo six-$((6*7))\r")
+	m.WaitFor("six-42", 10*time.Second)
+	// (The fixture's SessionPIDs knows sessions on 127.0.0.1 only: the
+	// processes are found by their binaries, both built for this test.)
+	var client, server []string
+	for _, p := range testenv.PIDsWithEnv(func(string) bool { return true }) {
+		switch exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(p), "exe")); exe {
+		case f.server:
+			server = append(server, udpAddrs(t, p)...)
+		case f.sshMosh:
+			client = append(client, udpAddrs(t, p)...)
+		}
+	}
+	if len(server) == 0 || len(client) == 0 {
+		t.Fatalf("UDP sockets: server %q, client %q", server, client)
+	}
+	for _, a := range server {
+		if a != "::1" {
+			t.Errorf("mosh-server bound %s, want ::1 (all: %q)", a, server)
+		}
+	}
+	for _, a := range client {
+		if net.ParseIP(a).To4() != nil {
+			t.Errorf("the client's UDP socket is IPv4 (%s)", a)
+		}
+	}
+	m.SendText("exit\r")
+	if code := m.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("ssh-mosh exited %d; screen:\n%s", code, m.Capture())
+	}
 }
