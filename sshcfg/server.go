@@ -49,6 +49,10 @@ type ServerRequest struct {
 	// Notice receives what the user should see (server messages, locale
 	// changes); nil drops them.
 	Notice func(string)
+	// Warn, when set, receives this package's own messages (the locale
+	// changes), one line each without the program's name, which the caller
+	// adds; nil sends them to Notice.
+	Warn func(string)
 }
 
 // ServerInfo is what a started mosh-server told us.
@@ -189,7 +193,10 @@ func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInf
 }
 
 func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limit int64) (*ServerInfo, error) {
-	notice := req.Notice
+	notice := req.Warn
+	if notice == nil {
+		notice = req.Notice
+	}
 	if notice == nil {
 		notice = func(string) {}
 	}
@@ -208,7 +215,7 @@ func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limi
 	}
 	info, out, err := startOnce(ctx, conn, req, locale, limit)
 	if err != nil && strings.Contains(out, "needs a UTF-8 native locale") && !(len(locale) == 1 && locale[0] == fallbackLocale) {
-		notice(fmt.Sprintf("ssh-mosh: mosh-server on %s cannot use %s; retrying with %s", conn.Config.Host, strings.Join(locale, " "), fallbackLocale))
+		notice(fmt.Sprintf("mosh-server on %s cannot use %s; retrying with %s", conn.Config.Host, strings.Join(locale, " "), fallbackLocale))
 		info, _, err = startOnce(ctx, conn, req, []string{fallbackLocale}, limit)
 	}
 	if err != nil {

@@ -149,13 +149,22 @@ func TestStartServerNonUTF8Locale(t *testing.T) {
 // it, and StartServer retries once with C.UTF-8, saying so.
 func TestStartServerLocaleRetry(t *testing.T) {
 	conn := serverFixture(t, "")
-	var notices []string
-	info, err := startServer(t, conn, ServerRequest{Locale: []string{"LANG=xx_NOWHERE.UTF-8"}, Notice: func(s string) { notices = append(notices, s) }})
+	var notices, warnings []string
+	info, err := startServer(t, conn, ServerRequest{Locale: []string{"LANG=xx_NOWHERE.UTF-8"},
+		Notice: func(s string) { notices = append(notices, s) }, Warn: func(s string) { warnings = append(warnings, s) }})
 	if err != nil {
 		t.Fatalf("StartServer: %v", err)
 	}
 	checkStarted(t, info)
-	if len(notices) == 0 || !strings.Contains(notices[0], "cannot use LANG=xx_NOWHERE.UTF-8; retrying with LANG=C.UTF-8") {
-		t.Fatalf("notices = %q", notices)
+	// Our own message goes to Warn, without the program's name (the
+	// caller adds it); what the server printed stays with Notice.
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "mosh-server on ") ||
+		!strings.Contains(warnings[0], "cannot use LANG=xx_NOWHERE.UTF-8; retrying with LANG=C.UTF-8") {
+		t.Fatalf("warnings = %q", warnings)
+	}
+	for _, n := range notices {
+		if strings.Contains(n, "retrying with") {
+			t.Errorf("our message also went to Notice: %q", notices)
+		}
 	}
 }

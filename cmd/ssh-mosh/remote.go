@@ -111,6 +111,7 @@ func runRemote(o *Options, argv, args []string) int {
 		Command: command,
 		Term:    os.Getenv("TERM"),
 		Notice:  startNotice.notice,
+		Warn:    func(msg string) { fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg) },
 	}
 	if sock := fwd.authSock(); sock != "" {
 		req.Env = []string{"SSH_AUTH_SOCK=" + sock}
