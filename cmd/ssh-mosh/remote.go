@@ -44,7 +44,7 @@ func runRemote(o *Options, argv, args []string) int {
 		return passthrough(o, argv, args, err.Error())
 	}
 	if err != nil {
-		return fail(err)
+		return failLog(o.clog, err)
 	}
 	cfg.Family = o.Family // which address the SSH connection, the UDP session and mosh-server use
 	verbosef(o, "roaming session: %s", why)
@@ -75,7 +75,7 @@ func runRemote(o *Options, argv, args []string) int {
 		fwd, err = startForwards(side, plan, cfg.Host)
 		if err != nil {
 			side.stop()
-			return fail(err)
+			return failLog(o.clog, err)
 		}
 		defer func() {
 			fwd.close(side.conn())
