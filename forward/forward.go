@@ -289,13 +289,7 @@ func (f *Forwarder) serveLocal(c net.Conn, s Spec) {
 	if err != nil {
 		return
 	}
-	untrackCh, ok := f.track(ch)
-	if !ok {
-		_ = ch.Close()
-		return
-	}
-	defer untrackCh()
-	pipe(c, ch)
+	f.pipeTracked(c, ch)
 }
 
 // dialRemote opens a direct-tcpip channel to target on the current
@@ -451,13 +445,7 @@ func (f *Forwarder) acceptRemote(ln net.Listener, s Spec) {
 			if err != nil {
 				return
 			}
-			untrackOut, ok := f.track(out)
-			if !ok {
-				_ = out.Close()
-				return
-			}
-			defer untrackOut()
-			pipe(c, out)
+			f.pipeTracked(c, out)
 		}()
 	}
 }
@@ -482,6 +470,19 @@ type closeWriter interface{ CloseWrite() error }
 
 // pipe copies both ways until both directions end; a side's EOF is passed
 // on as a half close so request/response protocols finish.
+// pipeTracked copies between c and out until both directions end, with out
+// tracked so that Close ends it; out is closed when the forwarder is
+// already closing.
+func (f *Forwarder) pipeTracked(c, out net.Conn) {
+	untrack, ok := f.track(out)
+	if !ok {
+		_ = out.Close()
+		return
+	}
+	defer untrack()
+	pipe(c, out)
+}
+
 func pipe(a, b net.Conn) {
 	done := make(chan struct{}, 2)
 	cp := func(dst, src net.Conn) {

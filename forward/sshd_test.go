@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,35 +101,6 @@ func startTestSSHD(t *testing.T, extra string) (*testenv.SSHD, string) {
 	return sshd, key
 }
 
-// startHTTP serves body on a loopback port.
-func startHTTP(t *testing.T, body string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) })}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
-}
-
-// fetch GETs url through an HTTP client that opens new connections.
-func fetch(dial func(ctx context.Context, network, addr string) (net.Conn, error), url string) (string, error) {
-	tr := &http.Transport{DisableKeepAlives: true}
-	if dial != nil {
-		tr.DialContext = dial
-	}
-	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
-
 // eventually retries f for up to d.
 func eventually(t *testing.T, d time.Duration, what string, f func() error) {
 	t.Helper()
@@ -182,7 +152,7 @@ var allocated = regexp.MustCompile(`^Allocated port (\d+) for remote forward to 
 func TestForwardsThroughSSHD(t *testing.T) {
 	sshd, key := startTestSSHD(t, "")
 	link := newTestLink(t, sshd, key)
-	web := startHTTP(t, "served file\n")
+	web := fmt.Sprintf("127.0.0.1:%d", testenv.ServeHTTP(t, "served file\n"))
 	_, webPortS, _ := net.SplitHostPort(web)
 	webPort, _ := strconv.Atoi(webPortS)
 
@@ -230,17 +200,17 @@ func TestForwardsThroughSSHD(t *testing.T) {
 	check := func(when string) {
 		t.Helper()
 		eventually(t, 10*time.Second, when+": -L", func() error {
-			return want(fetch(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport)))
+			return want(testenv.HTTPGet(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport), 5*time.Second))
 		})
 		eventually(t, 10*time.Second, when+": -D", func() error {
 			dial := func(_ context.Context, _, _ string) (net.Conn, error) {
 				return socks5Dial(fmt.Sprintf("127.0.0.1:%d", dport), "localhost", webPort)
 			}
-			return want(fetch(dial, "http://web.invalid/"))
+			return want(testenv.HTTPGet(dial, "http://web.invalid/", 5*time.Second))
 		})
 		eventually(t, 10*time.Second, when+": -R", func() error {
 			// The remote host is this one: its listener is on loopback.
-			return want(fetch(nil, "http://127.0.0.1:"+rport+"/"))
+			return want(testenv.HTTPGet(nil, "http://127.0.0.1:"+rport+"/", 5*time.Second))
 		})
 	}
 	check("first connection")
@@ -283,7 +253,7 @@ func TestForwardsThroughSSHD(t *testing.T) {
 	_ = link.client.Close()
 	link.mu.Unlock()
 	res := make(chan error, 1)
-	go func() { res <- want(fetch(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport))) }()
+	go func() { res <- want(testenv.HTTPGet(nil, fmt.Sprintf("http://127.0.0.1:%d/", lport), 5*time.Second)) }()
 	time.Sleep(300 * time.Millisecond) // the fetch meets the dead connection
 	link.redial()
 	if err := <-res; err != nil {

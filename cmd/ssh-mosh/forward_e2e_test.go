@@ -49,36 +49,12 @@ func startRemoteHTTP(t *testing.T, body string) int {
 	return port
 }
 
-// startLocalHTTP serves body in the test process.
-func startLocalHTTP(t *testing.T, body string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) })}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func get(url string) (string, error) {
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 3 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
-
 // waitServes waits until url answers body, within d.
 func waitServes(t *testing.T, url, body string, d time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
-		got, err := get(url)
+		got, err := testenv.HTTPGet(nil, url, 3*time.Second)
 		if err == nil && got == body {
 			return
 		}
@@ -171,7 +147,7 @@ func TestForwardsAndAgentThroughJumpChain(t *testing.T) {
 	agentSock := testenv.StartSSHAgent(t, agentKey)
 
 	remoteWeb := startRemoteHTTP(t, "remote side\n")
-	localWeb := startLocalHTTP(t, "local side\n")
+	localWeb := testenv.ServeHTTP(t, "local side\n")
 	lport, cfgPort, rport, dport := testenv.FreeTCPPort(t), testenv.FreeTCPPort(t), testenv.FreeTCPPort(t), testenv.FreeTCPPort(t)
 
 	id := fmt.Sprintf("  IdentityFile %s\n  IdentitiesOnly yes\n", f.key)
