@@ -36,6 +36,10 @@ type Options struct {
 	// "Warning: remote port forwarding failed …"). It may be called from
 	// any goroutine, also after Start returned.
 	Notice func(string)
+	// StatusChanged, when set, is called after Status may have changed, so
+	// an idle session's notification bar can show it at once. It may be
+	// called from any goroutine and must not block.
+	StatusChanged func()
 }
 
 // Timings of remote forwards after a re-dial: the old sshd may still hold
@@ -380,18 +384,23 @@ func (f *Forwarder) keepRemote(s Spec, port int, ln net.Listener, changed <-chan
 	}
 }
 
+// setPending counts remote forwards being re-requested, and tells
+// StatusChanged.
+func (f *Forwarder) setPending(delta int) {
+	f.mu.Lock()
+	f.pending += delta
+	f.mu.Unlock()
+	if f.opts.StatusChanged != nil {
+		f.opts.StatusChanged()
+	}
+}
+
 // rerequest asks for the remote port again until it works, the
 // connection changes again or remoteRetryFor passes; nil when it did not
 // work (the failure is noted for the exit line).
 func (f *Forwarder) rerequest(client *ssh.Client, s Spec, port int, changed <-chan struct{}) net.Listener {
-	f.mu.Lock()
-	f.pending++
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.pending--
-		f.mu.Unlock()
-	}()
+	f.setPending(+1)
+	defer f.setPending(-1)
 	deadline := time.Now().Add(remoteRetryFor)
 	for {
 		ln, err := f.listenRemote(client, s, port)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,7 +177,9 @@ func TestForwardsThroughSSHD(t *testing.T) {
 		mu      sync.Mutex
 		notices []string
 	)
-	fw, err := Start(link, specs, Options{Notice: func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() }})
+	var statusChanges atomic.Int32
+	fw, err := Start(link, specs, Options{Notice: func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() },
+		StatusChanged: func() { statusChanges.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +249,11 @@ func TestForwardsThroughSSHD(t *testing.T) {
 	check("after a re-dial whose old connection lingered")
 	if st := fw.Status(); st != "" {
 		t.Errorf("status %q once re-established, want none", st)
+	}
+	// Both changes of the text were announced (a session redraws its bar
+	// on them).
+	if n := statusChanges.Load(); n < 2 {
+		t.Errorf("StatusChanged called %d times across a re-established forward, want at least 2", n)
 	}
 	// A connection accepted while the SSH connection is down waits for
 	// the next one instead of failing.

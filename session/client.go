@@ -57,6 +57,10 @@ type ClientConfig struct {
 	// line shows in the bar for a few seconds, and again while contact is
 	// being lost.
 	Status func() string
+	// StatusChanged, when set, says that Status may have a new text: the
+	// bar is redrawn at once instead of at the next frame, which an idle
+	// session may not draw for a long time.
+	StatusChanged <-chan struct{}
 	// Route, when set, names the route of the datagrams for the status the
 	// user asks for (escape key, then statusKey); "" or nil means UDP to
 	// Port.
@@ -268,9 +272,9 @@ func (c *client) finalFrame() {
 	c.frame(now)
 }
 
-// run runs the session on a roam.Pump until it ends. The prompts that
-// arrive meanwhile reach the loop as events; one still on its way when
-// the session ends is cancelled.
+// run runs the session on a roam.Pump until it ends. The prompts and
+// status changes that arrive meanwhile reach the loop as events; a prompt
+// still on its way when the session ends is cancelled.
 func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error,
 	clock func() time.Time) (ClientResult, error) {
 	c.stdin, c.sigs, c.suspend, c.resume = stdin, sigs, suspend, resume
@@ -288,6 +292,12 @@ func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Si
 				case events <- func(now time.Time) { c.openPrompt(p, now) }:
 				case <-stop:
 					p.Reply <- PromptAnswer{Err: errPromptCancelled}
+					return
+				}
+			case <-c.cfg.StatusChanged:
+				select {
+				case events <- c.frame:
+				case <-stop:
 					return
 				}
 			}

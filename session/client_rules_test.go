@@ -236,3 +236,39 @@ func TestClientRuleResizeFollowsTheTerminal(t *testing.T) {
 		}
 	})
 }
+
+// TestClientRuleStatusChangedRedraws: a new status text (a re-dial, forwards
+// being re-established) shows in the bar as soon as StatusChanged says so,
+// on a session that draws nothing else; without the signal it waits for
+// the next frame.
+func TestClientRuleStatusChangedRedraws(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		text := ""
+		status := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return text
+		}
+		changed := make(chan struct{}, 1)
+		r := newClientRig(t, ClientConfig{Escape: ParseEscapeKey("", false), Status: status, StatusChanged: changed}, false)
+		defer r.close()
+		r.connect()
+		mu.Lock()
+		text = "Re-establishing forwards..."
+		mu.Unlock()
+		synctest.Wait()
+		if r.out.has("Re-establishing") {
+			t.Fatal("the status showed with no frame and no signal: the test proves nothing")
+		}
+		changed <- struct{}{}
+		synctest.Wait()
+		if !r.out.has("Re-establishing forwards...") {
+			t.Error("the new status did not show after StatusChanged")
+		}
+		r.stdin <- []byte("\x1e.")
+		if res := r.wait(); !res.Clean {
+			t.Errorf("result %+v", res)
+		}
+	})
+}

@@ -78,8 +78,10 @@ func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSe
 
 // sessionHooks are what ssh-mosh adds to a plain mosh-client session.
 type sessionHooks struct {
-	status    func() string
-	onConnect func()
+	status func() string
+	// statusChanged says status may have a new text (nil: never).
+	statusChanged <-chan struct{}
+	onConnect     func()
 	// prompts carries re-dial questions to the notification bar.
 	prompts <-chan *session.Prompt
 	// giveUp, when set, abandons a session that never connected after that
@@ -131,6 +133,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Predict:          s.predict,
 		PredictOverwrite: s.overwrite,
 		Status:           h.status,
+		StatusChanged:    h.statusChanged,
 		Route:            h.route,
 		ServerVersion:    h.serverVersion,
 		OnConnect:        h.onConnect,

@@ -135,6 +135,7 @@ func startForwards(side *sideLink, p *forwardPlan, host string) (*forwards, erro
 			GatewayPorts:         p.gatewayPorts,
 			ExitOnForwardFailure: p.exitOnFail,
 			Notice:               f.notice,
+			StatusChanged:        side.notify,
 		})
 		if err != nil {
 			f.close(nil)

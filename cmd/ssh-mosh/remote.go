@@ -181,6 +181,7 @@ func runRemote(o *Options, argv, args []string) int {
 			// the bar.
 			hooks.onConnect = nil
 			hooks.status = func() string { return side.status(fwd.status) }
+			hooks.statusChanged = side.changed
 			hooks.prompts = side.prompts
 		}
 		code, connected = runSessionWith(context.Background(), addr, key, s, hooks)

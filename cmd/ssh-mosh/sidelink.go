@@ -22,6 +22,10 @@ type sideLink struct {
 	done    chan struct{} // closed when the Link's Run has returned
 	started atomic.Bool
 
+	// changed is signalled (never blocking) when status may say something
+	// new: the session redraws its bar at once.
+	changed chan struct{}
+
 	mu    sync.Mutex
 	paths *datapath.ClientPaths // the SSH datagram path, when one runs
 	note  string                // the Link's news while no path shows it
@@ -29,7 +33,7 @@ type sideLink struct {
 
 func newSideLink(conn *sshcfg.Conn) *sideLink {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &sideLink{prompts: make(chan *session.Prompt), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	s := &sideLink{prompts: make(chan *session.Prompt), changed: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	s.link = sshcfg.NewLink(conn, sshcfg.LinkOptions{
 		UI:        &overlayPrompter{ctx: ctx, prompts: s.prompts},
 		Status:    s.onStatus,
@@ -69,6 +73,15 @@ func (s *sideLink) setNote(n string) {
 	s.mu.Lock()
 	s.note = n
 	s.mu.Unlock()
+	s.notify()
+}
+
+// notify tells the session that status may have changed.
+func (s *sideLink) notify() {
+	select {
+	case s.changed <- struct{}{}:
+	default: // one pending wake-up is enough
+	}
 }
 
 func (s *sideLink) onStatus(err error) {
@@ -80,6 +93,7 @@ func (s *sideLink) onStatus(err error) {
 	if p != nil {
 		p.SetRedialing(msg)
 	}
+	s.notify()
 }
 
 // status is the notification bar's text: the SSH path's when it has one;

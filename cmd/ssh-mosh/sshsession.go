@@ -135,12 +135,13 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		}
 	}
 	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
-		path:      paths,
-		status:    func() string { return side.status(extraStatus) },
-		route:     paths.Route,
-		giveUp:    sshPathGiveUp,
-		onConnect: onConnect,
-		prompts:   side.prompts,
+		path:          paths,
+		status:        func() string { return side.status(extraStatus) },
+		statusChanged: side.changed,
+		route:         paths.Route,
+		giveUp:        sshPathGiveUp,
+		onConnect:     onConnect,
+		prompts:       side.prompts,
 	})
 	stop()
 	noticeMu.Lock()
