@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/proc"
 )
 
 // proxyConn is a net.Conn over a ProxyCommand's stdin and stdout. Closing
@@ -51,19 +53,7 @@ func (p *proxyConn) Write(b []byte) (int, error) { return p.stdin.Write(b) }
 func (p *proxyConn) Close() error {
 	p.once.Do(func() {
 		_ = p.stdin.Close()
-		pgid := p.cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() {
-			_ = p.cmd.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-done
-		}
+		_ = proc.StopGroup(p.cmd, 2*time.Second)
 	})
 	return nil
 }

@@ -28,6 +28,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/proc"
 )
 
 // installHint maps a tool to the Debian package that provides it.
@@ -155,13 +157,7 @@ func KillPID(pid int) {
 	if pid <= 0 {
 		return
 	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		return
-	}
-	if !WaitGone(pid, 2*time.Second) {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		WaitGone(pid, 2*time.Second)
-	}
+	KillPIDs([]int{pid})
 }
 
 // StopAtCleanup makes t stop pid (by pid) when the test ends, whatever its
@@ -182,21 +178,7 @@ func StartCmd(t testing.TB, cmd *exec.Cmd) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
-	pid := cmd.Process.Pid
-	t.Cleanup(func() {
-		_ = syscall.Kill(-pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() {
-			_ = cmd.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(3 * time.Second):
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-			<-done
-		}
-	})
+	t.Cleanup(func() { _ = proc.StopGroup(cmd, 3*time.Second) })
 }
 
 // ErrTimeout is returned by waiters that gave up.
