@@ -62,6 +62,9 @@ type ServerConfig struct {
 	NoClientTimeout time.Duration
 	// Signals delivers SIGTERM, SIGINT and SIGUSR1 (the caller registers them).
 	Signals <-chan os.Signal
+	// Control carries requests from outside the loop (control.go); nil
+	// when there are none.
+	Control <-chan ControlRequest
 
 	Transport roam.Config
 	Log       *slog.Logger
@@ -95,6 +98,17 @@ type server struct {
 	ptyEOF time.Time
 	// ext is what the client's extension offer changed (exitstatus.go).
 	ext serverExtensions
+	// tcfg is the transport configuration each transport is made with.
+	tcfg roam.Config
+	// lastContact is the arrival of the newest authentic datagram.
+	lastContact time.Time
+	// takeover is the key a ControlTakeover chose, until the loop switches
+	// to it; killed is set by ControlKill.
+	takeover *wire.Key
+	killed   bool
+	// retired is the transport a takeover replaced, while it still sends
+	// its shutdown to the old client; nil otherwise.
+	retired *roam.Transport[*complete, *userStream]
 }
 
 var _ roam.App = (*server)(nil)
@@ -133,11 +147,29 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func
 	if cfg.NoClientTimeout <= 0 {
 		cfg.NoClientTimeout = defaultNoClientTimeout
 	}
-	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, start: start, started: now, lastData: now}
+	s := &server{cfg: cfg, log: log, trace: newTracer(log), t: t, start: start, started: now, lastData: now, tcfg: tcfg}
 	s.emu = term.NewEmulatorFor(t.Current().Framebuffer())
 	defer s.stopChild()
-	pump := &roam.Pump[*complete, *userStream]{Transport: t, Path: cfg.Path, App: s, Now: clock, Logger: log}
-	err = pump.Run(ctx)
+	var events chan func(time.Time)
+	if cfg.Control != nil {
+		events = make(chan func(time.Time))
+		done := make(chan struct{})
+		defer close(done)
+		go forwardControl(cfg.Control, events, done, s)
+	}
+	for {
+		pump := &roam.Pump[*complete, *userStream]{Transport: s.t, Path: cfg.Path, App: s, Events: events, Now: clock, Logger: log}
+		err = pump.Run(ctx)
+		if !errors.Is(err, errTakeover) {
+			break
+		}
+		key := *s.takeover
+		s.takeover = nil
+		if err = s.switchTransport(key, clock()); err != nil {
+			break
+		}
+		s.log.Info("session taken over: new key")
+	}
 	if errors.Is(err, roam.ErrPathClosed) {
 		return errors.New("the datagram path closed")
 	}
@@ -150,6 +182,16 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func
 // Step implements roam.App: the echo acknowledgement's timer, and the end
 // of the wait for the program's exit status.
 func (s *server) Step(now time.Time) (bool, error) {
+	if s.takeover != nil {
+		return true, errTakeover
+	}
+	s.tickRetired(now)
+	if s.killed {
+		s.killed = false
+		if s.signalled(now) {
+			return true, nil
+		}
+	}
 	if s.echo.update(now) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
@@ -215,13 +257,13 @@ func (s *server) NextWake(now time.Time) time.Time {
 	if !s.ackedShutdown.IsZero() {
 		linger = s.ackedShutdown.Add(shutdownLinger)
 	}
-	if s.t.RemoteNum() == 0 {
+	if s.prog == nil && s.t.RemoteNum() == 0 {
 		noClient = s.started.Add(s.cfg.NoClientTimeout)
 	}
 	if !s.ptyEOF.IsZero() {
 		status = s.ptyEOF.Add(exitStatusWait)
 	}
-	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status)
+	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, s.retiredWake(now))
 }
 
 // finished applies mosh-server's exit rules after each step.
@@ -250,7 +292,7 @@ func (s *server) finished(now time.Time) (bool, error) {
 			s.ackedShutdown = now
 		}
 		return now.Sub(s.ackedShutdown) >= shutdownLinger, nil
-	case s.t.RemoteNum() == 0 && now.Sub(s.started) >= s.cfg.NoClientTimeout:
+	case s.prog == nil && s.t.RemoteNum() == 0 && now.Sub(s.started) >= s.cfg.NoClientTimeout:
 		return true, fmt.Errorf("no connection within %v", s.cfg.NoClientTimeout)
 	}
 	return false, nil
@@ -270,6 +312,7 @@ func (s *server) signalled(now time.Time) bool {
 // fed the datagram to the transport and followed the client).
 func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 	s.trace.mark(TraceRecv, len(dg.Data))
+	s.lastContact = now
 	if s.t.RemoteNum() == s.remote {
 		return
 	}
