@@ -129,7 +129,7 @@ func TestServerRuleControlKillEndsDetachedSession(t *testing.T) {
 		defer r.close()
 		r.connect()
 		r.cliLoss.Blackout(true) // the client goes away without a word
-		time.Sleep(time.Minute) // the server stops counting it as associated
+		time.Sleep(time.Minute)  // the server stops counting it as associated
 		synctest.Wait()
 		control(t, ctl, ControlKill)
 		select {
