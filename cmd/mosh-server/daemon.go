@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
@@ -86,6 +87,16 @@ func runDaemon() int {
 		}
 	}
 	defer udp.Close()
+	ctl := make(chan session.ControlRequest)
+	port := 0
+	if a, ok := pc.LocalAddr().(*net.UDPAddr); ok {
+		port = a.Port
+	}
+	stopCtl, err := startControl(ctl, os.Getpid(), port, strings.Join(append([]string{cfg.Argv0}, cfg.Command[1:]...), " "), cfg.UnixSocket.Path, log)
+	if err != nil {
+		log.Info("no control socket: the session cannot be re-attached", "err", err)
+	}
+	defer stopCtl()
 	session.OneProc()
 	err = session.Serve(context.Background(), session.ServerConfig{
 		Path:            path,
@@ -101,6 +112,7 @@ func runDaemon() int {
 		SignalTimeout:   cfg.SignalTimeout,
 		NoClientTimeout: cfg.NoClientTimeout,
 		Signals:         sigs,
+		Control:         ctl,
 		Log:             log,
 	})
 	if err != nil {

@@ -38,6 +38,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == relayCommand {
 		os.Exit(runRelay(os.Args[2:]))
 	}
+	if status, ok := ctlCommand(os.Args[1:], os.Stdout, os.Stderr); ok {
+		os.Exit(status)
+	}
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
