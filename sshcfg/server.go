@@ -53,6 +53,10 @@ type ServerRequest struct {
 	// changes), one line each without the program's name, which the caller
 	// adds; nil sends them to Notice.
 	Warn func(string)
+	// Args, when set, replace the `new -s …` arguments built from the
+	// fields above: `attach ID` takes over a running session of our
+	// mosh-server, which answers with the same MOSH CONNECT line.
+	Args []string
 }
 
 // ServerInfo is what a started mosh-server told us.
@@ -121,6 +125,13 @@ const (
 // is, with every argument single-quoted as mosh.pl quotes them.
 func remoteScript(req ServerRequest, locale []string) string {
 	args := []string{"new", "-s"}
+	if req.Args != nil {
+		args = req.Args
+		locale = nil
+		req.Command = nil
+		req.Colors = 0
+		req.UDPPort = ""
+	}
 	if req.Colors > 0 {
 		args = append(args, "-c", strconv.Itoa(req.Colors))
 	}
@@ -359,4 +370,26 @@ func KillServer(conn *Conn, info *ServerInfo) error {
 		return fmt.Errorf("stopping mosh-server pid %d on %s: %w: %s", info.PID, info.Host, err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// ServerCommand is the remote command that runs mosh-server (req.Server,
+// a command used as given, as for a new session; else the one in PATH or
+// the usual directories) with args, for the sub-commands whose output is
+// read as it is (sessions, kill): no pty, exit status 127 when none is
+// found.
+func ServerCommand(server string, args []string) string {
+	var quoted []string
+	for _, a := range args {
+		quoted = append(quoted, ShellQuote(a))
+	}
+	if server != "" {
+		return "/bin/sh -c " + ShellQuote(server+" "+strings.Join(quoted, " "))
+	}
+	var b strings.Builder
+	b.WriteString(`s=$(command -v mosh-server 2>/dev/null); `)
+	b.WriteString(`if [ -z "$s" ]; then for d in ` + strings.Join(dquoteAll(serverSearchDirs), " ") +
+		`; do if [ -x "$d/mosh-server" ]; then s="$d/mosh-server"; break; fi; done; fi; `)
+	b.WriteString(`[ -n "$s" ] || { echo "mosh-server not found (PATH=$PATH): install it or pass --server=PATH" >&2; exit 127; }; `)
+	b.WriteString(`exec "$s" ` + strings.Join(quoted, " "))
+	return "/bin/sh -c " + ShellQuote(b.String())
 }

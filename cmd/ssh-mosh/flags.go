@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -78,6 +79,9 @@ type Options struct {
 	Delay                time.Duration // --delay: one-way delay per datagram with --local
 	Loss                 float64       // --loss: fraction of datagrams dropped with --local, 0..1
 	Connect              string        // --connect: HOST:PORT of a running mosh-server (key in MOSH_KEY), no SSH
+	Sessions             bool          // --sessions: list the sessions of our mosh-server on the host
+	Attach               string        // --attach[=ID]: take over a running session (attachDetached: the one detached)
+	Kill                 string        // --kill=ID: end a running session
 	sshCommand           string        // --ssh as given
 	seen                 []byte        // single-letter ssh flags in the order given
 
@@ -287,6 +291,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Delay, "delay", 0, "with --local: one-way delay added to each datagram")
 	fs.Var((*lossValue)(&o.Loss), "loss", "with --local: datagrams dropped, as a fraction (0.05) or a percentage (5%)")
 	fs.StringVar(&o.Connect, "connect", "", "HOST:PORT of a running mosh-server (key in MOSH_KEY); no SSH")
+	fs.BoolVar(&o.Sessions, "sessions", false, "list this user's sessions of ssh-mosh's mosh-server on the host")
+	fs.StringVar(&o.Attach, "attach", "", "take over a running session on the host: the one detached, or ID")
+	fs.Lookup("attach").NoOptDefVal = attachDetached
+	fs.StringVar(&o.Kill, "kill", "", "end the running session ID on the host")
 	fs.StringVar(&o.LogFile, "log", "", "append the client's log to this file instead of stderr (as -E)")
 }
 
@@ -339,6 +347,15 @@ func (o *Options) Validate() error {
 		if _, _, err := ParsePortRange(o.UDPPort); err != nil {
 			return err
 		}
+	}
+	if o.Attach != "" && o.Attach != attachDetached && !isSessionID(o.Attach) {
+		return fmt.Errorf("--attach=%s: a session ID is a number, as --sessions lists it", o.Attach)
+	}
+	if o.Kill != "" && !isSessionID(o.Kill) {
+		return fmt.Errorf("--kill=%s: a session ID is a number, as --sessions lists it", o.Kill)
+	}
+	if n := btoi(o.Sessions) + btoi(o.Attach != "") + btoi(o.Kill != ""); n > 1 {
+		return errors.New("--sessions, --attach and --kill: give one of them")
 	}
 	if o.Loss < 0 || o.Loss > 1 {
 		return fmt.Errorf("--loss=%v: must be between 0 and 1", o.Loss)

@@ -149,6 +149,8 @@ func dispatch(o *Options, argv, args []string) int {
 		return runLocal(o, args)
 	case o.Connect != "":
 		return runConnect(o, args)
+	case o.Sessions || o.Kill != "":
+		return runControlCommand(o, args)
 	}
 	return runRemote(o, argv, args)
 }

@@ -29,6 +29,9 @@ func runRemote(o *Options, argv, args []string) int {
 	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	stdoutTTY := term.IsTerminal(int(os.Stdout.Fd()))
 	mode, why := Decide(o, args, stdinTTY, stdoutTTY)
+	if o.Attach != "" && (mode == ModePassthrough || len(args) > 1) {
+		return fail(fmt.Errorf("--attach runs a session: it needs a terminal, a destination and no command (%s)", why))
+	}
 	if mode == ModePassthrough {
 		return passthrough(o, argv, args, why)
 	}
@@ -36,7 +39,7 @@ func runRemote(o *Options, argv, args []string) int {
 	if err != nil {
 		return failLog(o.clog, err)
 	}
-	if m, why := DecideConfig(cfg); m == ModePassthrough {
+	if m, why := DecideConfig(cfg); m == ModePassthrough && o.Attach == "" {
 		return passthrough(o, argv, args, why)
 	}
 	plan, err := planForwards(o, cfg)
@@ -101,7 +104,8 @@ func runRemote(o *Options, argv, args []string) int {
 	if server == "" {
 		server = cfg.MoshServer
 	}
-	noFallback := o.NoFallback || cfg.MoshFallback == "no"
+	// A plain shell is no substitute for the session asked for.
+	noFallback := o.NoFallback || cfg.MoshFallback == "no" || o.Attach != ""
 	tmode, _ := datapath.ParseTransportMode(transport)
 	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
 	req := sshcfg.ServerRequest{
@@ -124,6 +128,12 @@ func runRemote(o *Options, argv, args []string) int {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
 		}
 		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
+	}
+	if o.Attach != "" {
+		var code int
+		if req.Args, code = attachArgs(o, cfg, conn); code != 0 {
+			return code
+		}
 	}
 	startCtx, interrupted, stopInterrupts := interruptible(context.Background())
 	info, err := sshcfg.StartServer(startCtx, conn, req)

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+)
+
+// Re-attaching: our mosh-server keeps a control socket per session
+// (cmd/mosh-server/control.go) that a later login of the same user
+// reaches through its sub-commands, run over SSH: `sessions` lists,
+// `attach [ID]` takes a session over with a fresh key and prints an
+// ordinary MOSH CONNECT line, `kill ID` ends one.
+
+// attachDetached is --attach without a value: the one detached session.
+const attachDetached = "detached"
+
+func isSessionID(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0 && strconv.Itoa(n) == s
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// remoteSession is one line of `mosh-server sessions`.
+type remoteSession struct {
+	ID       string
+	Detached bool
+	Line     string
+}
+
+// parseSessions reads `mosh-server sessions`: a header starting with
+// "ID", then one session a line, tab-separated, the ID first and the
+// state second.
+func parseSessions(out []byte) []remoteSession {
+	var ss []remoteSession
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 2 || !isSessionID(f[0]) {
+			continue
+		}
+		ss = append(ss, remoteSession{ID: f[0], Detached: f[1] == "detached", Line: l})
+	}
+	return ss
+}
+
+// serverFor is --server, else ssh_config's MoshServer.
+func serverFor(o *Options, cfg *sshcfg.Config) string {
+	if o.Server != "" {
+		return o.Server
+	}
+	return cfg.MoshServer
+}
+
+// runControlCommand is `ssh-mosh --sessions host` and `--kill=ID host`:
+// log in as for a session, run the sub-command, pass its output and exit
+// status on. No terminal is needed.
+func runControlCommand(o *Options, args []string) int {
+	if len(args) != 1 {
+		return fail(fmt.Errorf("--sessions and --kill take a destination and no command"))
+	}
+	cfg, err := sshcfg.Resolve(o.CommandLine(), args[0])
+	if err != nil {
+		return failLog(o.clog, err)
+	}
+	cfg.Family = o.Family
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer cancel()
+	conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
+	if err != nil {
+		return failLog(o.clog, err)
+	}
+	defer conn.Close()
+	sub := []string{"sessions"}
+	if o.Kill != "" {
+		sub = []string{"kill", o.Kill}
+	}
+	code, err := sshcfg.RunCommand(ctx, conn, sshcfg.ServerCommand(serverFor(o, cfg), sub), strings.NewReader(""), os.Stdout, os.Stderr)
+	if err != nil {
+		return failLog(o.clog, err)
+	}
+	return code
+}
+
+// attachArgs chooses the session --attach takes over: the ID given, or
+// the one detached session, which needs a listing first. A non-zero
+// status means the user must choose (the reason is printed).
+func attachArgs(o *Options, cfg *sshcfg.Config, conn *sshcfg.Conn) ([]string, int) {
+	if o.Attach != attachDetached {
+		return []string{"attach", o.Attach}, 0
+	}
+	var out, errb bytes.Buffer
+	code, err := sshcfg.RunCommand(context.Background(), conn, sshcfg.ServerCommand(serverFor(o, cfg), []string{"sessions"}), strings.NewReader(""), &out, &errb)
+	if err != nil {
+		return nil, failLog(o.clog, err)
+	}
+	if code != 0 {
+		os.Stderr.Write(errb.Bytes())
+		fmt.Fprintf(os.Stderr, "ssh-mosh: listing the sessions on %s failed (exit status %d): does --server name ssh-mosh's mosh-server?\n", cfg.Host, code)
+		return nil, code
+	}
+	all := parseSessions(out.Bytes())
+	var detached []remoteSession
+	for _, s := range all {
+		if s.Detached {
+			detached = append(detached, s)
+		}
+	}
+	switch len(detached) {
+	case 1:
+		return []string{"attach", detached[0].ID}, 0
+	case 0:
+		if len(all) > 0 {
+			fmt.Fprintf(os.Stderr, "ssh-mosh: no detached session on %s; %d attached (take one over with --attach=ID):\n", cfg.Host, len(all))
+			os.Stdout.Write(out.Bytes())
+		} else {
+			fmt.Fprintf(os.Stderr, "ssh-mosh: no session to attach to on %s\n", cfg.Host)
+		}
+		return nil, 1
+	}
+	fmt.Fprintf(os.Stderr, "ssh-mosh: %d detached sessions on %s: choose one with --attach=ID\n", len(detached), cfg.Host)
+	os.Stdout.Write(out.Bytes())
+	return nil, 1
+}
