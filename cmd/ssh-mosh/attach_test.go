@@ -1,0 +1,69 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestAttachFlags(t *testing.T) {
+	for _, c := range []struct {
+		args         []string
+		attach, kill string
+		sessions     bool
+		rest         []string
+	}{
+		{[]string{"--attach", "host"}, attachDetached, "", false, []string{"host"}},
+		{[]string{"--attach=123", "host"}, "123", "", false, []string{"host"}},
+		{[]string{"--kill=7", "host"}, "", "7", false, []string{"host"}},
+		{[]string{"--sessions", "host"}, "", "", true, []string{"host"}},
+	} {
+		var o Options
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		fs.SetOutput(devNull{})
+		fs.SetInterspersed(false)
+		o.AddFlags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if o.Attach != c.attach || o.Kill != c.kill || o.Sessions != c.sessions || len(fs.Args()) != 1 || fs.Args()[0] != "host" {
+			t.Errorf("%q: attach %q kill %q sessions %v args %q", c.args, o.Attach, o.Kill, o.Sessions, fs.Args())
+		}
+		if err := o.Validate(); err != nil {
+			t.Errorf("%q: %v", c.args, err)
+		}
+	}
+	for _, o := range []Options{{Attach: "abc"}, {Attach: "-1"}, {Attach: "01"}, {Kill: "x"}, {Kill: "0"}, {Sessions: true, Kill: "3"}, {Attach: "4", Kill: "4"}} {
+		if err := o.Validate(); err == nil {
+			t.Errorf("Validate(%+v): no error", o)
+		}
+	}
+}
+
+func TestParseSessions(t *testing.T) {
+	out := "ID\tSTATE\tSTARTED\tLAST-CONTACT\tSIZE\tCOMMAND\n" +
+		"12\tdetached\t2026-12-06T17:36:36Z\t-\t80x24\t-bash\n" +
+		"345\tattached\t2026-12-06T17:37:36Z\t2026-12-06T17:40:00Z\t120x40\tvim a b\n" +
+		"garbage line\n\n"
+	ss := parseSessions([]byte(out))
+	if len(ss) != 2 || ss[0].ID != "12" || !ss[0].Detached || ss[1].ID != "345" || ss[1].Detached {
+		t.Fatalf("parsed %+v", ss)
+	}
+	if len(parseSessions([]byte("ID\tSTATE\n"))) != 0 {
+		t.Error("a header alone gave sessions")
+	}
+}
+
+// FuzzParseSessions: whatever the remote prints, every session parsed
+// has a numeric ID that starts its line.
+func FuzzParseSessions(f *testing.F) {
+	f.Add([]byte("ID\tSTATE\n12\tdetached\t-\t-\t80x24\tsh\n"))
+	f.Add([]byte("0\tdetached\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, s := range parseSessions(b) {
+			if !isSessionID(s.ID) || len(s.Line) <= len(s.ID) || s.Line[:len(s.ID)+1] != s.ID+"\t" {
+				t.Fatalf("bad session %+v", s)
+			}
+		}
+	})
+}
