@@ -47,7 +47,7 @@ type remoteSession struct {
 func parseSessions(out []byte) []remoteSession {
 	var ss []remoteSession
 	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Split(l, "\t")
+		f := strings.Split(strings.TrimRight(l, "\r"), "\t")
 		if len(f) < 2 || !isSessionID(f[0]) {
 			continue
 		}
