@@ -175,3 +175,27 @@ func TestAttachTakesOverLiveClient(t *testing.T) {
 	wantNoSessionProcesses(t, f.sshd, waitLong)
 	f.waitSessions(t, "no session", func(l [][]string) bool { return len(l) == 0 })
 }
+
+// TestAttachOverSSHPath: with --transport=ssh (UDP blocked, a jump-only
+// target) the attach reaches the session over the SSH connection, like
+// a fresh session, through the session's unix socket.
+func TestAttachOverSSHPath(t *testing.T) {
+	f := newAttachFixture(t)
+	m := startSSHPath(t, f, f.config, f.server, "--transport=ssh", "target")
+	runCmd(t, m, "before-attach")
+	if err := syscall.Kill(m.PanePID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	m.WaitExit(waitLong)
+	f.waitSessions(t, "the session detached", func(l [][]string) bool { return len(l) == 1 && l[0][2] == "detached" })
+	a := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK="}},
+		f.sshMosh, "-F", f.config, "--server="+f.server, "--transport=ssh", "--attach", "target")
+	a.WaitFor("before-attach-42", waitLong)
+	runCmd(t, a, "after-attach")
+	askStatus(t, a, "mosh: SSH, RTT ")
+	a.SendText("exit\r")
+	if code := a.WaitExit(waitLong); code != 0 {
+		t.Fatalf("status %d after exit; screen:\n%s", code, testenv.FrameScreen(a.Capture()))
+	}
+	wantNoSessionProcesses(t, f.sshd, waitLong)
+}
