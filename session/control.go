@@ -7,6 +7,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
 )
 
 // Control requests reach a running server from outside its loop (the
@@ -54,6 +55,9 @@ type SessionInfo struct {
 // as attached: clients send at least a heartbeat every 3 s.
 const attachedWithin = 10 * time.Second
 
+// takenOverLine is what the old client's screen shows last.
+const takenOverLine = "\r\n[ssh-mosh: this session was taken over by another client]\r\n"
+
 // errTakeover ends one transport's pump so serve can start the next.
 var errTakeover = errors.New("session taken over")
 
@@ -90,12 +94,17 @@ func (s *server) control(req ControlRequest, now time.Time) {
 // state is blank, so its first diff redraws the whole screen.
 func (s *server) switchTransport(key wire.Key, now time.Time) error {
 	old := s.t
+	fb := old.Current().Framebuffer()
+	// The old client's last screen says why it ends: a copy of the
+	// screen with one line added, so the live screen stays as it is.
+	last := fb.Clone()
+	_, _ = term.NewEmulatorFor(last).Write([]byte(takenOverLine))
+	old.Current().fb = last
 	if !old.ShutdownInProgress() {
 		old.StartShutdown(now)
 	}
 	s.retired = old
 	s.tickRetired(now)
-	fb := old.Current().Framebuffer()
 	blank := newComplete(fb.Width(), fb.Height())
 	t, err := roam.NewTransport(roam.Server, key, blank, newUserStream(), now, s.tcfg)
 	if err != nil {

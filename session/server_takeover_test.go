@@ -9,6 +9,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
 )
 
 // control sends one request to the server and waits for its answer.
@@ -91,6 +92,10 @@ func TestServerRuleTakeoverSwitchesKey(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("the old client was not shut out")
 		}
+		// Its last screen says why (its pump ended: the state is ours).
+		if got := screenText(r.ct.Remote().Framebuffer()); !strings.Contains(got, "taken over by another client") {
+			t.Errorf("the old client's last screen does not say it was taken over:\n%s", got)
+		}
 
 		// The old key, even with a fresh sequence space, is refused.
 		old := newExtraClient(t, r, r.key)
@@ -142,4 +147,15 @@ func TestServerRuleControlKillEndsDetachedSession(t *testing.T) {
 			t.Fatal("kill did not end the session")
 		}
 	})
+}
+
+func screenText(fb *term.Framebuffer) string {
+	var b strings.Builder
+	for y := range fb.Height() {
+		for x := range fb.Width() {
+			b.WriteString(fb.Cell(y, x).String())
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

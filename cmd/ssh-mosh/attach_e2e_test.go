@@ -140,8 +140,11 @@ func TestAttachTakesOverLiveClient(t *testing.T) {
 	}
 	a := f.run(t, nil, "--server="+f.server, "--attach="+id, "target")
 	a.WaitFor("first-42", waitLong)
-	// The old client hears the session end for it and exits.
+	// The old client hears the session end for it and exits, saying so.
 	old.WaitExit(waitLong)
+	if !strings.Contains(old.Capture(), "[ssh-mosh: this session was taken over by another client]") {
+		t.Errorf("the old client's last screen:\n%s", testenv.FrameScreen(old.Capture()))
+	}
 	a.SendText("echo second-$((6*7))\r")
 	a.WaitFor("second-42", waitLong)
 
