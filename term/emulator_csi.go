@@ -111,7 +111,7 @@ func (a *actions) CSIDispatch(p *Params, inter []byte, final rune) {
 	case 'X': // ECH
 		fb.clearCells(ds.cursorRow, ds.cursorCol, min(ds.cursorCol+p.Get(0, 1)-1, ds.width-1))
 	case 'S': // SU
-		fb.scroll(p.Get(0, 1))
+		fb.scrollUpHistory(p.Get(0, 1))
 	case 'T': // SD
 		fb.scroll(-p.Get(0, 1))
 	case 'r': // DECSTBM
@@ -165,7 +165,8 @@ func eraseInDisplay(fb *Framebuffer, mode int) {
 }
 
 // setDECModes handles DECSM/DECRM (CSI ? … h/l), which keep the pending
-// wrap. Unknown modes, including the alternate screen, are ignored.
+// wrap. Unknown modes are ignored; the alternate screen
+// modes change nothing on the screen (as in mosh) and only tell the history.
 func setDECModes(fb *Framebuffer, p *Params, on bool) {
 	ds := &fb.ds
 	for i := range p.Count() {
@@ -211,6 +212,13 @@ func setDECModes(fb *Framebuffer, p *Params, on bool) {
 			ds.altScroll = on
 		case 2004:
 			ds.bracketedPaste = on
+		case 47, 1047, 1049:
+			// mosh keeps one screen and ignores these; only the history
+			// needs to know, so that an application's full-screen
+			// scrolling is not taken for scrollback.
+			if fb.history != nil {
+				fb.history.alt = on
+			}
 		}
 	}
 }

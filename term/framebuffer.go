@@ -75,6 +75,11 @@ type Framebuffer struct {
 	ds drawState
 
 	spare []*Row // scratch for rows leaving the screen, reused by fillRows
+
+	// history, when set, receives the lines scrolling off the top of the
+	// primary screen. It belongs to the live framebuffer only: a clone is
+	// a snapshot of the screen and has none.
+	history *History
 }
 
 // NewFramebuffer returns a blank framebuffer of width×height cells with the
@@ -141,6 +146,7 @@ func (f *Framebuffer) Clone() *Framebuffer {
 	f.owner = new(rowOwner) // rows now shared: both sides copy before writing
 	c.ds.tabsOwned, f.ds.tabsOwned = false, false
 	c.spare = nil
+	c.history = nil
 	return &c
 }
 
@@ -409,7 +415,7 @@ func (f *Framebuffer) moveRowsAutoscroll(n int) {
 	}
 	if ds.cursorRow+n > ds.scrollBottom {
 		k := ds.cursorRow + n - ds.scrollBottom
-		f.scroll(k)
+		f.scrollUpHistory(k)
 		ds.moveRow(-k, true)
 	} else if ds.cursorRow+n < ds.scrollTop {
 		k := ds.cursorRow + n - ds.scrollTop
@@ -428,6 +434,9 @@ func (f *Framebuffer) reset() {
 	clear(f.spare)
 	f.title = ""
 	f.clipboard = ""
+	if f.history != nil {
+		f.history.alt = false // RIS leaves the alternate screen, as in xterm
+	}
 }
 
 // softReset is DECSTR (Framebuffer::soft_reset).

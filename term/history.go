@@ -1,0 +1,150 @@
+package term
+
+import "unsafe"
+
+// Default bounds of a History: mosh users asked for "a screenful of
+// build log or two", 10,000 lines is what tmux and most terminals keep by
+// default; the byte bound keeps a ring of very wide lines from growing
+// past a few megabytes.
+const (
+	DefaultHistoryLines = 10000
+	DefaultHistoryBytes = 16 << 20
+)
+
+// HistoryLine is one line that scrolled off the top of the primary screen:
+// its absolute number (0 for the first line the session ever scrolled
+// off), its cells with their renditions, trailing empty default cells cut
+// off, and whether it soft-wrapped into the next line.
+type HistoryLine struct {
+	N     uint64
+	Cells []Cell
+	Wrap  bool
+}
+
+// lineOverhead is what a kept line costs beside its cells (the
+// HistoryLine in the ring and the slice header), so that a flood of empty
+// lines is bounded in bytes too.
+const lineOverhead = int(unsafe.Sizeof(HistoryLine{}))
+
+// cellBytes is the memory one kept cell costs.
+const cellBytes = int(unsafe.Sizeof(Cell{}))
+
+func (l HistoryLine) bytes() int {
+	n := lineOverhead + len(l.Cells)*cellBytes
+	for _, c := range l.Cells {
+		n += len(c.comb)
+	}
+	return n
+}
+
+// History is a bounded ring of the lines that left the top of the
+// primary screen (the server's scrollback). Only a scroll of a region
+// starting at row 0 outside the alternate screen adds lines: an
+// application on the alternate screen (DECSET 47/1047/1049, which mosh's
+// single framebuffer otherwise ignores) or scrolling a region lower on the
+// screen (a pager's body, a status line) does not produce history, as in
+// xterm and tmux.
+//
+// Lines are numbered consecutively for the whole session; when the ring
+// is full the oldest lines are dropped, so First can move past 0 and a
+// reader can tell exactly which lines it missed.
+//
+// A History is not safe for concurrent use; it is owned by its Emulator.
+type History struct {
+	maxLines, maxBytes int
+
+	buf   []HistoryLine // circular; grows by appending up to maxLines
+	start int           // index in buf of the oldest line
+	n     int           // lines kept
+	next  uint64        // number the next line gets = lines ever added
+	bytes int           // sum of the kept lines' bytes()
+	alt   bool          // the application is on the alternate screen
+}
+
+// NewHistory returns an empty ring keeping at most maxLines lines and
+// about maxBytes bytes (at least the newest line is always kept). A
+// maxLines below 1 is raised to 1; use no History at all to turn it off.
+func NewHistory(maxLines, maxBytes int) *History {
+	return &History{maxLines: max(maxLines, 1), maxBytes: max(maxBytes, 0)}
+}
+
+// Next is the number the next line will get: the count of lines ever
+// added, kept or not.
+func (h *History) Next() uint64 { return h.next }
+
+// First is the number of the oldest kept line (Next when empty).
+func (h *History) First() uint64 { return h.next - uint64(h.n) }
+
+// Len is the number of kept lines.
+func (h *History) Len() int { return h.n }
+
+// Bytes is the memory the kept lines take, as bounded by maxBytes.
+func (h *History) Bytes() int { return h.bytes }
+
+// AltScreen reports whether the application is on the alternate screen.
+func (h *History) AltScreen() bool { return h.alt }
+
+// Line returns line number n if it is still kept. Its cells must not be
+// modified.
+func (h *History) Line(n uint64) (HistoryLine, bool) {
+	if n < h.First() || n >= h.next {
+		return HistoryLine{}, false
+	}
+	return h.buf[(h.start+int(n-h.First()))%len(h.buf)], true
+}
+
+// add appends a copy of row as the next line and drops the oldest lines
+// past the bounds.
+func (h *History) add(row *Row) {
+	cells := row.cells
+	end := len(cells)
+	for end > 0 && cells[end-1] == (Cell{}) {
+		end--
+	}
+	l := HistoryLine{N: h.next, Cells: append([]Cell(nil), cells[:end]...), Wrap: row.Wrap()}
+	h.next++
+	if h.n == h.maxLines {
+		h.dropOldest()
+	}
+	if h.n == len(h.buf) { // grow: lay the ring out flat first
+		flat := make([]HistoryLine, h.n, min(max(2*h.n, 64), h.maxLines))
+		for i := range h.n {
+			flat[i] = h.buf[(h.start+i)%len(h.buf)]
+		}
+		h.buf, h.start = flat[:cap(flat)], 0
+	}
+	h.buf[(h.start+h.n)%len(h.buf)] = l
+	h.n++
+	h.bytes += l.bytes()
+	for h.bytes > h.maxBytes && h.n > 1 {
+		h.dropOldest()
+	}
+}
+
+func (h *History) dropOldest() {
+	l := &h.buf[h.start]
+	h.bytes -= l.bytes()
+	*l = HistoryLine{}
+	h.start = (h.start + 1) % len(h.buf)
+	h.n--
+}
+
+// SetHistory makes the emulator keep the lines that scroll off the top of
+// its primary screen in h (nil turns it off). Nothing else about the
+// emulator changes: its framebuffer is the same with or without history.
+func (e *Emulator) SetHistory(h *History) { e.fb.history = h }
+
+// History returns the ring set with SetHistory, or nil.
+func (e *Emulator) History() *History { return e.fb.history }
+
+// scrollUpHistory scrolls the region up by n lines (n > 0), first keeping
+// the lines that leave the screen's top in the history when that is
+// history: a region starting at row 0, on the primary screen.
+func (f *Framebuffer) scrollUpHistory(n int) {
+	if h := f.history; h != nil && !h.alt && f.ds.scrollTop == 0 && n > 0 {
+		for _, r := range f.rows[:min(n, f.ds.scrollBottom+1)] {
+			h.add(r)
+		}
+	}
+	f.scroll(n)
+}

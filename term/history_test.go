@@ -1,0 +1,195 @@
+package term
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+func historyEmu(w, h, lines, bytes int) *Emulator {
+	e := NewEmulator(w, h)
+	e.SetHistory(NewHistory(lines, bytes))
+	return e
+}
+
+func lineText(l HistoryLine) string {
+	var b []byte
+	for _, c := range l.Cells {
+		b = c.AppendContents(b)
+	}
+	return string(b)
+}
+
+// TestHistorySeq: seq's 3000 lines through a 80×24 screen leave every line
+// that scrolled off, in order, numbered from 0.
+func TestHistorySeq(t *testing.T) {
+	e := historyEmu(80, 24, DefaultHistoryLines, DefaultHistoryBytes)
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(e, "L%05d\r\n", i)
+	}
+	h := e.History()
+	// 3000 lines and the empty last one: 3001 rows, 24 still on the screen.
+	if got, want := h.Next(), uint64(3001-24); got != want {
+		t.Fatalf("Next = %d, want %d", got, want)
+	}
+	for n := h.First(); n < h.Next(); n++ {
+		l, ok := h.Line(n)
+		if !ok || l.N != n || lineText(l) != fmt.Sprintf("L%05d", n+1) {
+			t.Fatalf("line %d = %+v %q, %v", n, l.N, lineText(l), ok)
+		}
+	}
+	if got := strings.TrimSpace(e.fb.Row(0).Cell(0).String() + e.fb.Row(0).Cell(1).String()); got != "L0" {
+		t.Fatalf("screen top %q", got)
+	}
+}
+
+// TestHistoryRenditions: the kept cells carry their colours and
+// attributes; trailing default blanks are cut, coloured blanks are kept.
+func TestHistoryRenditions(t *testing.T) {
+	e := historyEmu(10, 2, 10, 1<<20)
+	e.Write([]byte("\x1b[1;31ma\x1b[38;5;200mb\x1b[44m \x1b[m\r\n\r\n"))
+	l, ok := e.History().Line(0)
+	if !ok || len(l.Cells) != 3 {
+		t.Fatalf("line 0: %v %+v", ok, l)
+	}
+	if r := l.Cells[0].Rendition(); r != (Rendition{Fg: PaletteColor(1), Attrs: AttrBold}) {
+		t.Errorf("a: %+v", r)
+	}
+	if r := l.Cells[1].Rendition(); r.Fg != PaletteColor(200) {
+		t.Errorf("b: %+v", r)
+	}
+	if r := l.Cells[2].Rendition(); r.Bg != PaletteColor(4) {
+		t.Errorf("blank: %+v", r)
+	}
+}
+
+// TestHistoryWrap: a soft-wrapped line keeps its wrap flag.
+func TestHistoryWrap(t *testing.T) {
+	e := historyEmu(4, 2, 10, 1<<20)
+	e.Write([]byte("abcdefg\r\n\r\n"))
+	l0, _ := e.History().Line(0)
+	l1, _ := e.History().Line(1)
+	if !l0.Wrap || l1.Wrap || lineText(l0) != "abcd" || lineText(l1) != "efg" {
+		t.Fatalf("%+v %+v", l0, l1)
+	}
+}
+
+// TestHistoryAltScreenAddsNothing: whatever an application does on the
+// alternate screen, and with any of the three modes, no line is kept.
+func TestHistoryAltScreenAddsNothing(t *testing.T) {
+	for _, mode := range []string{"47", "1047", "1049"} {
+		e := historyEmu(10, 3, 100, 1<<20)
+		e.Write([]byte("\x1b[?" + mode + "h" + strings.Repeat("x\r\n", 50) + "\x1b[5S\x1b[?" + mode + "l"))
+		if n := e.History().Next(); n != 0 {
+			t.Errorf("mode %s: %d lines", mode, n)
+		}
+		e.Write([]byte("\x1b[3;1H\r\n"))
+		if n := e.History().Next(); n != 1 {
+			t.Errorf("mode %s: after leaving, %d lines, want 1", mode, n)
+		}
+		e.Write([]byte("\x1b[?" + mode + "h\x1bc\r\n\r\n\r\n")) // RIS leaves it
+		if n := e.History().Next(); n != 2 {
+			t.Errorf("mode %s: after RIS, %d lines, want 2", mode, n)
+		}
+	}
+}
+
+// TestHistoryRegionScrollAddsNothing: a region below row 0 scrolls without
+// history; a region starting at row 0 keeps the lines leaving its top; SU
+// counts as a scroll, DL and SD do not.
+func TestHistoryRegionScrollAddsNothing(t *testing.T) {
+	e := historyEmu(10, 5, 100, 1<<20)
+	e.Write([]byte("\x1b[2;5r\x1b[5;1H" + strings.Repeat("x\n", 20) + "\x1b[3S"))
+	if n := e.History().Next(); n != 0 {
+		t.Fatalf("region 2-5: %d lines", n)
+	}
+	e.Write([]byte("\x1b[1;4r\x1b[1;1Htop\x1b[4;1H\n\x1b[2S"))
+	if n := e.History().Next(); n != 3 {
+		t.Fatalf("region 1-4: %d lines, want 3", n)
+	}
+	if l, _ := e.History().Line(0); lineText(l) != "top" {
+		t.Fatalf("first kept %q", lineText(l))
+	}
+	e.Write([]byte("\x1b[r\x1b[1;1H\x1b[3M\x1b[3T\x1b[2J"))
+	if n := e.History().Next(); n != 3 {
+		t.Fatalf("DL/SD/ED: %d lines, want 3", n)
+	}
+}
+
+// TestHistoryRingBoundsProperty: for any output, the ring holds at most
+// its line bound, at most its byte bound (or one line), consecutive
+// numbers ending at Next-1, and its byte count is exact.
+func TestHistoryRingBoundsProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		w, hgt := rapid.IntRange(1, 30).Draw(t, "w"), rapid.IntRange(1, 8).Draw(t, "h")
+		maxLines := rapid.IntRange(1, 20).Draw(t, "lines")
+		maxBytes := rapid.IntRange(0, 3000).Draw(t, "bytes")
+		e := historyEmu(w, hgt, maxLines, maxBytes)
+		frag := rapid.SampledFrom(append(oracleFragments, "\r\n", "\n", "abcdefghijklmnop", "\x1b[?1049h", "\x1b[?1049l", "\x1b[2S"))
+		var added uint64
+		for range rapid.IntRange(1, 40).Draw(t, "steps") {
+			before := e.History().Next()
+			e.Write([]byte(frag.Draw(t, "frag")))
+			added += e.History().Next() - before
+			h := e.History()
+			if h.Len() > maxLines || (h.Len() > 1 && h.Bytes() > maxBytes) {
+				t.Fatalf("ring %d lines %d bytes, bounds %d %d", h.Len(), h.Bytes(), maxLines, maxBytes)
+			}
+			if h.First()+uint64(h.Len()) != h.Next() || h.Next() != added {
+				t.Fatalf("numbering: first %d len %d next %d added %d", h.First(), h.Len(), h.Next(), added)
+			}
+			sum := 0
+			for n := h.First(); n < h.Next(); n++ {
+				l, ok := h.Line(n)
+				if !ok || l.N != n {
+					t.Fatalf("line %d: %v %d", n, ok, l.N)
+				}
+				sum += l.bytes()
+			}
+			if sum != h.Bytes() {
+				t.Fatalf("bytes %d, counted %d", h.Bytes(), sum)
+			}
+			if _, ok := h.Line(h.Next()); ok {
+				t.Fatal("line past Next")
+			}
+		}
+	})
+}
+
+// TestHistoryDoesNotChangeScreenProperty: with or without history, the
+// emulator ends in exactly the same state (the oracle dump), and a clone
+// taken meanwhile carries no history.
+func TestHistoryDoesNotChangeScreenProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		w, hgt := rapid.IntRange(1, 20).Draw(t, "w"), rapid.IntRange(1, 8).Draw(t, "h")
+		plain, kept := NewEmulator(w, hgt), historyEmu(w, hgt, 5, 1000)
+		frag := rapid.SampledFrom(append(oracleFragments, "\r\n", "\x1b[?1049h", "\x1b[?47l", "\x1b[3S"))
+		for range rapid.IntRange(1, 30).Draw(t, "steps") {
+			data := []byte(frag.Draw(t, "frag"))
+			plain.Write(data)
+			kept.Write(data)
+			if got, want := oracleDump(kept, kept.TakeAnswers()), oracleDump(plain, plain.TakeAnswers()); got != want {
+				t.Fatalf("history changed the screen:\n%s", lineDiff(want, got))
+			}
+			if kept.fb.Clone().history != nil {
+				t.Fatal("clone has the history")
+			}
+		}
+	})
+}
+
+// TestHistoryFloodBounded: a long flood keeps the ring at its
+// bound.
+func TestHistoryFloodBounded(t *testing.T) {
+	e := historyEmu(200, 50, 1000, 100_000)
+	line := strings.Repeat("y", 199) + "\r\n"
+	for range 20000 {
+		e.Write([]byte(line))
+	}
+	h := e.History()
+	if h.Bytes() > 100_000 || h.Len() > 1000 || h.Next() != 20000+1-50 {
+		t.Fatalf("len %d bytes %d next %d", h.Len(), h.Bytes(), h.Next())
+	}
+}
