@@ -195,6 +195,8 @@ func FuzzParseHostMessage(f *testing.F) {
 	f.Add(unhex(f, "0a043a0240ff"))
 	f.Add(AppendHostMessage(nil, []HostInstruction{{Kind: HostBytes, Bytes: []byte("$ ")}, {Kind: HostExitStatus, Exit: ExitStatus{Code: 3}}}))
 	f.Add(AppendHostMessage(nil, []HostInstruction{{Kind: HostExitStatus, Exit: ExitStatus{Signal: 15}}}))
+	f.Add(AppendHostMessage(nil, []HostInstruction{{Kind: HostBytes, Bytes: []byte("x")}, {Kind: HostHistory, History: History{First: 2, Next: 4,
+		Lines: []HistoryLine{{N: 3, Text: []byte("\x1b[0;1mL3"), Wrap: true}}}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ins, err := ParseHostMessage(b)
 		if err != nil {
@@ -211,7 +213,7 @@ func FuzzParseHostMessage(f *testing.F) {
 		}
 		for i := range ins {
 			if again[i].Kind != ins[i].Kind || !bytes.Equal(again[i].Bytes, ins[i].Bytes) || again[i].Width != ins[i].Width ||
-				again[i].Height != ins[i].Height || again[i].EchoAck != ins[i].EchoAck || again[i].Exit != ins[i].Exit {
+				again[i].Height != ins[i].Height || again[i].EchoAck != ins[i].EchoAck || again[i].Exit != ins[i].Exit || !historyEqual(again[i].History, ins[i].History) {
 				t.Fatalf("round trip %d: %+v vs %+v", i, ins[i], again[i])
 			}
 		}

@@ -57,16 +57,18 @@ const (
 	HostResize
 	HostEchoAck
 	HostExitStatus // ssh-mosh extension: see extensions.go
+	HostHistory    // ssh-mosh extension: see history.go
 )
 
 // HostInstruction is one element of a HostBuffers.HostMessage: a terminal
 // update string, the server's terminal size, or the echo ack.
 type HostInstruction struct {
 	Kind          HostKind
-	Bytes         []byte // HostBytes: hoststring
-	Width, Height int32  // HostResize
-	EchoAck       uint64 // HostEchoAck
-	Exit          ExitStatus
+	Bytes         []byte     // HostBytes: hoststring
+	Width, Height int32      // HostResize
+	EchoAck       uint64     // HostEchoAck
+	Exit          ExitStatus // HostExitStatus
+	History       History    // HostHistory
 }
 
 // appendResize appends the resize extension with both fields set, as mosh
@@ -138,6 +140,8 @@ func AppendHostMessage(b []byte, ins []HostInstruction) []byte {
 			one = protowire.AppendBytes(one, m)
 		case HostExitStatus:
 			one = appendExitStatus(one, in.Exit)
+		case HostHistory:
+			one = appendHistory(one, in.History)
 		default:
 			continue
 		}
@@ -155,9 +159,10 @@ type extensions struct {
 	echoAck                        uint64
 
 	// ssh-mosh extensions (extensions.go), each known to one side only.
-	hasOffer, hasExit bool
-	features          uint64
-	exit              ExitStatus
+	hasOffer, hasExit, hasHistory bool
+	features                      uint64
+	exit                          ExitStatus
+	history                       History
 }
 
 // parseInstruction decodes one Instruction element. Field 7 (echoack) is
@@ -215,6 +220,12 @@ func parseInstruction(b []byte, host bool) (extensions, error) {
 			}
 			x.hasExit = true
 			x.exit, inner = parseExitStatus(bs)
+		case fieldHistory:
+			if !host {
+				return
+			}
+			x.hasHistory = true
+			x.history, inner = parseHistory(bs)
 		}
 	})
 	if err == nil {
@@ -280,8 +291,8 @@ func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 
 // ParseHostMessage decodes a HostBuffers.HostMessage. Each Instruction is
 // read as mosh's Complete::apply_string reads it: hostbytes if present, else
-// resize, else echoack, else (our extension) an exit status, and one with
-// none of them is skipped. Bytes alias b.
+// resize, else echoack, else (our extensions) an exit status, else history,
+// and one with none of them is skipped. Bytes and history texts alias b.
 // A resize outside 1..MaxTermDim is an error. (Whether an echo ack goes
 // backwards, which the real client asserts on, is for the caller to check.)
 func ParseHostMessage(b []byte) ([]HostInstruction, error) {
@@ -299,6 +310,8 @@ func ParseHostMessage(b []byte) ([]HostInstruction, error) {
 			out = append(out, HostInstruction{Kind: HostEchoAck, EchoAck: x.echoAck})
 		case x.hasExit:
 			out = append(out, HostInstruction{Kind: HostExitStatus, Exit: x.exit})
+		case x.hasHistory:
+			out = append(out, HostInstruction{Kind: HostHistory, History: x.history})
 		}
 		return nil
 	})
