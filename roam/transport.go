@@ -343,6 +343,11 @@ func (t *Transport[L, R]) SentNum() uint64        { return t.snd.back().num }
 func (t *Transport[L, R]) AckedNum() uint64       { return t.snd.sent[0].num }
 func (t *Transport[L, R]) AckedSentAt() time.Time { return t.snd.sent[0].at }
 
+// Acked is the newest local state the peer acknowledged (the reference of
+// the diffs it is sure to be able to apply); it must be treated as
+// read-only.
+func (t *Transport[L, R]) Acked() L { return t.snd.sent[0].state }
+
 // SRTT is the smoothed round-trip time (1 s before any sample).
 func (t *Transport[L, R]) SRTT() time.Duration {
 	return time.Duration(t.rtt.srtt * float64(time.Millisecond))

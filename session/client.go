@@ -85,6 +85,11 @@ type ClientConfig struct {
 	// sends the program's exit status, and the last screen left in the
 	// terminal at the end. Off, the client behaves as mosh-client does.
 	SSHMosh bool
+	// Scrollback (with SSHMosh) offers the scrollback extension: the
+	// server's history lines are written into the terminal's own
+	// scrollback, and the client does not use the alternate screen
+	// (history.go). 0 is off.
+	Scrollback int
 
 	Transport roam.Config
 	Log       *slog.Logger
@@ -113,6 +118,11 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	saved, err := term.MakeRaw(fd)
 	if err != nil {
 		return res, fmt.Errorf("cannot put the terminal in raw mode: %w", err)
+	}
+	if cfg.SSHMosh && cfg.Scrollback > 0 {
+		// History goes into the terminal's own scrollback, which the
+		// alternate screen does not have.
+		cfg.NoTermInit = true
 	}
 	display := mterm.DisplayForTerm(cfg.Term)
 	restore := func() {
@@ -193,6 +203,8 @@ type client struct {
 	// termSize reads the user's terminal size (term.GetSize on In; tests
 	// give another).
 	termSize func() (w, h int, err error)
+	// hist receives the server's history lines (nil: scrollback off).
+	hist *historySink
 }
 
 var _ roam.App = (*client)(nil)
@@ -223,6 +235,11 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 	_, _ = cfg.Out.Write(display.NewFrame(false, c.local, c.local))
 	if cfg.SSHMosh {
 		t.Current().Offer(clientFeatures)
+		if cfg.Scrollback > 0 {
+			t.Current().Offer(wire.FeatureScrollback)
+			c.hist = new(historySink)
+			t.Remote().receiveHistory(c.hist)
+		}
 	}
 	t.Current().PushResize(w, h)
 	return c, nil
@@ -240,7 +257,13 @@ func (c *client) frame(now time.Time) {
 	if !c.cfg.TitleNoPrefix {
 		overlay.PrefixTitle(next, "[mosh] ")
 	}
-	out := c.display.NewFrame(!c.repaint, c.local, next)
+	var out []byte
+	if c.hist != nil {
+		if entries := c.hist.Take(); len(entries) > 0 {
+			out, c.local = appendHistoryOut(out, entries, c.local)
+		}
+	}
+	out = c.display.AppendNewFrame(out, !c.repaint, c.local, next)
 	c.repaint = false
 	if len(out) > 0 {
 		_, _ = c.cfg.Out.Write(out)

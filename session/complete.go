@@ -28,6 +28,7 @@ type complete struct {
 	fb      *term.Framebuffer
 	echoAck uint64
 	exit    exitState
+	hist    historyState
 }
 
 var (
@@ -58,7 +59,7 @@ func (c *complete) SetEchoAck(n uint64) {
 // Clone implements roam.State. Framebuffer rows are copy-on-write, so this is
 // cheap enough to do for every state sent.
 func (c *complete) Clone() *complete {
-	return &complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit}
+	return &complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit, hist: c.hist}
 }
 
 // Size implements roam.Sizer: the framebuffer's estimate, so the client's
@@ -68,7 +69,7 @@ func (c *complete) Size() int { return c.fb.Size() }
 
 // Equal implements roam.State.
 func (c *complete) Equal(o *complete) bool {
-	return c.echoAck == o.echoAck && c.exit == o.exit && c.fb.Equal(o.fb)
+	return c.echoAck == o.echoAck && c.exit == o.exit && c.hist.next == o.hist.next && c.fb.Equal(o.fb)
 }
 
 // DiffFrom implements roam.State.
@@ -84,6 +85,7 @@ func (c *complete) DiffFrom(existing *complete) []byte {
 		ins = append(ins, wire.HostInstruction{Kind: wire.HostBytes, Bytes: serverDisplay.NewFrame(true, existing.fb, c.fb)})
 	}
 	ins = c.exit.appendDiff(ins, existing.exit)
+	ins = c.hist.appendDiff(ins, existing.hist)
 	if len(ins) == 0 {
 		return nil
 	}
@@ -102,7 +104,8 @@ func (c *complete) Apply(diff []byte) error {
 	if err != nil {
 		return fmt.Errorf("session: host diff: %w", err)
 	}
-	ack, exit := c.echoAck, c.exit
+	ack, exit, histNext := c.echoAck, c.exit, c.hist.next
+	var hists []wire.History
 	for _, in := range ins {
 		switch in.Kind {
 		case wire.HostEchoAck:
@@ -112,6 +115,9 @@ func (c *complete) Apply(diff []byte) error {
 			ack = in.EchoAck
 		case wire.HostExitStatus:
 			exit = exitState{known: true, status: in.Exit}
+		case wire.HostHistory:
+			histNext = max(histNext, in.History.Next)
+			hists = append(hists, in.History)
 		}
 	}
 	emu := term.NewEmulatorFor(c.fb)
@@ -126,7 +132,12 @@ func (c *complete) Apply(diff []byte) error {
 			emu.Resize(saneSize(int(in.Width), int(in.Height)))
 		}
 	}
-	c.echoAck, c.exit = ack, exit
+	c.echoAck, c.exit, c.hist.next = ack, exit, histNext
+	if c.hist.sink != nil {
+		for _, h := range hists {
+			c.hist.sink.take(h)
+		}
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
 )
 
 // servePair runs Serve with argv (under /bin/sh's PATH) on srvSide, the
@@ -30,7 +31,7 @@ func servePair(t *testing.T, ctx context.Context, srvSide, cliConn net.PacketCon
 	done := make(chan error, 1)
 	go func() {
 		done <- Serve(ctx, ServerConfig{Path: srvPath, Key: key, Width: 80, Height: 24,
-			Path0: "/bin/sh", Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}})
+			Path0: "/bin/sh", Argv: argv, Env: []string{"PATH=/usr/bin:/bin"}, Scrollback: term.DefaultHistoryLines})
 	}()
 	cliPath = pipeClientPath(t, cliConn, srvAddr)
 	t.Cleanup(func() { cliPath.Close() })

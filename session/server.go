@@ -66,6 +66,11 @@ type ServerConfig struct {
 	// when there are none.
 	Control <-chan ControlRequest
 
+	// Scrollback is how many lines of history the server keeps for a
+	// client that offers the scrollback extension (0 = none; the
+	// extension is then not used).
+	Scrollback int
+
 	Transport roam.Config
 	Log       *slog.Logger
 }
@@ -196,6 +201,10 @@ func (s *server) Step(now time.Time) (bool, error) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
 	s.awaitExitStatus(now)
+	// History flows at most historyPerState lines ahead of what the
+	// client acknowledged; each acknowledgement wakes the loop, so no
+	// timer is needed for the rest.
+	s.t.Current().advanceHistory(s.t.Acked().HistoryNext())
 	return false, nil
 }
 
@@ -324,6 +333,9 @@ func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 		return
 	}
 	s.ext.offered |= us.Features()
+	if s.ext.offered&wire.FeatureScrollback != 0 {
+		s.t.Current().enableHistory(s.emu, s.cfg.Scrollback)
+	}
 	s.applyUserEvents(us.Events(), now)
 	if len(us.Events()) > 0 {
 		s.echo.register(s.remote, now)

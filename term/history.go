@@ -1,6 +1,9 @@
 package term
 
-import "unsafe"
+import (
+	"unicode/utf8"
+	"unsafe"
+)
 
 // Default bounds of a History: mosh users asked for "a screenful of
 // build log or two", 10,000 lines is what tmux and most terminals keep by
@@ -147,4 +150,57 @@ func (f *Framebuffer) scrollUpHistory(n int) {
 		}
 	}
 	f.scroll(n)
+}
+
+// AppendText appends the line as it is written into a terminal's own
+// scrollback: its characters, with an SGR sequence (Rendition.AppendSGR,
+// palette colours as palette colours) wherever the rendition changes and
+// a reset at the end if it is not the default. An empty cell is a space,
+// the continuation of a wide character is skipped, and a character no
+// terminal should receive inside a line (a C0 or C1 control, DEL) becomes
+// U+FFFD, so the text only ever holds printable UTF-8 and SGR.
+func (l HistoryLine) AppendText(dst []byte) []byte {
+	var cur Rendition
+	skip := false
+	for _, c := range l.Cells {
+		if skip {
+			skip = false
+			continue
+		}
+		if r := c.Rendition(); r != cur {
+			dst = r.AppendSGR(dst)
+			cur = r
+		}
+		start := len(dst)
+		dst = c.AppendGrapheme(dst)
+		dst = sanitizeText(dst, start)
+		skip = c.Wide()
+	}
+	if cur != (Rendition{}) {
+		dst = append(dst, "\x1b[0m"...)
+	}
+	return dst
+}
+
+// sanitizeText replaces control characters in dst[start:] with U+FFFD.
+func sanitizeText(dst []byte, start int) []byte {
+	clean := true
+	for _, r := range string(dst[start:]) {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return dst
+	}
+	s := string(dst[start:])
+	dst = dst[:start]
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			r = '\uFFFD'
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
 }

@@ -1,0 +1,238 @@
+package session
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
+)
+
+// The scrollback extension (docs/PROTOCOL-EXTENSIONS.md): our client offers
+// wire.FeatureScrollback; our server, having seen the offer, keeps a
+// term.History of its emulator and puts its line count into every complete
+// state. A diff then carries the lines its reference state lacks, and the
+// client writes them into its terminal's own scrollback once each.
+//
+// The count is part of the state, so a diff is idempotent like the rest of
+// a complete diff: the client's sink takes each line number at most once,
+// whatever diffs arrive twice or are superseded. A stock mosh-client never
+// offers, so its states keep count 0 and no diff carries history.
+
+// historyPerState bounds how far a new state's count may run ahead of the
+// state the client acknowledged: a diff from the acknowledged state then
+// carries at most this many lines (about 50 KiB of typical text), so a
+// flood of output keeps history to a bounded share of every frame and the
+// screen goes first. 10,000 lines arrive in 40 round trips.
+const historyPerState = 256
+
+// historyState is the history part of a complete state.
+type historyState struct {
+	// next is the number of history lines this state accounts for.
+	next uint64
+	// ring is the server's live history (nil on a client, and on a server
+	// whose client did not offer scrollback). Lines below next never
+	// change, so a diff made later reads the same lines, or finds them
+	// dropped, which it then reports as a gap.
+	ring *term.History
+	// sink receives the lines on a client (nil on a server); one sink is
+	// shared by all the states the client holds.
+	sink *historySink
+}
+
+// appendDiff appends the history instruction when c accounts for lines
+// existing does not.
+func (h historyState) appendDiff(ins []wire.HostInstruction, existing historyState) []wire.HostInstruction {
+	if h.ring == nil || h.next <= existing.next {
+		return ins
+	}
+	hist := wire.History{First: existing.next, Next: h.next}
+	from := max(existing.next, h.ring.First())
+	for n := from; n < h.next; n++ {
+		l, _ := h.ring.Line(n) // kept: from ≥ First and the ring does not change meanwhile
+		hist.Lines = append(hist.Lines, wire.HistoryLine{N: n, Text: l.AppendText(nil), Wrap: l.Wrap})
+	}
+	return append(ins, wire.HostInstruction{Kind: wire.HostHistory, History: hist})
+}
+
+// HistoryEntry is one entry for the client's terminal: a line of history
+// (Text, SGR and printable UTF-8), or, when Gap is non-zero, that many lines
+// the server did not keep.
+type HistoryEntry struct {
+	N    uint64
+	Text []byte
+	Gap  uint64
+}
+
+// historySink collects, in order and once each, the history lines the
+// client's states received, until the client writes them out.
+type historySink struct {
+	next    uint64 // lines accounted for (written, pending or gaps)
+	pending []HistoryEntry
+	bytes   int
+}
+
+// maxSinkBytes bounds what a client holds before writing: a hostile or
+// runaway server cannot make it grow past that; the oldest pending lines
+// become a gap.
+const maxSinkBytes = 8 << 20
+
+// take adds what h carries beyond what the sink has.
+func (s *historySink) take(h wire.History) {
+	for _, l := range h.Lines {
+		if l.N < s.next {
+			continue
+		}
+		if l.N > s.next {
+			s.add(HistoryEntry{N: s.next, Gap: l.N - s.next})
+		}
+		s.add(HistoryEntry{N: l.N, Text: append([]byte(nil), l.Text...)})
+		s.next = l.N + 1
+	}
+	if h.Next > s.next {
+		s.add(HistoryEntry{N: s.next, Gap: h.Next - s.next})
+		s.next = h.Next
+	}
+}
+
+func (s *historySink) add(e HistoryEntry) {
+	s.pending = append(s.pending, e)
+	s.bytes += len(e.Text)
+	for s.bytes > maxSinkBytes && len(s.pending) > 1 {
+		old := s.pending[0]
+		s.bytes -= len(old.Text)
+		gap := max(old.Gap, 1)
+		if s.pending[1].Gap > 0 {
+			s.pending[1].Gap += gap
+			s.pending[1].N = old.N
+			s.pending = s.pending[1:]
+		} else {
+			s.pending[0] = HistoryEntry{N: old.N, Gap: gap}
+		}
+	}
+}
+
+// Take returns the entries received since the last call, in order.
+func (s *historySink) Take() []HistoryEntry {
+	p := s.pending
+	s.pending, s.bytes = nil, 0
+	return p
+}
+
+// enableHistory turns the extension on for a server state: the emulator
+// keeps a ring of lines lines.
+func (c *complete) enableHistory(emu *term.Emulator, lines int) {
+	if c.hist.ring != nil || lines <= 0 {
+		return
+	}
+	h := term.NewHistory(lines, term.DefaultHistoryBytes)
+	emu.SetHistory(h)
+	c.hist.ring = h
+	c.hist.next = h.Next()
+}
+
+// advanceHistory raises the state's line count towards the ring's, at most
+// historyPerState ahead of acked (the count the client acknowledged). It
+// reports whether lines remain to be sent.
+func (c *complete) advanceHistory(acked uint64) bool {
+	if c.hist.ring == nil {
+		return false
+	}
+	target := min(c.hist.ring.Next(), acked+historyPerState)
+	c.hist.next = max(c.hist.next, target)
+	return c.hist.next < c.hist.ring.Next()
+}
+
+// HistoryNext is the state's line count.
+func (c *complete) HistoryNext() uint64 { return c.hist.next }
+
+// receiveHistory makes a client state collect history into sink.
+func (c *complete) receiveHistory(sink *historySink) { c.hist.sink = sink }
+
+// appendCut appends text (printable UTF-8 and SGR, as wire.ValidHistoryText
+// checks) cut to width columns: a line wider than the terminal (which was
+// narrower than the server's screen for a moment) keeps its start, as a
+// terminal without autowrap would not (it overwrites the last column).
+func appendCut(out, text []byte, width int) []byte {
+	col := 0
+	for i := 0; i < len(text); {
+		if text[i] == 0x1b { // an SGR: copy it whole
+			j := i + 1
+			for j < len(text) && text[j] != 'm' {
+				j++
+			}
+			out = append(out, text[i:min(j+1, len(text))]...)
+			i = j + 1
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		w := max(term.Width(r), 0)
+		if r < utf8.RuneSelf {
+			w = 1
+		}
+		if col+w > width {
+			break
+		}
+		col += w
+		out = append(out, text[i:i+size]...)
+		i += size
+	}
+	return out
+}
+
+// formatGap is the line standing for n lines the server did not keep.
+func formatGap(n uint64) string {
+	if n == 1 {
+		return "… 1 line not kept …"
+	}
+	return fmt.Sprintf("… %d lines not kept …", n)
+}
+
+// appendHistoryOut appends what puts entries into the terminal's own
+// scrollback, for a terminal that shows last on a width×height screen
+// outside the alternate screen, and returns the state the terminal is in
+// afterwards: last's modes, cursor and rendition on a blank screen, so
+// that the next frame redraws every cell.
+//
+// No full-screen clear is used (tmux's scroll-on-clear, VTE and iTerm2
+// would push the screen into the scrollback too, and lines would appear
+// twice). Instead the lines are written from the top row down with
+// autowrap off (one row each, cut at the margin) and newlines at the
+// bottom push them off the top; then the rows are erased one by one.
+func appendHistoryOut(out []byte, entries []HistoryEntry, last *term.Framebuffer) ([]byte, *term.Framebuffer) {
+	h := last.Height()
+	out = append(out, "\x1b[r\x1b[?7l\x1b[0m\x1b[H"...)
+	for i, e := range entries {
+		if i > 0 {
+			out = append(out, "\r\n"...)
+		}
+		// Erase first: an erase after the text would also take the last
+		// character of a full row (the cursor stays on the last column).
+		out = append(out, "\x1b[2K"...)
+		text := e.Text
+		if e.Gap > 0 {
+			text = []byte(formatGap(e.Gap))
+		}
+		out = appendCut(out, text, last.Width())
+		out = append(out, "\x1b[0m"...)
+	}
+	// Rows 0..min(len, h)-1 hold the last lines written: push them too.
+	out = fmt.Appendf(out, "\x1b[%d;1H", h)
+	for range min(len(entries), h) {
+		out = append(out, '\n')
+	}
+	for y := h; y >= 1; y-- {
+		out = fmt.Appendf(out, "\x1b[%d;1H\x1b[2K", y)
+	}
+	out = append(out, "\x1b[?7h"...)
+	out = last.Rendition().AppendSGR(out)
+
+	blank := last.Clone()
+	for y := range h {
+		for x := range blank.Width() {
+			blank.SetCell(y, x, term.Cell{})
+		}
+	}
+	blank.SetCursor(0, 0)
+	return out, blank
+}

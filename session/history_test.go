@@ -1,0 +1,318 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/netem"
+	"github.com/ssh-mosh/ssh-mosh/roam"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
+	"github.com/ssh-mosh/ssh-mosh/term"
+)
+
+// historyServer is a server's complete state with the extension on.
+func historyServer(ringLines int) (*complete, *term.Emulator) {
+	c := newComplete(20, 4)
+	emu := term.NewEmulatorFor(c.Framebuffer())
+	c.enableHistory(emu, ringLines)
+	c.hist.ring = emu.History()
+	return c, emu
+}
+
+func entryTexts(es []HistoryEntry) []string {
+	var out []string
+	for _, e := range es {
+		if e.Gap > 0 {
+			out = append(out, formatGap(e.Gap))
+		} else {
+			out = append(out, string(e.Text))
+		}
+	}
+	return out
+}
+
+// TestHistorySSPProperty: states of a server whose program prints numbered
+// lines, diffs between random pairs delivered in a random order with
+// duplicates and stale ones, applied as the receiver applies them (only to a
+// state it holds, a state once): the client's sink holds every line the
+// newest state it holds accounts for, in order, once, with the server's text.
+func TestHistorySSPProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		srv, emu := historyServer(10000)
+		states := []*complete{srv.Clone()}
+		type diff struct {
+			from, to int
+			b        []byte
+		}
+		var diffs []diff
+		printed := 0
+		for range rapid.IntRange(1, 12).Draw(t, "states") {
+			for range rapid.IntRange(0, 9).Draw(t, "lines") {
+				printed++
+				fmt.Fprintf(emu, "\x1b[3%dmL%d\x1b[m\r\n", printed%8, printed)
+			}
+			srv.advanceHistory(states[rapid.IntRange(0, len(states)-1).Draw(t, "acked")].HistoryNext())
+			states = append(states, srv.Clone())
+			to := len(states) - 1
+			for range rapid.IntRange(1, 3).Draw(t, "diffs") {
+				from := rapid.IntRange(0, to-1).Draw(t, "from")
+				diffs = append(diffs, diff{from, to, states[to].DiffFrom(states[from])})
+			}
+		}
+		sink := new(historySink)
+		held := map[int]*complete{0: newComplete(20, 4)}
+		held[0].receiveHistory(sink)
+		newest := 0
+		for range rapid.IntRange(1, 3*len(diffs)).Draw(t, "deliveries") {
+			d := diffs[rapid.IntRange(0, len(diffs)-1).Draw(t, "which")]
+			ref, ok := held[d.from]
+			if _, have := held[d.to]; !ok || have {
+				continue
+			}
+			s := ref.Clone()
+			if err := s.Apply(d.b); err != nil {
+				t.Fatalf("apply %d→%d: %v", d.from, d.to, err)
+			}
+			if s.HistoryNext() != states[d.to].HistoryNext() || !s.Framebuffer().Equal(states[d.to].Framebuffer()) {
+				t.Fatalf("state %d rebuilt wrong", d.to)
+			}
+			held[d.to] = s
+			newest = max(newest, d.to)
+		}
+		got := entryTexts(sink.Take())
+		want := []string{}
+		for n := range states[newest].HistoryNext() {
+			l, _ := emu.History().Line(n)
+			want = append(want, string(l.AppendText(nil)))
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("sink:\n%q\nwant\n%q", got, want)
+		}
+		if uint64(len(got)) != states[newest].HistoryNext() || (len(got) > 0 && !strings.Contains(got[0], "L1\x1b")) {
+			t.Fatalf("sink holds %d lines, state %d", len(got), states[newest].HistoryNext())
+		}
+	})
+}
+
+// A diff applied twice, or a stale one, adds nothing; a diff whose lines
+// the ring dropped carries a gap that stands for them exactly.
+func TestHistoryIdempotentAndGap(t *testing.T) {
+	srv, emu := historyServer(5)
+	s0 := srv.Clone()
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(emu, "L%d\r\n", i)
+	}
+	srv.advanceHistory(1 << 20)
+	s1 := srv.Clone()
+	d := s1.DiffFrom(s0)
+	ins, err := wire.ParseHostMessage(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h wire.History
+	for _, in := range ins {
+		if in.Kind == wire.HostHistory {
+			h = in.History
+		}
+	}
+	// 12 lines on a 4-row screen: 9 scrolled off, the ring kept 5.
+	if h.First != 0 || h.Next != 9 || h.Gap() != 4 || len(h.Lines) != 5 {
+		t.Fatalf("history %d..%d gap %d lines %d", h.First, h.Next, h.Gap(), len(h.Lines))
+	}
+	sink := new(historySink)
+	c := newComplete(20, 4)
+	c.receiveHistory(sink)
+	for range 2 {
+		c2 := c.Clone()
+		if err := c2.Apply(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := entryTexts(sink.Take())
+	want := []string{"… 4 lines not kept …", "L5", "L6", "L7", "L8", "L9"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if s1.DiffFrom(s1) != nil {
+		t.Fatal("a state diffs to something against itself")
+	}
+}
+
+// The count runs at most historyPerState ahead of what was acknowledged.
+func TestHistoryPerStateCap(t *testing.T) {
+	srv, emu := historyServer(10000)
+	for i := range 1000 {
+		fmt.Fprintf(emu, "L%d\r\n", i)
+	}
+	if !srv.advanceHistory(0) || srv.HistoryNext() != historyPerState {
+		t.Fatalf("next %d", srv.HistoryNext())
+	}
+	if srv.advanceHistory(10000) || srv.HistoryNext() != emu.History().Next() {
+		t.Fatalf("next %d, ring %d", srv.HistoryNext(), emu.History().Next())
+	}
+	srv.advanceHistory(0) // never goes back
+	if srv.HistoryNext() != emu.History().Next() {
+		t.Fatal("count went back")
+	}
+}
+
+// A server state without the extension (a stock mosh-client's) never
+// carries history, whatever scrolls.
+func TestHistoryOffSendsNothing(t *testing.T) {
+	c := newComplete(20, 4)
+	old := c.Clone()
+	emuWrite(c, []byte(strings.Repeat("x\r\n", 50)))
+	c.advanceHistory(0)
+	ins, err := wire.ParseHostMessage(c.DiffFrom(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		if in.Kind == wire.HostHistory {
+			t.Fatal("history without the extension")
+		}
+	}
+}
+
+// The text of every history line passes the client's decoder, whatever the
+// program printed (controls become U+FFFD, colours stay palette colours).
+func TestHistoryTextValidProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := term.NewEmulator(rapid.IntRange(1, 30).Draw(t, "w"), 2)
+		e.SetHistory(term.NewHistory(100, 1<<20))
+		e.Write(rapid.SliceOf(rapid.Byte()).Draw(t, "out"))
+		e.Write([]byte("\x1b[?1049l\x1b[r\x1b[2;1H\n\n\n"))
+		h := e.History()
+		for n := h.First(); n < h.Next(); n++ {
+			l, _ := h.Line(n)
+			if err := wire.ValidHistoryText(l.AppendText(nil)); err != nil {
+				t.Fatalf("line %d %q: %v", n, l.AppendText(nil), err)
+			}
+		}
+	})
+}
+
+// appendHistoryOut, played into an emulator keeping its own history (the
+// user's terminal), puts exactly the entries into that history, in order,
+// without a full-screen clear, and leaves a screen the next frame redraws
+// to the server's.
+func TestHistoryOutIntoTerminal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		w, h := rapid.IntRange(2, 30).Draw(t, "w"), rapid.IntRange(2, 10).Draw(t, "h")
+		user := term.NewEmulator(w, h)
+		user.SetHistory(term.NewHistory(10000, 1<<30))
+		display := term.Display{HasECH: true, HasBCE: true}
+		// The session's screen as the client drew it.
+		screen := term.NewEmulator(w, h)
+		screen.Write([]byte(fmt.Sprintf("\x1b[44mtop\x1b[m\x1b[%d;1Hbottom\x1b[2;2H", h)))
+		local := screen.Framebuffer().Clone()
+		user.Write(display.NewFrame(false, term.NewFramebuffer(w, h), local))
+		before := user.History().Next()
+
+		var entries []HistoryEntry
+		var want []string
+		for i := range rapid.IntRange(1, 25).Draw(t, "n") {
+			if rapid.IntRange(0, 5).Draw(t, "gap") == 0 {
+				entries = append(entries, HistoryEntry{N: uint64(i), Gap: 3})
+				want = append(want, formatGap(3))
+				continue
+			}
+			text := fmt.Sprintf("H%d", i)
+			entries = append(entries, HistoryEntry{N: uint64(i), Text: []byte("\x1b[0;31m" + text + "\x1b[0m")})
+			want = append(want, text)
+		}
+		out, blank := appendHistoryOut(nil, entries, local)
+		if bytes.Contains(out, []byte("\x1b[2J")) || bytes.Contains(out, []byte("\x1b[J")) || bytes.Contains(out, []byte("\x1b[0J")) {
+			t.Fatalf("full-screen clear in %q", out)
+		}
+		user.Write(out)
+		next := screen.Framebuffer().Clone()
+		user.Write(display.NewFrame(true, blank, next))
+
+		hist := user.History()
+		var got []string
+		for n := before; n < hist.Next(); n++ {
+			l, _ := hist.Line(n)
+			var b []byte
+			for _, c := range l.Cells {
+				b = c.AppendGrapheme(b)
+			}
+			got = append(got, strings.TrimRight(string(b), " "))
+		}
+		for i := range want {
+			if r := []rune(want[i]); len(r) > w {
+				want[i] = strings.TrimRight(string(r[:w]), " ") // cut at the margin
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("terminal history %q, want %q", got, want)
+		}
+		if l, ok := hist.Line(before); ok && len(l.Cells) > 0 && !strings.HasPrefix(want[0], "…") &&
+			l.Cells[0].Rendition().Fg != term.PaletteColor(1) {
+			t.Fatalf("colour lost: %+v", l.Cells[0].Rendition())
+		}
+		if !user.Framebuffer().Equal(next) {
+			t.Fatal("screen after the redraw differs from the session's")
+		}
+	})
+}
+
+// serveHistory runs Serve with argv for a client that offers features,
+// collecting history when it offers scrollback; it returns the client's
+// last state and the entries received.
+func serveHistory(t *testing.T, features uint64, argv ...string) (*complete, []HistoryEntry) {
+	t.Helper()
+	srvConn, cliConn := netem.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ct, cliPath, served := servePair(t, ctx, srvConn, cliConn, srvConn.LocalAddr(), argv...)
+	sink := new(historySink)
+	ct.Remote().receiveHistory(sink)
+	ct.Current().Offer(features)
+	ct.Current().PushResize(80, 24)
+	pump := &roam.Pump[*userStream, *complete]{
+		Transport: ct, Path: cliPath,
+		Done: func(time.Time) bool { return ct.CounterpartyShutdownAckSent() },
+	}
+	if err := pump.Run(ctx); err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	return ct.Remote(), sink.Take()
+}
+
+// Our server sends every line that scrolled off to a client that offered
+// scrollback, in order, once, beyond the per-state bound; and nothing to
+// one that did not (every stock mosh-client).
+func TestServerSendsHistory(t *testing.T) {
+	last, got := serveHistory(t, wire.FeatureScrollback, "sh", "-c", "seq -f L%05g 1 1000")
+	// 1000 lines and the cursor's empty row on a 24-row screen.
+	if last.HistoryNext() != 977 || len(got) != 977 {
+		t.Fatalf("history next %d, %d entries", last.HistoryNext(), len(got))
+	}
+	for i, e := range got {
+		if want := fmt.Sprintf("L%05d", i+1); e.Gap != 0 || string(e.Text) != want {
+			t.Fatalf("entry %d = %+v, want %s", i, e, want)
+		}
+	}
+	last, got = serveHistory(t, wire.FeatureExitStatus, "sh", "-c", "seq -f L%05g 1 100")
+	if last.HistoryNext() != 0 || len(got) != 0 {
+		t.Fatalf("unasked: history next %d, %d entries", last.HistoryNext(), len(got))
+	}
+}
+
+// A program on the alternate screen adds no history.
+func TestServerHistoryAltScreen(t *testing.T) {
+	last, got := serveHistory(t, wire.FeatureScrollback, "sh", "-c", "printf '\\033[?1049h'; seq 1 100; printf '\\033[?1049l'")
+	if last.HistoryNext() != 0 || len(got) != 0 {
+		t.Fatalf("history next %d, %d entries", last.HistoryNext(), len(got))
+	}
+}
