@@ -119,14 +119,13 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	if err != nil {
 		return res, fmt.Errorf("cannot put the terminal in raw mode: %w", err)
 	}
-	if cfg.SSHMosh && cfg.Scrollback > 0 {
-		// History goes into the terminal's own scrollback, which the
-		// alternate screen does not have.
-		cfg.NoTermInit = true
-	}
 	display := mterm.DisplayForTerm(cfg.Term)
+	// The client leaves the alternate screen once our server answers the
+	// scrollback offer (history.go); from then on it is not used.
+	var c *client
+	noInit := func() bool { return cfg.NoTermInit || (c != nil && c.leftAlt) }
 	restore := func() {
-		_, _ = cfg.Out.Write(display.Close(cfg.NoTermInit))
+		_, _ = cfg.Out.Write(display.Close(noInit()))
 		_ = term.Restore(fd, saved)
 	}
 	defer func() {
@@ -141,7 +140,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	signal.Notify(sigs, syscall.SIGWINCH, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE, syscall.SIGCONT)
 	defer signal.Stop(sigs)
 
-	c, err := newClient(cfg, display, time.Now())
+	c, err = newClient(cfg, display, time.Now())
 	if err != nil {
 		restore()
 		return res, err
@@ -160,13 +159,13 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 		if _, err := term.MakeRaw(fd); err != nil {
 			return err
 		}
-		_, _ = cfg.Out.Write(display.Open(cfg.NoTermInit))
+		_, _ = cfg.Out.Write(display.Open(noInit()))
 		return nil
 	}, time.Now)
 	c.finalFrame()
 	res.Exit, res.Exited = c.t.Remote().ExitStatus()
 	if cfg.SSHMosh {
-		_, _ = cfg.Out.Write(leaveKeepingScreen(display, cfg.NoTermInit, c.t.Remote().Framebuffer()))
+		_, _ = cfg.Out.Write(leaveKeepingScreen(display, noInit(), c.t.Remote().Framebuffer()))
 		_ = term.Restore(fd, saved)
 		return res, err
 	}
@@ -205,6 +204,9 @@ type client struct {
 	termSize func() (w, h int, err error)
 	// hist receives the server's history lines (nil: scrollback off).
 	hist *historySink
+	// leftAlt: the server answered the scrollback offer and the client
+	// left the alternate screen for good.
+	leftAlt bool
 }
 
 var _ roam.App = (*client)(nil)
@@ -259,6 +261,10 @@ func (c *client) frame(now time.Time) {
 	}
 	var out []byte
 	if c.hist != nil {
+		if c.hist.answered && !c.leftAlt && !c.cfg.NoTermInit {
+			out, c.local = appendLeaveAltScreen(out, c.local)
+			c.leftAlt = true
+		}
 		if entries := c.hist.Take(); len(entries) > 0 {
 			out, c.local = appendHistoryOut(out, entries, c.local)
 		}

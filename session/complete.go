@@ -69,7 +69,7 @@ func (c *complete) Size() int { return c.fb.Size() }
 
 // Equal implements roam.State.
 func (c *complete) Equal(o *complete) bool {
-	return c.echoAck == o.echoAck && c.exit == o.exit && c.hist.next == o.hist.next && c.fb.Equal(o.fb)
+	return c.echoAck == o.echoAck && c.exit == o.exit && c.hist.next == o.hist.next && c.hist.on == o.hist.on && c.fb.Equal(o.fb)
 }
 
 // DiffFrom implements roam.State.
@@ -104,7 +104,7 @@ func (c *complete) Apply(diff []byte) error {
 	if err != nil {
 		return fmt.Errorf("session: host diff: %w", err)
 	}
-	ack, exit, histNext := c.echoAck, c.exit, c.hist.next
+	ack, exit, histNext, histOn := c.echoAck, c.exit, c.hist.next, c.hist.on
 	var hists []wire.History
 	for _, in := range ins {
 		switch in.Kind {
@@ -116,7 +116,7 @@ func (c *complete) Apply(diff []byte) error {
 		case wire.HostExitStatus:
 			exit = exitState{known: true, status: in.Exit}
 		case wire.HostHistory:
-			histNext = max(histNext, in.History.Next)
+			histNext, histOn = max(histNext, in.History.Next), true
 			hists = append(hists, in.History)
 		}
 	}
@@ -132,7 +132,7 @@ func (c *complete) Apply(diff []byte) error {
 			emu.Resize(saneSize(int(in.Width), int(in.Height)))
 		}
 	}
-	c.echoAck, c.exit, c.hist.next = ack, exit, histNext
+	c.echoAck, c.exit, c.hist.next, c.hist.on = ack, exit, histNext, histOn
 	if c.hist.sink != nil {
 		for _, h := range hists {
 			c.hist.sink.take(h)

@@ -28,6 +28,11 @@ const historyPerState = 256
 
 // historyState is the history part of a complete state.
 type historyState struct {
+	// on says the server answered the offer: every state from the one
+	// that enabled the extension has it, and a diff from a state without
+	// it carries a history instruction even with no lines, so the client
+	// learns at once that history will come.
+	on bool
 	// next is the number of history lines this state accounts for.
 	next uint64
 	// ring is the server's live history (nil on a client, and on a server
@@ -43,7 +48,7 @@ type historyState struct {
 // appendDiff appends the history instruction when c accounts for lines
 // existing does not.
 func (h historyState) appendDiff(ins []wire.HostInstruction, existing historyState) []wire.HostInstruction {
-	if h.ring == nil || h.next <= existing.next {
+	if h.ring == nil || (h.next <= existing.next && existing.on) {
 		return ins
 	}
 	hist := wire.History{First: existing.next, Next: h.next}
@@ -67,9 +72,10 @@ type HistoryEntry struct {
 // historySink collects, in order and once each, the history lines the
 // client's states received, until the client writes them out.
 type historySink struct {
-	next    uint64 // lines accounted for (written, pending or gaps)
-	pending []HistoryEntry
-	bytes   int
+	answered bool   // the server sent a history instruction
+	next     uint64 // lines accounted for (written, pending or gaps)
+	pending  []HistoryEntry
+	bytes    int
 }
 
 // maxSinkBytes bounds what a client holds before writing: a hostile or
@@ -79,6 +85,7 @@ const maxSinkBytes = 8 << 20
 
 // take adds what h carries beyond what the sink has.
 func (s *historySink) take(h wire.History) {
+	s.answered = true
 	for _, l := range h.Lines {
 		if l.N < s.next {
 			continue
@@ -127,7 +134,7 @@ func (c *complete) enableHistory(emu *term.Emulator, lines int) {
 	}
 	h := term.NewHistory(lines, term.DefaultHistoryBytes)
 	emu.SetHistory(h)
-	c.hist.ring = h
+	c.hist.ring, c.hist.on = h, true
 	c.hist.next = h.Next()
 }
 
@@ -226,13 +233,37 @@ func appendHistoryOut(out []byte, entries []HistoryEntry, last *term.Framebuffer
 	}
 	out = append(out, "\x1b[?7h"...)
 	out = last.Rendition().AppendSGR(out)
+	return out, blankScreen(last)
+}
 
+// blankScreen is last with every cell empty and the cursor home: what the
+// terminal shows after the rows were erased and the cursor sent home.
+func blankScreen(last *term.Framebuffer) *term.Framebuffer {
 	blank := last.Clone()
-	for y := range h {
+	for y := range blank.Height() {
 		for x := range blank.Width() {
 			blank.SetCell(y, x, term.Cell{})
 		}
 	}
 	blank.SetCursor(0, 0)
-	return out, blank
+	return blank
+}
+
+// appendLeaveAltScreen appends what takes the client out of the alternate
+// screen once the server answered the scrollback offer: the terminal's
+// own screen comes back (what was there before the session), is pushed
+// whole into its scrollback by newlines at the bottom (a clear would lose
+// it in most terminals and push it twice in some), and the rows are
+// erased; the next frame then draws the session on the normal screen.
+func appendLeaveAltScreen(out []byte, last *term.Framebuffer) ([]byte, *term.Framebuffer) {
+	h := last.Height()
+	out = fmt.Appendf(out, "\x1b[?1049l\x1b[r\x1b[0m\x1b[%d;1H", h)
+	for range h {
+		out = append(out, '\n')
+	}
+	for y := h; y >= 1; y-- {
+		out = fmt.Appendf(out, "\x1b[%d;1H\x1b[2K", y)
+	}
+	out = last.Rendition().AppendSGR(out)
+	return out, blankScreen(last)
 }

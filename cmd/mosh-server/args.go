@@ -23,6 +23,11 @@ type options struct {
 	command       []string // after --; empty = login shell
 	warnings      []string // non-fatal complaints, whole lines for stderr, as mosh prints them
 	badOption     bool     // getopt complained: mosh then prints the usage (and carries on)
+	// scrollback is --scrollback=N (ours, not mosh's): history lines kept
+	// for a client that offers the scrollback extension, when
+	// scrollbackGiven (otherwise the default).
+	scrollback      int
+	scrollbackGiven bool
 }
 
 // parseArgs parses argv[1:] the way mosh-server does: a first pass finds
@@ -82,6 +87,14 @@ func (o *options) getopt(args []string, sshConnection string) error {
 		a := args[i]
 		if len(a) < 2 || a[0] != '-' {
 			continue // operands are ignored by mosh-server new
+		}
+		if v, ok := strings.CutPrefix(a, "--scrollback="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("bad --scrollback value %q: give a number of lines, 0 for none", v)
+			}
+			o.scrollback, o.scrollbackGiven = n, true
+			continue
 		}
 		for j := 1; j < len(a); j++ {
 			c := a[j]

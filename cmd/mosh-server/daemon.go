@@ -111,6 +111,7 @@ func runDaemon() int {
 		NetworkTimeout:  cfg.NetworkTimeout,
 		SignalTimeout:   cfg.SignalTimeout,
 		NoClientTimeout: cfg.NoClientTimeout,
+		Scrollback:      cfg.Scrollback,
 		Signals:         sigs,
 		Control:         ctl,
 		Log:             log,

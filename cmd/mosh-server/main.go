@@ -75,6 +75,9 @@ type daemonConfig struct {
 	// NoClientTimeout is 0 (the session's default) unless a test set
 	// noClientTimeoutEnv.
 	NoClientTimeout time.Duration
+	// Scrollback is how many history lines the session keeps for a
+	// client that offers the scrollback extension (0 = none).
+	Scrollback int
 	// UnixSocket is the unix socket file passed as fd 5 (empty Path when
 	// none was asked for); the daemon removes it at the end if it is
 	// still that file.

@@ -16,6 +16,7 @@ import (
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
+	mterm "github.com/ssh-mosh/ssh-mosh/term"
 	"golang.org/x/term"
 )
 
@@ -65,6 +66,10 @@ func run(argv []string, stdin, stdout, stderr *os.File) int {
 		Verbose:        o.verbose,
 		NetworkTimeout: parseTimeout("MOSH_SERVER_NETWORK_TMOUT", stderr),
 		SignalTimeout:  parseTimeout("MOSH_SERVER_SIGNAL_TMOUT", stderr),
+		Scrollback:     mterm.DefaultHistoryLines,
+	}
+	if o.scrollbackGiven {
+		cfg.Scrollback = o.scrollback
 	}
 	if v := os.Getenv(noClientTimeoutEnv); v != "" {
 		if d, err := time.ParseDuration(v); err == nil && d > 0 {

@@ -27,6 +27,9 @@ type clientSettings struct {
 	// exit status, ends with it, and leaves the last screen in the
 	// terminal (session.ClientConfig.SSHMosh).
 	sshMosh bool
+	// scrollback (with sshMosh) offers the scrollback extension
+	// (session.ClientConfig.Scrollback); 0 = off.
+	scrollback int
 	// log is the client's log (-E); nil for mosh-client.
 	log *clientLog
 }
@@ -140,6 +143,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		GiveUpAfter:      h.giveUp,
 		Prompts:          h.prompts,
 		SSHMosh:          s.sshMosh,
+		Scrollback:       s.scrollback,
 		Log:              traceLog,
 	})
 	s.log.Info("session ended", "connected", res.Connected, "clean", res.Clean, "exited", res.Exited)

@@ -64,7 +64,9 @@ func TestExitStatusLocal(t *testing.T) {
 			if st := m.WaitExit(waitLong); st != c.want {
 				t.Errorf("ssh-mosh --local %q ended with %d, want %d; screen:\n%s", c.cmd, st, c.want, testenv.FrameScreen(m.Capture()))
 			}
-			wantLastScreen(t, m.Capture(), "visible-output", "[mosh is exiting.]")
+			// With our server the session leaves the alternate screen
+			// (scrollback): what came before is in the pane's history.
+			wantLastScreen(t, m.CaptureHistory(false), "visible-output", "[mosh is exiting.]")
 		})
 	}
 	t.Run("no-init", func(t *testing.T) {
@@ -118,8 +120,9 @@ func TestExitStatusOurServer(t *testing.T) {
 				t.Errorf("unclean end:\n%s", testenv.FrameScreen(screen))
 			}
 			if real {
-				if len(offers) != 0 || len(exits) != 0 || st != 0 {
-					t.Errorf("real mosh-client: offers %v, exit statuses sent to it %v, status %d (want none, none, 0)", offers, exits, st)
+				if len(offers) != 0 || len(exits) != 0 || st != 0 || w.historiesSeen() != 0 {
+					t.Errorf("real mosh-client: offers %v, exit statuses sent to it %v, history instructions %d, status %d (want none, none, 0, 0)",
+						offers, exits, w.historiesSeen(), st)
 				}
 				// mosh-client leaves the alternate screen and with it the
 				// session's output.
@@ -128,13 +131,16 @@ func TestExitStatusOurServer(t *testing.T) {
 				}
 				return
 			}
-			if len(offers) == 0 || offers[0] != wire.FeatureExitStatus {
+			if len(offers) == 0 || offers[0] != wire.FeatureExitStatus|wire.FeatureScrollback {
 				t.Errorf("our client's offers on the wire: %v", offers)
 			}
 			if len(exits) == 0 || exits[0] != (wire.ExitStatus{Code: 3}) || st != 3 {
 				t.Errorf("exit statuses on the wire %v, client status %d; want exit 3 and 3", exits, st)
 			}
-			wantLastScreen(t, screen, "visible-42", "[mosh is exiting.]")
+			if w.historiesSeen() == 0 {
+				t.Error("our server did not answer the scrollback offer")
+			}
+			wantLastScreen(t, m.CaptureHistory(false), "visible-42", "[mosh is exiting.]")
 		})
 	}
 }

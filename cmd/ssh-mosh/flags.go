@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
+	mterm "github.com/ssh-mosh/ssh-mosh/term"
 )
 
 // Options holds everything ssh-mosh accepts on its command line: every
@@ -73,6 +74,7 @@ type Options struct {
 	UDPPort              string        // --port=PORT[:PORT2]
 	Family               string        // --family: inet|inet6|auto|all|prefer-inet|prefer-inet6
 	NoInit               bool          // --no-init
+	Scrollback           int           // --scrollback: history lines, 0 = off
 	NoFallback           bool          // --no-fallback: fail rather than fall back to plain ssh
 	Transport            string        // --transport: auto|udp|ssh
 	Local                bool          // --local: run client and server here (testing)
@@ -285,6 +287,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.UDPPort, "port", "", "server-side UDP port or range PORT[:PORT2]")
 	fs.StringVar(&o.Family, "family", "", "address family: inet|inet6|auto|all|prefer-inet|prefer-inet6")
 	fs.BoolVar(&o.NoInit, "no-init", false, "do not switch the terminal to the alternate screen")
+	fs.IntVar(&o.Scrollback, "scrollback", mterm.DefaultHistoryLines, "with our server: lines of the session's history kept for the terminal's scrollback (0: off, and the alternate screen is used)")
 	fs.BoolVar(&o.NoFallback, "no-fallback", false, "fail instead of falling back to a plain ssh session")
 	fs.StringVar(&o.Transport, "transport", "", "datagram path: auto|udp|ssh")
 	fs.BoolVar(&o.Local, "local", false, "run client and server on this machine (testing)")

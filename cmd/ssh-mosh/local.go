@@ -29,6 +29,7 @@ func runLocal(o *Options, args []string) int {
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
 	s.sshMosh = true
+	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 
 	key, err := wire.NewKey()
@@ -80,6 +81,8 @@ func runLocal(o *Options, args []string) int {
 			Env:    session.ChildEnv(choice.Env, colorCount(), home),
 			Dir:    home,
 			Motd:   motd,
+			// The client offers scrollback only with --scrollback > 0.
+			Scrollback: max(o.Scrollback, 0),
 		})
 	}()
 	code := runSession(ctx, target, key, s, status)

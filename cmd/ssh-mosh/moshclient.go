@@ -82,6 +82,7 @@ func runConnect(o *Options, args []string) int {
 		s.noInit = true
 	}
 	s.sshMosh = true
+	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 	return runSession(context.Background(), addr, key, s, nil)
 }

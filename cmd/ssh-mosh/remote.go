@@ -173,6 +173,7 @@ func runRemote(o *Options, argv, args []string) int {
 	s.overwrite = s.overwrite || o.PredictOverwrite
 	s.noInit = s.noInit || o.NoInit
 	s.sshMosh = true
+	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 
 	var (

@@ -21,6 +21,7 @@ type wireWatch struct {
 	client     *net.UDPAddr
 	offers     []uint64          // features of every offer seen (client → server)
 	exits      []wire.ExitStatus // every exit status seen (server → client)
+	histories  int               // history instructions seen (server → client)
 	toServer   int               // authentic datagrams each way
 	toClient   int
 	diffErrors []error // diffs that did not parse
@@ -142,7 +143,17 @@ func (w *wireWatch) observe(sess *wire.Session, asm *wire.Assembler, dir wire.Di
 		if i.Kind == wire.HostExitStatus {
 			w.exits = append(w.exits, i.Exit)
 		}
+		if i.Kind == wire.HostHistory {
+			w.histories++
+		}
 	}
+}
+
+// historiesSeen is how many history instructions reached the client.
+func (w *wireWatch) historiesSeen() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.histories
 }
 
 // seen returns what was recorded so far.

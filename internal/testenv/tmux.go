@@ -36,6 +36,9 @@ type TmuxOptions struct {
 	// Term is the TERM the program sees (tmux's default-terminal);
 	// "" keeps tmux's default, tmux-256color on this tmux.
 	Term string
+	// HistoryLimit is the pane's scrollback in lines; 0 keeps tmux's
+	// default (2000).
+	HistoryLimit int
 }
 
 // Tmux is a program running in a detached session of a private tmux server,
@@ -91,6 +94,9 @@ func StartTmux(t testing.TB, opts TmuxOptions, argv ...string) *Tmux {
 	}
 	if opts.Term != "" {
 		args = append(args, "set-option", "-s", "default-terminal", opts.Term, ";")
+	}
+	if opts.HistoryLimit > 0 {
+		args = append(args, "set-option", "-g", "history-limit", strconv.Itoa(opts.HistoryLimit), ";")
 	}
 	args = append(args, "new-session", "-d", "-s", tmuxSession,
 		"-x", strconv.Itoa(opts.Width), "-y", strconv.Itoa(opts.Height))
@@ -285,6 +291,18 @@ func (m *Tmux) SendHex(b ...byte) {
 func (m *Tmux) Capture() string {
 	m.t.Helper()
 	return m.must("capture-pane", "-p", "-N", "-t", tmuxSession)
+}
+
+// CaptureHistory is Capture of the pane's scrollback followed by its
+// screen (capture-pane -S -), one line per row; with styled, SGR escape
+// sequences for the attributes as in CaptureStyled.
+func (m *Tmux) CaptureHistory(styled bool) string {
+	m.t.Helper()
+	args := []string{"capture-pane", "-p", "-N", "-S", "-", "-t", tmuxSession}
+	if styled {
+		args = append(args, "-e")
+	}
+	return m.must(args...)
 }
 
 // CaptureStyled is Capture with SGR escape sequences for the attributes.
