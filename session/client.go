@@ -265,6 +265,12 @@ func (c *client) frame(now time.Time) {
 			out, c.local = appendLeaveAltScreen(out, c.local)
 			c.leftAlt = true
 		}
+		if c.leftAlt && (c.repaint || next.Width() != c.local.Width() || next.Height() != c.local.Height()) {
+			// The display would clear the screen, which some terminals
+			// push into their scrollback: erase it row by row instead.
+			out, c.local = appendEraseFor(out, c.local, next)
+			c.repaint = false
+		}
 		if entries := c.hist.Take(); len(entries) > 0 {
 			out, c.local = appendHistoryOut(out, entries, c.local)
 		}

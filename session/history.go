@@ -249,6 +249,21 @@ func blankScreen(last *term.Framebuffer) *term.Framebuffer {
 	return blank
 }
 
+// appendEraseFor appends what erases the terminal's screen row by row,
+// without a full-screen clear (see appendHistoryOut), and returns a blank
+// screen of next's size with last's modes: a frame drawn from it to next
+// is then a full redraw.
+func appendEraseFor(out []byte, last, next *term.Framebuffer) ([]byte, *term.Framebuffer) {
+	out = append(out, "\x1b[r\x1b[0m"...)
+	for y := max(last.Height(), next.Height()); y >= 1; y-- {
+		out = fmt.Appendf(out, "\x1b[%d;1H\x1b[2K", y)
+	}
+	out = last.Rendition().AppendSGR(out)
+	blank := blankScreen(last)
+	blank.Resize(next.Width(), next.Height())
+	return out, blank
+}
+
 // appendLeaveAltScreen appends what takes the client out of the alternate
 // screen once the server answered the scrollback offer: the terminal's
 // own screen comes back (what was there before the session), is pushed

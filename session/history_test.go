@@ -316,3 +316,24 @@ func TestServerHistoryAltScreen(t *testing.T) {
 		t.Fatalf("history next %d, %d entries", last.HistoryNext(), len(got))
 	}
 }
+
+// After a resize (or a repaint), the client erases row by row and the
+// display then redraws without a full-screen clear.
+func TestHistoryEraseForResize(t *testing.T) {
+	display := term.Display{HasECH: true, HasBCE: true}
+	old := term.NewEmulator(20, 5)
+	old.Write([]byte("old screen\r\nline 2"))
+	next := term.NewEmulator(30, 7)
+	next.Write([]byte("\x1b[32mnew\x1b[m screen\r\nrow 2"))
+	user := term.NewEmulator(30, 7)
+	user.Write([]byte("old screen\r\nline 2"))
+	out, blank := appendEraseFor(nil, old.Framebuffer(), next.Framebuffer())
+	out = display.AppendNewFrame(out, true, blank, next.Framebuffer())
+	if bytes.Contains(out, []byte("\x1b[2J")) || bytes.Contains(out, []byte("\x1b[J")) {
+		t.Fatalf("full-screen clear in %q", out)
+	}
+	user.Write(out)
+	if !user.Framebuffer().Equal(next.Framebuffer()) {
+		t.Fatal("the terminal does not show the new screen")
+	}
+}
