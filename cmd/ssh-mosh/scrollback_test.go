@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/netem"
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
 
@@ -117,5 +119,39 @@ func TestScrollbackOff(t *testing.T) {
 	m.WaitFor("OFF-DONE", waitLong)
 	if inPane, onScreen := len(seqLines(m.CaptureHistory(false), "L")), len(seqLines(m.Capture(), "L")); inPane != onScreen {
 		t.Errorf("%d L-lines in the pane, %d on the screen, with --scrollback=0", inPane, onScreen)
+	}
+}
+
+// TestScrollbackBlackout: lines printed while the network is cut for 5 s
+// arrive after it, in order, once each, in the terminal's scrollback.
+func TestScrollbackBlackout(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	server := startServer(t, serverKinds[1])
+	proxy, err := netem.NewUDPProxy("127.0.0.1:0", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: server.Port}, netem.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Close() })
+	// ssh-mosh --connect (the mosh-client drop-in does not offer).
+	s := startClient(t, testenv.TmuxOptions{HistoryLimit: 50000}, ourClients[1].argv(t, proxy.Addr().Port), "MOSH_KEY="+server.Key)
+	s.run("echo ready-$((1+1))", "ready-2")
+	s.SendText("sleep 1; seq -f 'D%05g' 1 2000; echo BLACK-DONE")
+	s.SendKeys("Enter")
+	s.WaitFor("BLACK-DONE", waitLong) // the echo of the command line
+	proxy.Blackout(true)
+	time.Sleep(5 * time.Second) // the outage has a fixed length: nothing to poll for
+	proxy.Blackout(false)
+	all := waitHistory(t, s.Tmux, "the 2000 lines printed during the outage", func(all string) bool {
+		return len(seqLines(all, "D")) >= 2000 && strings.Contains(all, "\nBLACK-DONE")
+	})
+	got := seqLines(all, "D")
+	if len(got) != 2000 {
+		t.Fatalf("%d D-lines in the pane, want 2000", len(got))
+	}
+	for i, n := range got {
+		if n != i+1 {
+			t.Fatalf("D-line %d is D%05d, want D%05d", i, n, i+1)
+		}
 	}
 }
