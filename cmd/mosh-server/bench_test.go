@@ -102,9 +102,9 @@ type floodResult struct {
 // flood runs `cat file` through a server (ours or the real one) to the real
 // mosh-client in tmux, and measures the server process.
 // The client's screen must end with the file's last line, then the marker.
-func flood(b *testing.B, file, last string, realServer bool) floodResult {
+func flood(b *testing.B, file, last string, realServer bool, ourClient ...string) floodResult {
 	b.Helper()
-	s := startSession(b, sessionOptions{realServer: realServer})
+	s := startSession(b, sessionOptions{realServer: realServer, ourClient: ourClient})
 	ctl := s.tm.Control()
 	before := readUsage(b, s.srv.PID)
 	start := time.Now()
@@ -168,6 +168,36 @@ func BenchmarkFlood(b *testing.B) {
 		ours.cpu.Seconds()/mosh.cpu.Seconds(), ours.cpu.Seconds()/n, mosh.cpu.Seconds()/n,
 		float64(ours.hwm)/float64(mosh.hwm), float64(ours.hwm)/1024, float64(mosh.hwm)/1024,
 		ours.wall.Seconds()/mosh.wall.Seconds(), ours.wall.Seconds()/n, mosh.wall.Seconds()/n)
+	b.Log(msg)
+	fmt.Println(msg)
+}
+
+// BenchmarkFloodScrollback measures what scrollback costs our server on
+// the same 50 MB flood, shown by our client: server CPU time and peak RSS
+// with scrollback (the default 10,000-line ring, every line sent) against
+// --scrollback=0, as ratios.
+func BenchmarkFloodScrollback(b *testing.B) {
+	file, last := writeFloodFile(b)
+	var on, off floodResult
+	b.ResetTimer()
+	for range b.N {
+		h := flood(b, file, last, false, "--scrollback=10000")
+		o := flood(b, file, last, false, "--scrollback=0")
+		off.cpu += o.cpu
+		off.wall += o.wall
+		off.hwm = max(off.hwm, o.hwm)
+		on.cpu += h.cpu
+		on.wall += h.wall
+		on.hwm = max(on.hwm, h.hwm)
+	}
+	n := float64(b.N)
+	b.ReportMetric(on.cpu.Seconds()/off.cpu.Seconds(), "cpu-on/off")
+	b.ReportMetric(float64(on.hwm)/float64(off.hwm), "rss-on/off")
+	b.ReportMetric(on.wall.Seconds()/off.wall.Seconds(), "wall-on/off")
+	msg := fmt.Sprintf("scrollback on/off: server CPU %.2f (%.2fs / %.2fs per 50 MB); peak RSS %.2f (%.1f MB / %.1f MB); wall %.2f (%.1fs / %.1fs)",
+		on.cpu.Seconds()/off.cpu.Seconds(), on.cpu.Seconds()/n, off.cpu.Seconds()/n,
+		float64(on.hwm)/float64(off.hwm), float64(on.hwm)/1024, float64(off.hwm)/1024,
+		on.wall.Seconds()/off.wall.Seconds(), on.wall.Seconds()/n, off.wall.Seconds()/n)
 	b.Log(msg)
 	fmt.Println(msg)
 }

@@ -34,6 +34,9 @@ type sessionOptions struct {
 	width      int
 	height     int
 	realServer bool // run the real mosh-server instead of ours (for comparisons)
+	// ourClient, when set, attaches `ssh-mosh --connect` with these
+	// flags instead of the real mosh-client.
+	ourClient []string
 }
 
 // live is our server with the real mosh-client attached in tmux.
@@ -62,7 +65,14 @@ func startSession(t testing.TB, o sessionOptions) *live {
 	}
 	srv := testenv.StartMoshServerEnv(t, bin, env, args...)
 	s := &live{t: t, srv: srv}
-	s.tm = attachClient(t, srv, o.width, o.height)
+	if o.ourClient != nil {
+		argv := append([]string{testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")}, o.ourClient...)
+		argv = append(argv, "--connect", "127.0.0.1", strconv.Itoa(srv.Port))
+		s.tm = testenv.StartTmux(t, testenv.TmuxOptions{Width: o.width, Height: o.height, Env: []string{"MOSH_KEY=" + srv.Key},
+			HistoryLimit: 100000}, argv...)
+	} else {
+		s.tm = attachClient(t, srv, o.width, o.height)
+	}
 	if o.command == nil {
 		s.tm.WaitFor(prompt, waitShort)
 	}
