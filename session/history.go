@@ -55,7 +55,7 @@ func (h historyState) appendDiff(ins []wire.HostInstruction, existing historySta
 	from := max(existing.next, h.ring.First())
 	for n := from; n < h.next; n++ {
 		l, _ := h.ring.Line(n) // kept: from ≥ First and the ring does not change meanwhile
-		hist.Lines = append(hist.Lines, wire.HistoryLine{N: n, Text: l.AppendText(nil), Wrap: l.Wrap})
+		hist.Lines = append(hist.Lines, wire.HistoryLine{N: n, Text: l.Text, Wrap: l.Wrap})
 	}
 	return append(ins, wire.HostInstruction{Kind: wire.HostHistory, History: hist})
 }

@@ -5,40 +5,34 @@ import (
 	"unsafe"
 )
 
-// Default bounds of a History: mosh users asked for "a screenful of
-// build log or two", 10,000 lines is what tmux and most terminals keep by
-// default; the byte bound keeps a ring of very wide lines from growing
-// past a few megabytes.
+// Default bounds of a History: 10,000 lines, as many terminals keep; the
+// byte bound keeps a ring of very wide or very colourful lines from
+// growing past a few megabytes.
 const (
 	DefaultHistoryLines = 10000
-	DefaultHistoryBytes = 16 << 20
+	DefaultHistoryBytes = 4 << 20
 )
 
 // HistoryLine is one line that scrolled off the top of the primary screen:
 // its absolute number (0 for the first line the session ever scrolled
-// off), its cells with their renditions, trailing empty default cells cut
-// off, and whether it soft-wrapped into the next line.
+// off), its text as a terminal is to be given it (see appendLineText:
+// printable UTF-8 with SGR sequences for the renditions, trailing empty
+// default cells cut off), and whether it soft-wrapped into the next line.
+// Lines are kept as text, not cells: a cell takes 32 bytes, a character of
+// text one to four, and a flood of output scrolls hundreds of thousands of
+// lines through the ring.
 type HistoryLine struct {
-	N     uint64
-	Cells []Cell
-	Wrap  bool
+	N    uint64
+	Text []byte
+	Wrap bool
 }
 
-// lineOverhead is what a kept line costs beside its cells (the
-// HistoryLine in the ring and the slice header), so that a flood of empty
-// lines is bounded in bytes too.
+// lineOverhead is what a kept line costs beside its text (the
+// HistoryLine in the ring), so that a flood of empty lines is bounded in
+// bytes too.
 const lineOverhead = int(unsafe.Sizeof(HistoryLine{}))
 
-// cellBytes is the memory one kept cell costs.
-const cellBytes = int(unsafe.Sizeof(Cell{}))
-
-func (l HistoryLine) bytes() int {
-	n := lineOverhead + len(l.Cells)*cellBytes
-	for _, c := range l.Cells {
-		n += len(c.comb)
-	}
-	return n
-}
+func (l HistoryLine) bytes() int { return lineOverhead + cap(l.Text) }
 
 // History is a bounded ring of the lines that left the top of the
 // primary screen (the server's scrollback). Only a scroll of a region
@@ -62,6 +56,8 @@ type History struct {
 	next  uint64        // number the next line gets = lines ever added
 	bytes int           // sum of the kept lines' bytes()
 	alt   bool          // the application is on the alternate screen
+
+	scratch []byte // reused to build a line's text
 }
 
 // NewHistory returns an empty ring keeping at most maxLines lines and
@@ -104,7 +100,8 @@ func (h *History) add(row *Row) {
 	for end > 0 && cells[end-1] == (Cell{}) {
 		end--
 	}
-	l := HistoryLine{N: h.next, Cells: append([]Cell(nil), cells[:end]...), Wrap: row.Wrap()}
+	h.scratch = appendLineText(h.scratch[:0], cells[:end])
+	l := HistoryLine{N: h.next, Text: append([]byte(nil), h.scratch...), Wrap: row.Wrap()}
 	h.next++
 	if h.n == h.maxLines {
 		h.dropOldest()
@@ -152,17 +149,17 @@ func (f *Framebuffer) scrollUpHistory(n int) {
 	f.scroll(n)
 }
 
-// AppendText appends the line as it is written into a terminal's own
-// scrollback: its characters, with an SGR sequence (Rendition.AppendSGR,
+// appendLineText appends cells as they are written into a terminal's own
+// scrollback: their characters, with an SGR sequence (Rendition.AppendSGR,
 // palette colours as palette colours) wherever the rendition changes and
 // a reset at the end if it is not the default. An empty cell is a space,
 // the continuation of a wide character is skipped, and a character no
 // terminal should receive inside a line (a C0 or C1 control, DEL) becomes
 // U+FFFD, so the text only ever holds printable UTF-8 and SGR.
-func (l HistoryLine) AppendText(dst []byte) []byte {
+func appendLineText(dst []byte, cells []Cell) []byte {
 	var cur Rendition
 	skip := false
-	for _, c := range l.Cells {
+	for _, c := range cells {
 		if skip {
 			skip = false
 			continue

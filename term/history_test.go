@@ -2,6 +2,7 @@ package term
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,13 +15,10 @@ func historyEmu(w, h, lines, bytes int) *Emulator {
 	return e
 }
 
-func lineText(l HistoryLine) string {
-	var b []byte
-	for _, c := range l.Cells {
-		b = c.AppendContents(b)
-	}
-	return string(b)
-}
+var sgrRE = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+// lineText is the line's characters without its SGR sequences.
+func lineText(l HistoryLine) string { return sgrRE.ReplaceAllString(string(l.Text), "") }
 
 // TestHistorySeq: seq's 3000 lines through a 80×24 screen leave every line
 // that scrolled off, in order, numbered from 0.
@@ -45,23 +43,19 @@ func TestHistorySeq(t *testing.T) {
 	}
 }
 
-// TestHistoryRenditions: the kept cells carry their colours and
-// attributes; trailing default blanks are cut, coloured blanks are kept.
+// TestHistoryRenditions: the kept text carries the colours and attributes
+// as SGR (palette colours as palette colours); trailing default blanks are
+// cut, coloured blanks are kept; a control character a cell holds becomes
+// U+FFFD.
 func TestHistoryRenditions(t *testing.T) {
 	e := historyEmu(10, 2, 10, 1<<20)
 	e.Write([]byte("\x1b[1;31ma\x1b[38;5;200mb\x1b[44m \x1b[m\r\n\r\n"))
 	l, ok := e.History().Line(0)
-	if !ok || len(l.Cells) != 3 {
-		t.Fatalf("line 0: %v %+v", ok, l)
+	if want := "\x1b[0;1;31ma\x1b[0;1;38;5;200mb\x1b[0;1;38;5;200;44m \x1b[0m"; !ok || string(l.Text) != want {
+		t.Fatalf("line 0: %v %q, want %q", ok, l.Text, want)
 	}
-	if r := l.Cells[0].Rendition(); r != (Rendition{Fg: PaletteColor(1), Attrs: AttrBold}) {
-		t.Errorf("a: %+v", r)
-	}
-	if r := l.Cells[1].Rendition(); r.Fg != PaletteColor(200) {
-		t.Errorf("b: %+v", r)
-	}
-	if r := l.Cells[2].Rendition(); r.Bg != PaletteColor(4) {
-		t.Errorf("blank: %+v", r)
+	if got := string(appendLineText(nil, []Cell{NewCell("\u0085", false, Rendition{}), NewCell("日", true, Rendition{}), {}, NewCell("x", false, Rendition{})})); got != "\ufffd日x" {
+		t.Fatalf("sanitized %q", got)
 	}
 }
 
