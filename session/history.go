@@ -127,15 +127,23 @@ func (s *historySink) Take() []HistoryEntry {
 }
 
 // enableHistory turns the extension on for a server state: the emulator
-// keeps a ring of lines lines.
+// keeps a ring of lines lines (the ring it already has, if a client before
+// this one asked for it).
 func (c *complete) enableHistory(emu *term.Emulator, lines int) {
 	if c.hist.ring != nil || lines <= 0 {
 		return
 	}
-	h := term.NewHistory(lines, term.DefaultHistoryBytes)
-	emu.SetHistory(h)
+	h := emu.History()
+	if h == nil {
+		h = term.NewHistory(lines, term.DefaultHistoryBytes)
+		emu.SetHistory(h)
+	}
+	// A client that re-attaches (a new transport on the same screen)
+	// gets the ring from its oldest line, streamed like new lines; lines
+	// the ring no longer has are a gap. For the session's first client
+	// the ring is new and First is Next.
 	c.hist.ring, c.hist.on = h, true
-	c.hist.next = h.Next()
+	c.hist.next = h.First()
 }
 
 // advanceHistory raises the state's line count towards the ring's, at most

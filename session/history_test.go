@@ -335,3 +335,33 @@ func TestHistoryEraseForResize(t *testing.T) {
 		t.Fatal("the terminal does not show the new screen")
 	}
 }
+
+// A client that takes the session over (a new transport whose reference
+// state is blank, on the same screen and emulator) gets the ring from its
+// oldest line, in bounded steps, with the lines the ring dropped as a gap.
+func TestHistoryReattachStreamsTheRing(t *testing.T) {
+	srv, emu := historyServer(100)
+	for i := 1; i <= 500; i++ {
+		fmt.Fprintf(emu, "L%d\r\n", i)
+	}
+	ring := emu.History()
+	again := &complete{fb: srv.Framebuffer()}
+	again.enableHistory(emu, 100)
+	if emu.History() != ring || again.HistoryNext() != ring.First() {
+		t.Fatalf("new ring or next %d, want the old ring from %d", again.HistoryNext(), ring.First())
+	}
+	ref := newComplete(20, 4)
+	sink := new(historySink)
+	ref.receiveHistory(sink)
+	for again.advanceHistory(ref.HistoryNext()) || again.HistoryNext() > ref.HistoryNext() {
+		next := ref.Clone()
+		if err := next.Apply(again.Clone().DiffFrom(ref)); err != nil {
+			t.Fatal(err)
+		}
+		ref = next
+	}
+	got := entryTexts(sink.Take())
+	if len(got) != 101 || got[0] != formatGap(ring.First()) || got[1] != fmt.Sprintf("L%d", ring.First()+1) || got[100] != "L497" {
+		t.Fatalf("%d entries: %q … %q", len(got), got[:2], got[len(got)-1])
+	}
+}
