@@ -109,26 +109,11 @@ func listenControl(dir string, id int) (*net.UnixListener, socketFile, error) {
 	}
 	defer unlock()
 	path := filepath.Join(dir, strconv.Itoa(id)+".sock")
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if errors.Is(err, syscall.EADDRINUSE) {
-		st, serr := os.Lstat(path)
-		if serr != nil || st.Mode()&os.ModeSocket == 0 || answers(path) {
-			return nil, socketFile{}, fmt.Errorf("control socket %s is in use", path)
-		}
-		_ = os.Remove(path)
-		ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, sf, err := listenPrivate(path)
+	if errors.Is(err, errSocketInUse) {
+		return nil, socketFile{}, fmt.Errorf("control socket %s is in use", path)
 	}
 	if err != nil {
-		return nil, socketFile{}, fmt.Errorf("control socket: %w", err)
-	}
-	ln.SetUnlinkOnClose(false)
-	sf, err := created(path)
-	if err == nil {
-		err = os.Chmod(path, 0o600)
-	}
-	if err != nil {
-		ln.Close()
-		_ = os.Remove(path)
 		return nil, socketFile{}, fmt.Errorf("control socket: %w", err)
 	}
 	return ln, sf, nil

@@ -1,30 +1,12 @@
 package main
 
-import (
-	"fmt"
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID is the uid of the process at the other end of a unix stream
-// socket (SO_PEERCRED: the credentials at connect time).
-func peerUID(rc syscall.RawConn) (int, error) {
-	var uid int
-	var serr error
-	err := rc.Control(func(fd uintptr) {
-		cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-		if err != nil {
-			serr = err
-			return
-		}
-		uid = int(cred.Uid)
-	})
-	if err == nil {
-		err = serr
-	}
+// socketPeerUID reads SO_PEERCRED.
+func socketPeerUID(fd int) (int, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return -1, fmt.Errorf("peer credentials: %w", err)
+		return -1, err
 	}
-	return uid, nil
+	return int(cred.Uid), nil
 }

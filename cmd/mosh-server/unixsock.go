@@ -185,28 +185,11 @@ func listenUnix(dir string, addr *net.UDPAddr) (*net.UnixListener, socketFile, e
 	defer unlock()
 	for n := 1; n <= maxSocketNames; n++ {
 		path := filepath.Join(dir, socketName(addr, n))
-		ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-		if errors.Is(err, syscall.EADDRINUSE) {
-			st, serr := os.Lstat(path)
-			if serr != nil || st.Mode()&os.ModeSocket == 0 || answers(path) {
-				continue // not ours to replace: try the next name
-			}
-			_ = os.Remove(path) // stale: its server is gone
-			ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		ln, sf, err := listenPrivate(path)
+		if errors.Is(err, errSocketInUse) {
+			continue // not ours to replace: try the next name
 		}
 		if err != nil {
-			return nil, socketFile{}, fmt.Errorf("unix socket: %w", err)
-		}
-		// The daemon removes the file when the session ends, not the
-		// listener (the parent hands it over and exits).
-		ln.SetUnlinkOnClose(false)
-		sf, err := created(path)
-		if err == nil {
-			err = os.Chmod(path, 0o600)
-		}
-		if err != nil {
-			ln.Close()
-			_ = os.Remove(path)
 			return nil, socketFile{}, fmt.Errorf("unix socket: %w", err)
 		}
 		return ln, sf, nil
@@ -322,4 +305,39 @@ func withUnixSocket(udp *roam.UDPServer, sf socketFile) (*datapath.Multipath, fu
 		sf.remove()
 	}
 	return mp, stop, nil
+}
+
+// errSocketInUse: the path is a socket that a live server answers on, or
+// not a socket at all; either way not ours to replace.
+var errSocketInUse = errors.New("socket in use")
+
+// listenPrivate listens on a unix socket at path, mode 0600, replacing a
+// stale socket file whose server is gone, and records the file's identity
+// so that only its owner removes it. The file outlives the listener: the
+// daemon removes it when the session ends (the parent that listened hands
+// the listener over and exits).
+func listenPrivate(path string) (*net.UnixListener, socketFile, error) {
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		st, serr := os.Lstat(path)
+		if serr != nil || st.Mode()&os.ModeSocket == 0 || answers(path) {
+			return nil, socketFile{}, errSocketInUse
+		}
+		_ = os.Remove(path) // stale: its server is gone
+		ln, err = net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	}
+	if err != nil {
+		return nil, socketFile{}, err
+	}
+	ln.SetUnlinkOnClose(false)
+	sf, err := created(path)
+	if err == nil {
+		err = os.Chmod(path, 0o600)
+	}
+	if err != nil {
+		ln.Close()
+		_ = os.Remove(path)
+		return nil, socketFile{}, err
+	}
+	return ln, sf, nil
 }
