@@ -84,7 +84,8 @@ func TestAttachAfterClientKilled(t *testing.T) {
 	m.WaitFor("#", waitLong)
 	cwd := t.TempDir()
 	m.SendText("ATTACHVAR=kept42; cd " + cwd + "; echo facts-$ATTACHVAR-$$-$(pwd)-end\r")
-	screen := m.WaitFor("-end", waitLong)
+	// The typed line ends in "-end" too: wait for the answer itself.
+	screen := m.WaitForFunc("the shell's facts", shellFactsRE.MatchString, waitLong)
 	before := shellFactsRE.FindStringSubmatch(screen)
 	if before == nil {
 		t.Fatalf("no facts on the screen:\n%s", screen)
