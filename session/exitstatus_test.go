@@ -2,14 +2,10 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"testing"
-	"time"
 
 	"pgregory.net/rapid"
 
-	"github.com/ssh-mosh/ssh-mosh/internal/netem"
-	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/term"
 )
@@ -218,23 +214,8 @@ func TestSSHExitCode(t *testing.T) {
 // replica of the last state.
 func serveOnce(t *testing.T, features uint64, argv ...string) *complete {
 	t.Helper()
-	srvConn, cliConn := netem.Pipe()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ct, cliPath, served := servePair(t, ctx, srvConn, cliConn, srvConn.LocalAddr(), argv...)
-	ct.Current().Offer(features)
-	ct.Current().PushResize(80, 24)
-	pump := &roam.Pump[*userStream, *complete]{
-		Transport: ct, Path: cliPath,
-		Done: func(time.Time) bool { return ct.CounterpartyShutdownAckSent() },
-	}
-	if err := pump.Run(ctx); err != nil {
-		t.Fatalf("client: %v", err)
-	}
-	if err := <-served; err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	return ct.Remote()
+	last, _ := serveHistory(t, features, argv...)
+	return last
 }
 
 // Our server sends the program's exit status to a client that offered the
