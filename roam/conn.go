@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -82,7 +83,11 @@ var ErrNoPeer = errors.New("roam: no client address yet")
 func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
 	oob := make([]byte, 128)
-	uc, _ := pc.(*net.UDPConn)
+	// A UDP socket is read with nbio: no scheduler hand-off per datagram.
+	var uc *nbio.UDP
+	if c, ok := pc.(*net.UDPConn); ok {
+		uc, _ = nbio.NewUDP(c) // nil if not a socket: then pc.ReadFrom
+	}
 	failures := 0
 	for {
 		var (
@@ -94,9 +99,11 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 		if uc != nil {
 			var oobn int
 			var ua *net.UDPAddr
-			n, oobn, _, ua, err = uc.ReadMsgUDP(buf, oob)
+			n, oobn, ua, err = uc.ReadMsg(buf, oob)
 			if err == nil {
-				from = ua
+				if ua != nil {
+					from = ua
+				}
 				congested = ecnCE(oob[:oobn])
 			}
 		} else {

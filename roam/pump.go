@@ -51,6 +51,11 @@ type Pump[L State[L], R State[R]] struct {
 	Done func(now time.Time) bool
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// NewTimer, if set, makes Run's wake-up timer (a binary passes one in
+	// the poller, nbio.NewTimer, so that no runtime timer wakes the Go
+	// runtime's monitor thread on an idle session). If nil or it fails,
+	// Run uses a time.Timer, which a test's fake clock drives.
+	NewTimer func() (Timer, error)
 	// Logger receives dropped datagrams and send errors at debug level
 	// (nothing if nil).
 	Logger *slog.Logger
@@ -141,9 +146,8 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 	wakePath, _ := p.Path.(WakePath)
 	incoming := p.Path.Incoming()
 
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	timer := p.timer()
+	defer timer.Close()
 	// woke is what ended the last wait; nil for the first wake-up.
 	var woke func(now time.Time) (bool, error)
 	for {
@@ -204,7 +208,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		timerC := (<-chan time.Time)(nil)
 		if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
 			timer.Reset(max(wake.Sub(now), 0))
-			timerC = timer.C
+			timerC = timer.C()
 		}
 
 		select {
@@ -241,10 +245,44 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		case <-timerC:
 			woke = nil
 		}
-		// Since Go 1.23 a stopped timer delivers nothing stale.
-		timer.Stop()
+		if timerC != nil {
+			timer.Stop()
+		}
 	}
 }
+
+// Timer is Run's wake-up timer: one goroutine uses it.
+type Timer interface {
+	// C receives a tick once the timer expires.
+	C() <-chan time.Time
+	// Reset arms the timer to expire after d.
+	Reset(d time.Duration)
+	// Stop disarms it; a tick not yet received is not delivered (a Timer
+	// may deliver one late, which costs the loop one extra wake-up).
+	Stop()
+	// Close releases it.
+	Close()
+}
+
+func (p *Pump[L, R]) timer() Timer {
+	if p.NewTimer != nil {
+		if t, err := p.NewTimer(); err == nil {
+			return t
+		}
+	}
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return goTimer{t}
+}
+
+// goTimer is a time.Timer as a Timer. Since Go 1.23 a stopped or reset
+// time.Timer delivers nothing stale.
+type goTimer struct{ t *time.Timer }
+
+func (g goTimer) C() <-chan time.Time   { return g.t.C }
+func (g goTimer) Reset(d time.Duration) { g.t.Reset(d) }
+func (g goTimer) Stop()                 { g.t.Stop() }
+func (g goTimer) Close()                { g.t.Stop() }
 
 func (p *Pump[L, R]) handle(ev Event) func(time.Time) (bool, error) {
 	return func(now time.Time) (bool, error) { return p.App.Handle(ev, now) }

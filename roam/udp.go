@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -24,6 +25,7 @@ const (
 // loop goroutine together with its own readers.
 type UDPServer struct {
 	pc net.PacketConn
+	u  *nbio.UDP // pc as a UDP socket, or nil
 	rd *readers
 
 	mu     sync.Mutex
@@ -120,7 +122,7 @@ func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
 // in-memory pipe, a netem wrapper) with the given MTU, and starts its reader.
 // The path owns pc and closes it.
 func NewServerPath(pc net.PacketConn, mtu int) *UDPServer {
-	s := &UDPServer{pc: pc, rd: newReaders(), mtu: mtu}
+	s := &UDPServer{pc: pc, u: rawUDP(pc), rd: newReaders(), mtu: mtu}
 	s.rd.start(pc)
 	return s
 }
@@ -173,8 +175,7 @@ func (s *UDPServer) Send(b []byte) error {
 	if remote == nil {
 		return ErrNoPeer
 	}
-	_, err := s.pc.WriteTo(b, remote)
-	if err != nil {
+	if err := writeTo(s.pc, s.u, b, remote); err != nil {
 		if isMsgSize(err) {
 			s.mu.Lock()
 			s.mtu = wire.MTUFallback
@@ -205,6 +206,7 @@ func (s *UDPServer) Close() error {
 // clientSock is one of the client's sockets.
 type clientSock struct {
 	pc     net.PacketConn
+	u      *nbio.UDP // pc as a UDP socket, or nil
 	opened time.Time
 }
 
@@ -294,7 +296,7 @@ func (c *UDPClient) Hop() error {
 		_ = pc.Close()
 		return net.ErrClosed
 	}
-	c.socks = append(c.socks, clientSock{pc: pc, opened: c.now()})
+	c.socks = append(c.socks, clientSock{pc: pc, u: rawUDP(pc), opened: c.now()})
 	c.rd.start(pc)
 	c.pruneLocked()
 	c.mu.Unlock()
@@ -328,9 +330,9 @@ func (c *UDPClient) Send(b []byte) error {
 		return net.ErrClosed
 	}
 	c.pruneLocked()
-	pc := c.socks[len(c.socks)-1].pc
+	sock := c.socks[len(c.socks)-1]
 	c.mu.Unlock()
-	if _, err := pc.WriteTo(b, c.server); err != nil {
+	if err := writeTo(sock.pc, sock.u, b, c.server); err != nil {
 		if isMsgSize(err) {
 			c.mu.Lock()
 			c.mtu = wire.MTUFallback
@@ -363,4 +365,28 @@ func (c *UDPClient) Close() error {
 	}
 	c.rd.stop()
 	return errors.Join(errs...)
+}
+
+// rawUDP is pc for nbio when it is a UDP socket: its datagrams then go out
+// without a scheduler hand-off. nil for other conns (pipes, wrappers).
+func rawUDP(pc net.PacketConn) *nbio.UDP {
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		return nil
+	}
+	u, err := nbio.NewUDP(uc)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// writeTo sends b to to on pc, through u when there is one.
+func writeTo(pc net.PacketConn, u *nbio.UDP, b []byte, to net.Addr) error {
+	if ua, ok := to.(*net.UDPAddr); ok && u != nil {
+		_, err := u.WriteTo(b, ua)
+		return err
+	}
+	_, err := pc.WriteTo(b, to)
+	return err
 }

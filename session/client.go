@@ -11,8 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	mterm "github.com/ssh-mosh/ssh-mosh/term"
@@ -115,6 +117,10 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 	if !term.IsTerminal(fd) {
 		return res, errNotTerminal
 	}
+	if w, closeW := terminalWriter(cfg.Out); w != nil {
+		cfg.Out = w
+		defer closeW()
+	}
 	saved, err := term.MakeRaw(fd)
 	if err != nil {
 		return res, fmt.Errorf("cannot put the terminal in raw mode: %w", err)
@@ -161,7 +167,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 		}
 		_, _ = cfg.Out.Write(display.Open(noInit()))
 		return nil
-	}, time.Now)
+	}, osClock())
 	c.finalFrame()
 	res.Exit, res.Exited = c.t.Remote().ExitStatus()
 	if cfg.SSHMosh {
@@ -311,7 +317,7 @@ func (c *client) finalFrame() {
 // status changes that arrive meanwhile reach the loop as events; a prompt
 // still on its way when the session ends is cancelled.
 func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error,
-	clock func() time.Time) (ClientResult, error) {
+	clk clock) (ClientResult, error) {
 	c.stdin, c.sigs, c.suspend, c.resume = stdin, sigs, suspend, resume
 	events := make(chan func(time.Time))
 	stop := make(chan struct{})
@@ -345,7 +351,7 @@ func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Si
 			c.prompt.cancel()
 		}
 	}()
-	pump := &roam.Pump[*userStream, *complete]{Transport: c.t, Path: c.cfg.Path, App: c, Events: events, Now: clock, Logger: c.log}
+	pump := &roam.Pump[*userStream, *complete]{Transport: c.t, Path: c.cfg.Path, App: c, Events: events, Now: clk.now, NewTimer: clk.newTimer, Logger: c.log}
 	err := pump.Run(ctx)
 	switch {
 	case err == nil, errors.Is(err, ctx.Err()):
@@ -622,4 +628,24 @@ func unwrapSyscall(err error) string {
 		return errno.Error()
 	}
 	return err.Error()
+}
+
+// terminalWriter is out reopened for nbio when out is a terminal that can
+// be (pollableTerminal): a frame then reaches the terminal without a
+// scheduler hand-off. nil when out stays as it is.
+func terminalWriter(out io.Writer) (io.Writer, func()) {
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil, nil
+	}
+	pf := pollableTerminal(f, unix.O_WRONLY)
+	if pf == nil {
+		return nil, nil
+	}
+	w, err := nbio.NewFile(pf)
+	if err != nil {
+		_ = pf.Close()
+		return nil, nil
+	}
+	return w, func() { _ = pf.Close() }
 }

@@ -82,7 +82,7 @@ func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool, size ...func
 		c.termSize = size[0]
 	}
 	go func() {
-		res, err := c.run(r.ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, time.Now)
+		res, err := c.run(r.ctx, r.stdin, r.sigs, func() {}, func() error { return nil }, clock{now: time.Now})
 		r.result <- res
 		r.errs <- err
 	}()

@@ -3,10 +3,13 @@ package session
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 )
 
 // inputReader forwards what the user types on out, and can be stopped
@@ -27,7 +30,7 @@ type inputReader struct {
 }
 
 func newInputReader(in *os.File) (*inputReader, error) {
-	if f := pollableTerminal(in); f != nil {
+	if f := pollableTerminal(in, unix.O_RDONLY); f != nil {
 		ir := &inputReader{out: make(chan []byte, 4), in: in, poll: f, done: make(chan struct{})}
 		go ir.runPolled()
 		return ir, nil
@@ -46,8 +49,12 @@ func (ir *inputReader) runPolled() {
 	defer close(ir.done)
 	defer close(ir.out)
 	buf := make([]byte, 16384)
+	var r io.Reader = ir.poll
+	if f, err := nbio.NewFile(ir.poll); err == nil {
+		r = f // no scheduler hand-off per keystroke
+	}
 	for {
-		n, err := ir.poll.Read(buf)
+		n, err := r.Read(buf)
 		if n > 0 {
 			// stop drains out while it waits, so this send cannot block it.
 			ir.out <- append([]byte(nil), buf[:n]...)

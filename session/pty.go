@@ -12,6 +12,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -41,6 +42,7 @@ type startProgram func(cfg *ServerConfig, w, h int, log *slog.Logger) (program, 
 // ptyProgram is a child process on a pty.
 type ptyProgram struct {
 	ptmx  *os.File
+	rw    io.ReadWriter // ptmx, through nbio when it is pollable
 	out   chan []byte
 	child *childWatch
 }
@@ -86,19 +88,23 @@ func startPty(cfg *ServerConfig, w, h int, log *slog.Logger) (program, error) {
 		ptmx.Close()
 		return nil, fmt.Errorf("starting %s: %w", cfg.Path0, err)
 	}
+	var rw io.ReadWriter = ptmx
 	if p, err := pollable(ptmx); err == nil {
-		ptmx = p
+		ptmx, rw = p, p
+		if f, err := nbio.NewFile(p); err == nil {
+			rw = f // keys and echo without a scheduler hand-off
+		}
 	} else {
 		// Still a working pty; only the hang-up waits for the program's
 		// next output (see Hangup).
 		log.Info("pty master stays blocking", "err", err)
 	}
-	p := &ptyProgram{ptmx: ptmx, out: make(chan []byte, 4), child: watchChild(cmd)}
-	go readPty(ptmx, p.out)
+	p := &ptyProgram{ptmx: ptmx, rw: rw, out: make(chan []byte, 4), child: watchChild(cmd)}
+	go readPty(rw, p.out)
 	return p, nil
 }
 
-func (p *ptyProgram) Write(b []byte) (int, error) { return p.ptmx.Write(b) }
+func (p *ptyProgram) Write(b []byte) (int, error) { return p.rw.Write(b) }
 func (p *ptyProgram) Resize(w, h int) error       { return setWinsize(p.ptmx, w, h) }
 func (p *ptyProgram) Output() <-chan []byte       { return p.out }
 func (p *ptyProgram) Exited() <-chan struct{}     { return p.child.done }

@@ -128,7 +128,7 @@ func newMemPair(t *testing.T, cfg ServerConfig, srvMuted, cliMuted bool) *memPai
 		served: make(chan error, 1), ctx: ctx, cancel: cancel, start: time.Now()}
 	srvPath := roam.NewServerPath(lossy, wire.MTUv4)
 	cfg.Path, cfg.Key, cfg.Width, cfg.Height = srvPath, key, 80, 24
-	go func() { m.served <- serve(ctx, cfg, m.prog.start, time.Now) }()
+	go func() { m.served <- serve(ctx, cfg, m.prog.start, clock{now: time.Now}) }()
 	m.cliPath = pipeClientPath(t, cliLoss, srvConn.LocalAddr())
 	m.closers = append(m.closers, srvPath.Close, m.cliPath.Close)
 	return m

@@ -1,6 +1,12 @@
 package session
 
-import "runtime"
+import (
+	"runtime"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/roam"
+)
 
 // OneProc makes the Go runtime run goroutines on one thread at a time
 // (GOMAXPROCS 1), for a process whose work is one session loop. The loop
@@ -11,3 +17,23 @@ import "runtime"
 // runtime's once-a-second re-reading of the cgroup's CPU limit. Only the
 // binaries call it: it is a process-wide setting.
 func OneProc() { runtime.GOMAXPROCS(1) }
+
+// clock is a loop's time: its reading and its wake-up timer.
+type clock struct {
+	now      func() time.Time
+	newTimer func() (roam.Timer, error) // nil: a time.Timer
+}
+
+// osClock is the binaries' clock: the wake-up timer waits in the poller
+// where the system has such a timer (nbio.Timer), so an idle session's
+// heartbeats wake one thread, not also the runtime's monitor. Tests use
+// clock{now: time.Now}: a fake clock drives only runtime timers.
+func osClock() clock {
+	return clock{now: time.Now, newTimer: func() (roam.Timer, error) {
+		t, err := nbio.NewTimer()
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}}
+}

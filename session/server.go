@@ -130,13 +130,13 @@ const shutdownLinger = time.Second
 // told, the client asked to shut down, a timeout or a signal ends it, or ctx
 // is cancelled. It never leaves the child running.
 func Serve(ctx context.Context, cfg ServerConfig) error {
-	return serve(ctx, cfg, startPty, time.Now)
+	return serve(ctx, cfg, startPty, osClock())
 }
 
 // serve is Serve with the program's start and the clock given (tests run
 // the server's rules on a fake program and a fake clock).
-func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func() time.Time) error {
-	now := clock()
+func serve(ctx context.Context, cfg ServerConfig, start startProgram, clk clock) error {
+	now := clk.now()
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -163,14 +163,14 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clock func
 		go forwardControl(cfg.Control, events, done, s)
 	}
 	for {
-		pump := &roam.Pump[*complete, *userStream]{Transport: s.t, Path: cfg.Path, App: s, Events: events, Now: clock, Logger: log}
+		pump := &roam.Pump[*complete, *userStream]{Transport: s.t, Path: cfg.Path, App: s, Events: events, Now: clk.now, NewTimer: clk.newTimer, Logger: log}
 		err = pump.Run(ctx)
 		if !errors.Is(err, errTakeover) {
 			break
 		}
 		key := *s.takeover
 		s.takeover = nil
-		if err = s.switchTransport(key, clock()); err != nil {
+		if err = s.switchTransport(key, clk.now()); err != nil {
 			break
 		}
 		s.log.Info("session taken over: new key")

@@ -1,0 +1,141 @@
+package nbio
+
+import (
+	"net"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The calls below are raw: they cannot block (the descriptors are
+// non-blocking), so the scheduler need not know of them (see the package
+// comment). Pointers passed as uintptr in the call expression stay alive
+// for the call (go:uintptrkeepalive on syscall.RawSyscall6).
+
+func bufPtr(p []byte) unsafe.Pointer {
+	if len(p) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&p[0])
+}
+
+func read(fd int, p []byte) (int, error) {
+	r, _, e := syscall.RawSyscall6(unix.SYS_READ, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+func write(fd int, p []byte) (int, error) {
+	r, _, e := syscall.RawSyscall6(unix.SYS_WRITE, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+func recvmsg(fd int, p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
+	var rsa unix.RawSockaddrAny
+	var iov unix.Iovec
+	iov.Base = (*byte)(bufPtr(p))
+	iov.SetLen(len(p))
+	var msg unix.Msghdr
+	msg.Name = (*byte)(unsafe.Pointer(&rsa))
+	msg.Namelen = unix.SizeofSockaddrAny
+	msg.Iov = &iov
+	msg.SetIovlen(1)
+	if len(oob) > 0 {
+		msg.Control = &oob[0]
+		msg.SetControllen(len(oob))
+	}
+	r, _, e := syscall.RawSyscall6(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), 0, 0, 0, 0)
+	if e != 0 {
+		return 0, 0, nil, e
+	}
+	return int(r), int(msg.Controllen), udpAddr(&rsa), nil
+}
+
+// udpAddr is the sender in rsa as net words it (a four-byte address for
+// AF_INET, the zone by interface name).
+func udpAddr(rsa *unix.RawSockaddrAny) *net.UDPAddr {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		ip := make(net.IP, net.IPv4len)
+		copy(ip, sa.Addr[:])
+		return &net.UDPAddr{IP: ip, Port: portOf(&sa.Port)}
+	case unix.AF_INET6:
+		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, sa.Addr[:])
+		return &net.UDPAddr{IP: ip, Port: portOf(&sa.Port), Zone: zoneName(sa.Scope_id)}
+	}
+	return nil
+}
+
+// portOf reads a port stored in network byte order.
+func portOf(p *uint16) int {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	return int(b[0])<<8 | int(b[1])
+}
+
+func setPort(p *uint16, port int) {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	b[0], b[1] = byte(port>>8), byte(port)
+}
+
+// sockaddr is a destination in the kernel's form.
+type sockaddr struct {
+	raw unix.RawSockaddrInet6 // or a RawSockaddrInet4 in its first bytes
+	len uint32
+}
+
+// rawSockaddr converts to for a socket of the family v6 says; false when
+// net should send instead (a zone by name, an IPv6 peer on an IPv4 socket).
+func rawSockaddr(to *net.UDPAddr, v6 bool) (sockaddr, bool) {
+	var sa sockaddr
+	if to == nil || to.Port < 0 || to.Port > 0xffff {
+		return sa, false
+	}
+	ip4 := to.IP.To4()
+	if !v6 {
+		if ip4 == nil || to.Zone != "" {
+			return sa, false
+		}
+		s4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sa.raw))
+		s4.Family = unix.AF_INET
+		setPort(&s4.Port, to.Port)
+		copy(s4.Addr[:], ip4)
+		sa.len = unix.SizeofSockaddrInet4
+		return sa, true
+	}
+	ip16 := to.IP.To16()
+	if ip16 == nil {
+		return sa, false
+	}
+	var scope uint64
+	if to.Zone != "" {
+		var err error
+		if scope, err = strconv.ParseUint(to.Zone, 10, 32); err != nil {
+			return sa, false
+		}
+	}
+	sa.raw.Family = unix.AF_INET6
+	setPort(&sa.raw.Port, to.Port)
+	copy(sa.raw.Addr[:], ip16) // an IPv4 address is ::ffff:a.b.c.d here
+	sa.raw.Scope_id = uint32(scope)
+	sa.len = unix.SizeofSockaddrInet6
+	return sa, true
+}
+
+func sendto(fd int, p []byte, sa sockaddr) (int, error) {
+	r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), 0,
+		uintptr(unsafe.Pointer(&sa.raw)), uintptr(sa.len))
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
