@@ -58,6 +58,29 @@ type History struct {
 	alt   bool          // the application is on the alternate screen
 
 	scratch []byte // reused to build a line's text
+	slab    []byte // where the next lines' texts are stored (see store)
+}
+
+// slabSize is the size of the blocks line texts are stored in: one
+// allocation per few hundred lines instead of one per line. Lines leave
+// the ring oldest first, so a block is freed once its last line is
+// dropped, and at most one block's worth is kept beyond the byte bound.
+const slabSize = 64 << 10
+
+// store returns a copy of text, in the current slab.
+func (h *History) store(text []byte) []byte {
+	if len(text) == 0 {
+		return nil
+	}
+	if len(text) > slabSize/8 {
+		return append([]byte(nil), text...)
+	}
+	if cap(h.slab)-len(h.slab) < len(text) {
+		h.slab = make([]byte, 0, slabSize)
+	}
+	n := len(h.slab)
+	h.slab = append(h.slab, text...)
+	return h.slab[n:len(h.slab):len(h.slab)]
 }
 
 // NewHistory returns an empty ring keeping at most maxLines lines and
@@ -101,7 +124,7 @@ func (h *History) add(row *Row) {
 		end--
 	}
 	h.scratch = appendLineText(h.scratch[:0], cells[:end])
-	l := HistoryLine{N: h.next, Text: append([]byte(nil), h.scratch...), Wrap: row.Wrap()}
+	l := HistoryLine{N: h.next, Text: h.store(h.scratch), Wrap: row.Wrap()}
 	h.next++
 	if h.n == h.maxLines {
 		h.dropOldest()
@@ -159,14 +182,27 @@ func (f *Framebuffer) scrollUpHistory(n int) {
 func appendLineText(dst []byte, cells []Cell) []byte {
 	var cur Rendition
 	skip := false
-	for _, c := range cells {
+	for i := range cells {
+		c := &cells[i]
 		if skip {
 			skip = false
 			continue
 		}
-		if r := c.Rendition(); r != cur {
-			dst = r.AppendSGR(dst)
-			cur = r
+		if c.fg != cur.Fg || c.bg != cur.Bg || c.attrs != cur.Attrs {
+			cur = c.Rendition()
+			dst = cur.AppendSGR(dst)
+		}
+		// Most cells hold one printable ASCII character or nothing: a
+		// flood of output passes every line through here.
+		if c.comb == "" && c.flags&(cellWide|cellFallback) == 0 {
+			if c.base == 0 {
+				dst = append(dst, ' ')
+				continue
+			}
+			if c.base >= 0x20 && c.base < 0x7f {
+				dst = append(dst, byte(c.base))
+				continue
+			}
 		}
 		start := len(dst)
 		dst = c.AppendGrapheme(dst)

@@ -187,3 +187,59 @@ func TestHistoryFloodBounded(t *testing.T) {
 		t.Fatalf("len %d bytes %d next %d", h.Len(), h.Bytes(), h.Next())
 	}
 }
+
+// appendLineTextRef is appendLineText without its fast path for ASCII
+// cells: every cell through AppendGrapheme and sanitizeText.
+func appendLineTextRef(dst []byte, cells []Cell) []byte {
+	var cur Rendition
+	skip := false
+	for _, c := range cells {
+		if skip {
+			skip = false
+			continue
+		}
+		if r := c.Rendition(); r != cur {
+			dst = r.AppendSGR(dst)
+			cur = r
+		}
+		start := len(dst)
+		dst = c.AppendGrapheme(dst)
+		dst = sanitizeText(dst, start)
+		skip = c.Wide()
+	}
+	if cur != (Rendition{}) {
+		dst = append(dst, "\x1b[0m"...)
+	}
+	return dst
+}
+
+// TestLineTextFastPathProperty: the fast path for ASCII cells writes what
+// the general one does, for rows mixing ASCII, controls, DEL, wide and
+// combining characters, empty cells and renditions.
+func TestLineTextFastPathProperty(t *testing.T) {
+	rends := []Rendition{{}, {Attrs: AttrBold}, {Fg: PaletteColor(1)}, {Bg: PaletteColor(4)}, {Fg: RGBColor(1, 2, 3)}}
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 40).Draw(t, "n")
+		cells := make([]Cell, n)
+		for i := range cells {
+			rend := rapid.SampledFrom(rends).Draw(t, "rend")
+			switch rapid.IntRange(0, 6).Draw(t, "kind") {
+			case 0:
+				cells[i] = Cell{}.WithRendition(rend)
+			case 1, 2:
+				cells[i] = NewCell(string(rune(rapid.IntRange(0x20, 0x7e).Draw(t, "ascii"))), false, rend)
+			case 3:
+				cells[i] = NewCell(string(rune(rapid.SampledFrom([]int{0, 0x1b, 0x7f, 0x85, 0x9f, 0xa0, 0xe9}).Draw(t, "ctl"))), false, rend)
+			case 4:
+				cells[i] = NewCell("日", true, rend)
+			case 5:
+				cells[i] = NewCell("e\u0301", false, rend)
+			case 6:
+				cells[i] = NewCell("\u0301", false, rend)
+			}
+		}
+		if got, want := appendLineText(nil, cells), appendLineTextRef(nil, cells); string(got) != string(want) {
+			t.Fatalf("fast path %q, general %q", got, want)
+		}
+	})
+}
