@@ -112,7 +112,7 @@ func (s *server) ptyClosed(now time.Time) {
 	}
 	// The last state is the last chance for the history: all of it goes,
 	// beyond the per-state bound.
-	s.t.Current().advanceHistory(^uint64(0) - historyPerState)
+	s.t.Current().flushHistory()
 	if s.ext.offered&wire.FeatureExitStatus == 0 || s.prog == nil {
 		s.t.StartShutdown(now)
 		return

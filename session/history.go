@@ -19,12 +19,17 @@ import (
 // whatever diffs arrive twice or are superseded. A stock mosh-client never
 // offers, so its states keep count 0 and no diff carries history.
 
-// historyPerState bounds how far a new state's count may run ahead of the
-// state the client acknowledged: a diff from the acknowledged state then
-// carries at most this many lines (about 50 KiB of typical text), so a
-// flood of output keeps history to a bounded share of every frame and the
-// screen goes first. 10,000 lines arrive in 40 round trips.
-const historyPerState = 256
+// historyPerState and historyBytesPerState bound how far a new state's
+// count may run ahead of the state the client acknowledged: a diff from
+// the acknowledged state then carries at most this many lines and about
+// this many bytes of their text (one line more if a single line is larger),
+// so a flood of output, or of very wide colourful lines, keeps history to
+// a bounded share of every frame and the screen goes first. 10,000 typical
+// lines arrive in 40 round trips.
+const (
+	historyPerState      = 256
+	historyBytesPerState = 48 << 10
+)
 
 // historyState is the history part of a complete state.
 type historyState struct {
@@ -147,15 +152,34 @@ func (c *complete) enableHistory(emu *term.Emulator, lines int) {
 }
 
 // advanceHistory raises the state's line count towards the ring's, at most
-// historyPerState ahead of acked (the count the client acknowledged). It
-// reports whether lines remain to be sent.
+// historyPerState lines and historyBytesPerState bytes ahead of acked (the
+// count the client acknowledged); lines the ring has dropped cost nothing,
+// as they travel as a gap. It reports whether lines remain to be sent.
 func (c *complete) advanceHistory(acked uint64) bool {
-	if c.hist.ring == nil {
+	ring := c.hist.ring
+	if ring == nil {
 		return false
 	}
-	target := min(c.hist.ring.Next(), acked+historyPerState)
+	first := min(max(acked, ring.First()), ring.Next())
+	target, budget := first, historyBytesPerState
+	for target < ring.Next() && target-acked < historyPerState {
+		l, _ := ring.Line(target)
+		if len(l.Text) > budget && target > first {
+			break
+		}
+		budget -= len(l.Text)
+		target++
+	}
 	c.hist.next = max(c.hist.next, target)
-	return c.hist.next < c.hist.ring.Next()
+	return c.hist.next < ring.Next()
+}
+
+// flushHistory raises the state's line count to the ring's, beyond the
+// per-state bounds: for the last state of a session.
+func (c *complete) flushHistory() {
+	if c.hist.ring != nil {
+		c.hist.next = max(c.hist.next, c.hist.ring.Next())
+	}
 }
 
 // HistoryNext is the state's line count.

@@ -365,3 +365,55 @@ func TestHistoryReattachStreamsTheRing(t *testing.T) {
 		t.Fatalf("%d entries: %q … %q", len(got), got[:2], got[len(got)-1])
 	}
 }
+
+// The count runs at most historyBytesPerState bytes of text ahead of what
+// was acknowledged (one line more when a single line is larger), so wide
+// colourful lines do not make a frame of megabytes; the rest follows as
+// acknowledgements arrive, and every line arrives once, in order.
+func TestHistoryBytesPerStateCap(t *testing.T) {
+	c := newComplete(400, 4)
+	emu := term.NewEmulatorFor(c.Framebuffer())
+	c.enableHistory(emu, 10000)
+	// 400 columns, each in its own colour: about 6 KB of text a line.
+	var line strings.Builder
+	for i := range 400 {
+		fmt.Fprintf(&line, "\x1b[38;5;%dm%c", i%256, 'a'+i%26)
+	}
+	for range 100 {
+		emu.Write([]byte(line.String() + "\x1b[m\r\n"))
+	}
+	ring := emu.History()
+	var acked uint64
+	rounds := 0
+	for c.advanceHistory(acked) || acked < c.HistoryNext() {
+		sum := 0
+		for n := acked; n < c.HistoryNext(); n++ {
+			l, _ := ring.Line(n)
+			sum += len(l.Text)
+		}
+		if lines := c.HistoryNext() - acked; lines > 1 && sum > historyBytesPerState {
+			t.Fatalf("a state runs %d bytes (%d lines) ahead of the acknowledged one", sum, lines)
+		}
+		if c.HistoryNext() == acked {
+			t.Fatal("no progress")
+		}
+		acked = c.HistoryNext()
+		rounds++
+	}
+	if acked != ring.Next() || rounds < 10 {
+		t.Fatalf("acked %d of %d lines in %d rounds", acked, ring.Next(), rounds)
+	}
+	// One line larger than the budget still goes, alone.
+	huge := strings.Repeat("\x1b[1;38;2;1;2;3mx\x1b[0;38;2;4;5;6my", 1500) // 3000 cells, a colour change at each
+	c2 := newComplete(3000, 4)
+	emu2 := term.NewEmulatorFor(c2.Framebuffer())
+	c2.enableHistory(emu2, 10)
+	emu2.Write([]byte(huge + "\x1b[m\r\n\r\n\r\n\r\n\r\n"))
+	if l, _ := emu2.History().Line(0); len(l.Text) <= historyBytesPerState {
+		t.Fatalf("line 0 is only %d bytes", len(l.Text))
+	}
+	c2.advanceHistory(0)
+	if c2.HistoryNext() < 1 {
+		t.Fatal("a line larger than the budget never goes")
+	}
+}

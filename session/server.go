@@ -201,8 +201,8 @@ func (s *server) Step(now time.Time) (bool, error) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
 	s.awaitExitStatus(now)
-	// History flows at most historyPerState lines ahead of what the
-	// client acknowledged; each acknowledgement wakes the loop, so no
+	// History flows at most historyPerState lines (historyBytesPerState
+	// bytes) ahead of what the client acknowledged; each acknowledgement wakes the loop, so no
 	// timer is needed for the rest.
 	s.t.Current().advanceHistory(s.t.Acked().HistoryNext())
 	return false, nil
