@@ -277,6 +277,9 @@ func (c *client) frame(now time.Time) {
 			out, c.local = appendEraseFor(out, c.local, next)
 			c.repaint = false
 		}
+		// Once history is written into the terminal's scrollback, the
+		// display must not push rows there itself.
+		c.display.Scrollback = c.hist.answered
 		if entries := c.hist.Take(); len(entries) > 0 {
 			out, c.local = appendHistoryOut(out, entries, c.local)
 		}

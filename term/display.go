@@ -29,6 +29,13 @@ type Display struct {
 	// ones, so the user's terminal gets this; the server's hoststrings
 	// keep mosh's bytes (spaces for short runs, fewer bytes on the wire).
 	EraseBlanks bool
+	// Scrollback: the terminal's own scrollback holds the session's
+	// history (the client writes it there), so moving the screen up must
+	// not push rows into it: the rows are deleted (DL) at the top of the
+	// region instead of fed off it with line feeds, which xterm, tmux and
+	// the others save. Otherwise an application scrolling on the server's
+	// alternate screen (vim's Ctrl-F) would fill the scrollback.
+	Scrollback bool
 }
 
 // ServerDisplay is the Display a mosh server diffs its frames with: every
@@ -253,7 +260,23 @@ func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int 
 	// Scrolled-in lines are blank in the default rendition.
 	fs.updateRendition(Rendition{}, true)
 	bottom := linesScrolled + scrollHeight - 1
-	if linesScrolled+scrollHeight == h && fs.y+1 == h {
+	if d.Scrollback {
+		// A region from the top to the region's bottom (the whole screen
+		// needs none), DL at its top, and the region reset. DECSTBM and
+		// its reset home the cursor.
+		if bottom < h-1 {
+			fs.out = append(fs.out, "\x1b[1;"...)
+			fs.out = strconv.AppendInt(fs.out, int64(bottom+1), 10)
+			fs.out = append(fs.out, 'r')
+		}
+		fs.out = append(fs.out, "\x1b[H\x1b["...)
+		fs.out = strconv.AppendInt(fs.out, int64(linesScrolled), 10)
+		fs.out = append(fs.out, 'M')
+		if bottom < h-1 {
+			fs.out = append(fs.out, "\x1b[r"...)
+		}
+		fs.x, fs.y = -1, -1
+	} else if linesScrolled+scrollHeight == h && fs.y+1 == h {
 		// Common case: the whole screen scrolled and the cursor is on
 		// the bottom line already, so plain line feeds will do.
 		fs.out = append(fs.out, '\r')

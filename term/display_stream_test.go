@@ -41,6 +41,10 @@ func TestDisplayLawEmulatorStreams(t *testing.T) {
 		em := NewEmulator(w, h)
 		rep := NewFramebuffer(w, h)
 		repEm := NewEmulatorFor(rep)
+		// The client's display once the terminal's scrollback holds the
+		// history scrolls with DL: the law holds for it too.
+		disp := ServerDisplay()
+		disp.Scrollback = rapid.Bool().Draw(t, "scrollback")
 		var states []*Framebuffer
 		prev := NewFramebuffer(w, h)
 		for i := rapid.IntRange(1, 6).Draw(t, "chunks"); i > 0; i-- {
@@ -64,7 +68,7 @@ func TestDisplayLawEmulatorStreams(t *testing.T) {
 			if rep.Width() != cur.Width() || rep.Height() != cur.Height() {
 				repEm.Resize(cur.Width(), cur.Height())
 			}
-			frame := ServerDisplay().NewFrame(true, prev, cur)
+			frame := disp.NewFrame(true, prev, cur)
 			_, _ = repEm.Write(frame)
 			if ans := repEm.TakeAnswers(); len(ans) > 0 {
 				t.Fatalf("frame %q made the replica answer %q", frame, ans)

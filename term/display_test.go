@@ -2,6 +2,7 @@ package term
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -197,5 +198,42 @@ func TestDisplayOpenClose(t *testing.T) {
 	}
 	if got := string(d.Close(true)); got != reset {
 		t.Errorf("Close(true) = %q, want %q", got, reset)
+	}
+}
+
+// TestDisplayScrollbackScrollsWithDL: a screen that moved up is scrolled
+// with line feeds (which terminals save in their scrollback) normally, and
+// with DL at the top when the terminal's scrollback holds the history.
+func TestDisplayScrollbackScrollsWithDL(t *testing.T) {
+	e := NewEmulator(5, 4)
+	e.Write([]byte("a\r\nb\r\nc\r\nd"))
+	a := e.Framebuffer().Clone()
+	e.Write([]byte("\r\ne\r\nf"))
+	b := e.Framebuffer().Clone()
+	plain := ServerDisplay().NewFrame(true, a, b)
+	if !strings.Contains(string(plain), "\n\n") {
+		t.Fatalf("mosh's scroll by line feeds expected: %q", plain)
+	}
+	d := ServerDisplay()
+	d.Scrollback = true
+	frame := d.NewFrame(true, a, b)
+	if i := strings.Index(string(frame), "\x1b[H\x1b[2M"); i < 0 || strings.Contains(string(frame[:i]), "\n") {
+		t.Fatalf("scrollback display: %q, want DL at the top and no line feed", frame)
+	}
+	if got := applyTo(a, frame); viewDiff(got, b, true) != "" {
+		t.Fatalf("replica after the frame: %s", viewDiff(got, b, true))
+	}
+	// A region above a status line: a region is set and reset around DL.
+	e2 := NewEmulator(5, 4)
+	e2.Write([]byte("a\r\nb\r\nc\x1b[4;1Hstat\x1b[1;3r\x1b[3;1H"))
+	a2 := e2.Framebuffer().Clone()
+	e2.Write([]byte("\nx"))
+	b2 := e2.Framebuffer().Clone()
+	frame = d.NewFrame(true, a2, b2)
+	if !strings.Contains(string(frame), "\x1b[1;3r\x1b[H\x1b[1M\x1b[r") {
+		t.Fatalf("region scroll: %q", frame)
+	}
+	if got := applyTo(a2, frame); viewDiff(got, b2, true) != "" {
+		t.Fatalf("replica after the region frame: %s", viewDiff(got, b2, true))
 	}
 }

@@ -165,8 +165,9 @@ func eraseInDisplay(fb *Framebuffer, mode int) {
 }
 
 // setDECModes handles DECSM/DECRM (CSI ? … h/l), which keep the pending
-// wrap. Unknown modes are ignored; the alternate screen
-// modes change nothing on the screen (as in mosh) and only tell the history.
+// wrap. Unknown modes are ignored; the alternate screen modes change
+// nothing on the screen (as in mosh) unless the framebuffer keeps a history
+// (see Framebuffer.altScreen).
 func setDECModes(fb *Framebuffer, p *Params, on bool) {
 	ds := &fb.ds
 	for i := range p.Count() {
@@ -213,12 +214,10 @@ func setDECModes(fb *Framebuffer, p *Params, on bool) {
 		case 2004:
 			ds.bracketedPaste = on
 		case 47, 1047, 1049:
-			// mosh keeps one screen and ignores these; only the history
-			// needs to know, so that an application's full-screen
-			// scrolling is not taken for scrollback.
-			if fb.history != nil {
-				fb.history.alt = on
-			}
+			// mosh keeps one screen and ignores these. With a history
+			// (both ends ours) the screen is kept as xterm's: see
+			// altScreen.
+			fb.altScreen(mode, on)
 		}
 	}
 }

@@ -435,7 +435,9 @@ func (f *Framebuffer) reset() {
 	f.title = ""
 	f.clipboard = ""
 	if f.history != nil {
-		f.history.alt = false // RIS leaves the alternate screen, as in xterm
+		// RIS leaves the alternate screen for a blank primary one, as in
+		// xterm.
+		f.history.alt, f.history.primary = false, nil
 	}
 }
 

@@ -57,6 +57,12 @@ type History struct {
 	bytes int           // sum of the kept lines' bytes()
 	alt   bool          // the application is on the alternate screen
 
+	// primary is the primary screen's rows while the application is on
+	// the alternate screen (see Framebuffer.altScreen), and cursor the
+	// cursor 1049 saved.
+	primary []*Row
+	cursor  savedCursor
+
 	scratch []byte // reused to build a line's text
 	slab    []byte // where the next lines' texts are stored (see store)
 }
@@ -159,6 +165,62 @@ func (e *Emulator) SetHistory(h *History) { e.fb.history = h }
 
 // History returns the ring set with SetHistory, or nil.
 func (e *Emulator) History() *History { return e.fb.history }
+
+// altScreen handles DECSET/DECRST 47, 1047 and 1049 (on says which). mosh
+// keeps one screen and ignores them, and so does a framebuffer without a
+// history: that keeps the screen mosh-identical for a stock client. With a
+// history (our client asked for scrollback) the framebuffer keeps the
+// screen as xterm and tmux do, because otherwise a full-screen program's
+// last page would stay on the screen after it quits and later scroll into
+// the history: entering the alternate screen saves the primary screen's
+// rows (and, for 1049, the cursor) and starts blank; leaving it puts them
+// back (cut or padded if the screen was resized meanwhile). While on the
+// alternate screen nothing scrolling off is history.
+func (f *Framebuffer) altScreen(mode int, on bool) {
+	h := f.history
+	if h == nil || on == h.alt {
+		return
+	}
+	h.alt = on
+	ds := &f.ds
+	if on {
+		h.primary = append(h.primary[:0], f.rows...)
+		// The saved rows are now shared: writes to the screen copy them
+		// first, as after a Clone.
+		f.owner = new(rowOwner)
+		if mode == 1049 {
+			prev := ds.save
+			ds.saveCursor()
+			h.cursor, ds.save = ds.save, prev
+		}
+		f.fillRows(f.rows, nil)
+		return
+	}
+	saved := h.primary
+	h.primary = nil
+	for i := range f.rows {
+		if i >= len(saved) {
+			f.fillRows(f.rows[i:], nil)
+			break
+		}
+		r := saved[i]
+		if len(r.cells) != ds.width {
+			// Resized meanwhile: cut or pad as Resize does.
+			c := &Row{cells: make([]Cell, ds.width), gen: r.gen, owner: f.owner}
+			n := copy(c.cells, r.cells)
+			fillCells(c.cells[n:], blankCell(Rendition{}))
+			c.cells[n-1].setFlag(cellWrap, false)
+			r = c
+		}
+		f.rows[i] = r
+	}
+	if mode == 1049 {
+		prev := ds.save
+		ds.save = h.cursor
+		ds.restoreCursor()
+		ds.save = prev
+	}
+}
 
 // scrollUpHistory scrolls the region up by n lines (n > 0), first keeping
 // the lines that leave the screen's top in the history when that is

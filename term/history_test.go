@@ -152,14 +152,27 @@ func TestHistoryRingBoundsProperty(t *testing.T) {
 	})
 }
 
+// altModeFree is frags without the alternate screen's modes and RIS.
+func altModeFree(frags []string) []string {
+	var out []string
+	for _, f := range frags {
+		if !strings.Contains(f, "?47") && !strings.Contains(f, "?1047") && !strings.Contains(f, "?1049") && !strings.Contains(f, "\x1bc") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // TestHistoryDoesNotChangeScreenProperty: with or without history, the
-// emulator ends in exactly the same state (the oracle dump), and a clone
-// taken meanwhile carries no history.
+// emulator ends in exactly the same state (the oracle dump) for any output
+// that does not use the alternate screen, and a clone taken meanwhile
+// carries no history.
 func TestHistoryDoesNotChangeScreenProperty(t *testing.T) {
+	frags := altModeFree(append(oracleFragments, "\r\n", "\x1b[3S"))
 	rapid.Check(t, func(t *rapid.T) {
 		w, hgt := rapid.IntRange(1, 20).Draw(t, "w"), rapid.IntRange(1, 8).Draw(t, "h")
 		plain, kept := NewEmulator(w, hgt), historyEmu(w, hgt, 5, 1000)
-		frag := rapid.SampledFrom(append(oracleFragments, "\r\n", "\x1b[?1049h", "\x1b[?47l", "\x1b[3S"))
+		frag := rapid.SampledFrom(frags)
 		for range rapid.IntRange(1, 30).Draw(t, "steps") {
 			data := []byte(frag.Draw(t, "frag"))
 			plain.Write(data)
@@ -172,6 +185,80 @@ func TestHistoryDoesNotChangeScreenProperty(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAltScreenRestoresProperty: with a history, whatever an application
+// does on the alternate screen (any of the three modes), leaving it puts
+// back the primary screen's rows as they were, and for 1049 the cursor;
+// a clone taken on the alternate screen is not changed by leaving it.
+// Without a history the modes change nothing, as in mosh (the oracle
+// differential covers that).
+func TestAltScreenRestoresProperty(t *testing.T) {
+	frags := altModeFree(append(oracleFragments, "\r\n", "\x1b[3S", "\x1b[2J", "\x1b7", "\x1b8"))
+	rapid.Check(t, func(t *rapid.T) {
+		w, hgt := rapid.IntRange(1, 20).Draw(t, "w"), rapid.IntRange(1, 8).Draw(t, "h")
+		e := historyEmu(w, hgt, 50, 10000)
+		frag := rapid.SampledFrom(frags)
+		for range rapid.IntRange(0, 15).Draw(t, "before") {
+			e.Write([]byte(frag.Draw(t, "frag")))
+		}
+		mode := rapid.SampledFrom([]string{"47", "1047", "1049"}).Draw(t, "mode")
+		// An escape ends an unfinished UTF-8 sequence with U+FFFD on the
+		// primary screen: let that happen before the snapshot.
+		e.Write([]byte("\x1b[m"))
+		before := e.fb.Clone()
+		next := e.History().Next()
+		e.Write([]byte("\x1b[?" + mode + "h"))
+		for range rapid.IntRange(0, 15).Draw(t, "on alt") {
+			e.Write([]byte(frag.Draw(t, "frag")))
+		}
+		onAlt := e.fb.Clone()
+		altRows := make([]string, hgt)
+		for y := range hgt {
+			altRows[y] = string(appendLineText(nil, onAlt.Row(y).Cells()))
+		}
+		e.Write([]byte("\x1b[?" + mode + "l"))
+		for y := range hgt {
+			if !e.fb.Row(y).EqualCells(before.Row(y)) {
+				t.Fatalf("row %d after leaving: %q, before entering: %q", y,
+					appendLineText(nil, e.fb.Row(y).Cells()), appendLineText(nil, before.Row(y).Cells()))
+			}
+			if got := string(appendLineText(nil, onAlt.Row(y).Cells())); got != altRows[y] {
+				t.Fatalf("the clone taken on the alternate screen changed at row %d", y)
+			}
+		}
+		if mode == "1049" && (e.fb.ds.cursorRow != before.ds.cursorRow || e.fb.ds.cursorCol != before.ds.cursorCol) {
+			t.Fatalf("cursor %d,%d after 1049l, %d,%d before 1049h", e.fb.ds.cursorRow, e.fb.ds.cursorCol, before.ds.cursorRow, before.ds.cursorCol)
+		}
+		if e.History().Next() != next {
+			t.Fatalf("%d lines of history from the alternate screen", e.History().Next()-next)
+		}
+	})
+}
+
+// TestAltScreenRestoreAfterResize: a resize on the alternate screen (a
+// window resized in vim) leaves the restored rows cut or padded, and
+// the cursor inside the screen.
+func TestAltScreenRestoreAfterResize(t *testing.T) {
+	e := historyEmu(10, 4, 50, 10000)
+	e.Write([]byte("0123456789\r\nabc\r\ndef"))
+	e.Write([]byte("\x1b[?1049hvim"))
+	e.Resize(6, 2)
+	e.Write([]byte("\x1b[?1049l"))
+	if got := lineText(HistoryLine{Text: appendLineText(nil, e.fb.Row(0).Cells())}); got != "012345" {
+		t.Fatalf("row 0 %q", got)
+	}
+	if got := lineText(HistoryLine{Text: appendLineText(nil, e.fb.Row(1).Cells())}); strings.TrimRight(got, " ") != "abc" {
+		t.Fatalf("row 1 %q", got)
+	}
+	if r, c := e.fb.ds.cursorRow, e.fb.ds.cursorCol; r > 1 || c > 5 {
+		t.Fatalf("cursor %d,%d outside 6x2", r, c)
+	}
+	e.Resize(12, 5)
+	e.Write([]byte("\x1b[?1049h\x1b[?1049l"))
+	if got := lineText(HistoryLine{Text: appendLineText(nil, e.fb.Row(0).Cells())}); strings.TrimRight(got, " ") != "012345" {
+		t.Fatalf("row 0 after growing %q", got)
+	}
 }
 
 // TestHistoryFloodBounded: a long flood keeps the ring at its

@@ -285,11 +285,13 @@ func TestDisplayLawChain(t *testing.T) {
 		representableOrSkip(t, server)
 		rep := NewFramebuffer(w, h)
 		em := NewEmulatorFor(rep)
-		_, _ = em.Write(ServerDisplay().NewFrame(false, rep.Clone(), server))
+		disp := ServerDisplay()
+		disp.Scrollback = rapid.Bool().Draw(t, "scrollback") // scrolls with DL
+		_, _ = em.Write(disp.NewFrame(false, rep.Clone(), server))
 		for i := rapid.IntRange(1, 8).Draw(t, "steps"); i > 0; i-- {
 			next := genSuccessor(t, server)
 			representableOrSkip(t, next)
-			frame := ServerDisplay().NewFrame(true, server, next)
+			frame := disp.NewFrame(true, server, next)
 			_, _ = em.Write(frame)
 			if d := viewDiff(em.Framebuffer(), next, false); d != "" {
 				t.Fatalf("replica after frame %q: %s\nprevious:\n%s\nnext:\n%s", frame, d, fbDebug(server), fbDebug(next))

@@ -93,20 +93,66 @@ func TestScrollbackAltScreenAddsNothing(t *testing.T) {
 	testenv.MustHaveExec(t, "tmux")
 	m := scrollbackPane(t, `seq -f 'B%05g' 1 100; printf '\033[?1049h'; seq -f 'A%05g' 1 500; printf '\033[?1049l\033[H\033[2J'; echo ALT-DONE; sleep 60`)
 	// 100 lines on 24 rows: B00001..B00077 scrolled off the primary
-	// screen before the alternate one was entered. (The rows still on the
-	// screen then are overwritten by the program, as with mosh, which keeps
-	// one framebuffer.)
+	// screen before the alternate one was entered; the rest are on the
+	// primary screen again when the program leaves it, then cleared.
 	all := waitHistory(t, m, "the program's end", func(all string) bool {
 		return strings.Contains(all, "ALT-DONE") && len(seqLines(all, "B")) >= 77
 	})
-	// mosh keeps one screen, so the alternate screen's last rows stay
-	// on it until cleared (here at once, as a shell's prompt redraw
-	// would); nothing of it went into the history.
+	// Nothing of the alternate screen went into the history.
 	if n := len(seqLines(all, "A")); n != 0 {
 		t.Errorf("%d A-lines in the pane: the alternate screen added history", n)
 	}
 	if got := seqLines(all, "B"); len(got) != 77 || got[0] != 1 || got[76] != 77 {
 		t.Errorf("B-lines %v", got)
+	}
+}
+
+// TestScrollbackVimLessAddNothing: the real less and vim, paged through and
+// quit, add nothing to the terminal's scrollback, and the shell's screen
+// is back when they quit (with scrollback the server keeps the alternate
+// screen as xterm does; mosh would leave their last page on the screen,
+// to scroll into the history with the next output).
+func TestScrollbackVimLessAddNothing(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	testenv.MustHaveExec(t, "less")
+	testenv.MustHaveExec(t, "vim")
+	m := scrollbackPane(t, `d=$(mktemp -d); seq -f 'V%05g' 1 300 > "$d/f"; seq -f 'S%05g' 1 30; echo BEFORE-PAGER; `+
+		`LESS= LESSHISTFILE=- less "$d/f"; echo AFTER-LESS; read _; vim -u NONE -i NONE -N -n "$d/f"; echo AFTER-VIM; `+
+		`seq -f 'P%05g' 1 40; echo VL-DONE; rm -r "$d"; sleep 60`)
+	m.WaitFor("V00001", waitLong)
+	m.SendKeys("f")
+	m.WaitFor("V00030", waitLong)
+	m.SendKeys("f")
+	m.WaitFor("V00050", waitLong)
+	m.SendKeys("q")
+	m.WaitFor("AFTER-LESS", waitLong)
+	if screen := m.Capture(); strings.Contains(screen, "V000") {
+		t.Errorf("less's page is still on the screen after it quit:\n%s", screen)
+	}
+	m.SendKeys("Enter") // the shell's read: vim starts
+	m.WaitForFunc("vim", func(screen string) bool { return strings.Contains(screen, "V00001") && strings.Contains(screen, "300L") }, waitLong)
+	m.SendKeys("C-f")
+	m.WaitFor("V00030", waitLong)
+	m.SendKeys("C-f")
+	m.WaitFor("V00050", waitLong)
+	m.SendText(":q")
+	m.SendKeys("Enter")
+	all := waitHistory(t, m, "the shell's last line", func(all string) bool { return strings.Contains(all, "VL-DONE") })
+	if v := seqLines(all, "V"); len(v) != 0 {
+		t.Errorf("%d lines of less's and vim's pages in the pane (history and screen), e.g. V%05d", len(v), v[0])
+	}
+	for _, p := range []string{"S", "P"} {
+		got := seqLines(all, p)
+		n := map[string]int{"S": 30, "P": 40}[p]
+		if len(got) != n || got[0] != 1 || got[n-1] != n {
+			t.Errorf("%s-lines %v, want 1..%d once each", p, got, n)
+		}
+	}
+	for _, w := range []string{"BEFORE-PAGER", "AFTER-LESS", "AFTER-VIM"} {
+		if c := strings.Count(all, w); c != 1 {
+			t.Errorf("%s appears %d times in the pane", w, c)
+		}
 	}
 }
 
