@@ -131,7 +131,9 @@ func TestScrollbackVimLessAddNothing(t *testing.T) {
 		t.Errorf("less's page is still on the screen after it quit:\n%s", screen)
 	}
 	m.SendKeys("Enter") // the shell's read: vim starts
-	m.WaitForFunc("vim", func(screen string) bool { return strings.Contains(screen, "V00001") && strings.Contains(screen, "300L") }, waitLong)
+	m.WaitForFunc("vim", func(screen string) bool {
+		return strings.Contains(screen, "V00001") && strings.Contains(screen, "300L")
+	}, waitLong)
 	m.SendKeys("C-f")
 	m.WaitFor("V00030", waitLong)
 	m.SendKeys("C-f")
