@@ -207,8 +207,10 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		}
 		timerC := (<-chan time.Time)(nil)
 		if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
-			timer.Reset(max(wake.Sub(now), 0))
+			timer.Reset(wake, now)
 			timerC = timer.C()
+		} else {
+			timer.Stop()
 		}
 
 		select {
@@ -245,20 +247,19 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		case <-timerC:
 			woke = nil
 		}
-		if timerC != nil {
-			timer.Stop()
-		}
 	}
 }
 
-// Timer is Run's wake-up timer: one goroutine uses it.
+// Timer is Run's wake-up timer: one goroutine uses it. Run re-arms it on
+// every wake-up, mostly for the deadline it already has.
 type Timer interface {
 	// C receives a tick once the timer expires.
 	C() <-chan time.Time
-	// Reset arms the timer to expire after d.
-	Reset(d time.Duration)
-	// Stop disarms it; a tick not yet received is not delivered (a Timer
-	// may deliver one late, which costs the loop one extra wake-up).
+	// Reset arms the timer to expire at at (now is the loop's clock
+	// reading); a tick for an earlier deadline is not delivered, one for
+	// the same deadline may be (it is due).
+	Reset(at, now time.Time)
+	// Stop disarms it; a tick not yet received is not delivered.
 	Stop()
 	// Close releases it.
 	Close()
@@ -279,10 +280,10 @@ func (p *Pump[L, R]) timer() Timer {
 // time.Timer delivers nothing stale.
 type goTimer struct{ t *time.Timer }
 
-func (g goTimer) C() <-chan time.Time   { return g.t.C }
-func (g goTimer) Reset(d time.Duration) { g.t.Reset(d) }
-func (g goTimer) Stop()                 { g.t.Stop() }
-func (g goTimer) Close()                { g.t.Stop() }
+func (g goTimer) C() <-chan time.Time     { return g.t.C }
+func (g goTimer) Reset(at, now time.Time) { g.t.Reset(max(at.Sub(now), 0)) }
+func (g goTimer) Stop()                   { g.t.Stop() }
+func (g goTimer) Close()                  { g.t.Stop() }
 
 func (p *Pump[L, R]) handle(ev Event) func(time.Time) (bool, error) {
 	return func(now time.Time) (bool, error) { return p.App.Handle(ev, now) }

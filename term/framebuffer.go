@@ -217,22 +217,21 @@ func (f *Framebuffer) TitleSet() bool { return f.titleSet }
 // query or other data is ignored (clipboard.go).
 func (f *Framebuffer) Clipboard() string { return f.clipboard }
 
-// Size estimates the bytes f holds: its cells, combining characters, rows,
-// tab stops and strings. Rows shared with clones are counted as f's own, so
-// the sum over several framebuffers overestimates what they hold together.
-// It walks every cell: O(width × height).
+// Size bounds the bytes f holds: its cells, combining characters, rows,
+// tab stops and strings. Each cell is counted with the most combining
+// characters it can hold (maxCellBytes), so that a receiver can call it
+// for every state without walking the cells (a client does, for each
+// screen update); rows shared with clones are counted as f's own. Both make
+// the sum over several framebuffers an overestimate of what they hold.
 func (f *Framebuffer) Size() int {
 	const (
-		cellBytes = 32          // a Cell packs into 32 bytes (cell.go)
-		rowBytes  = 8 + 24 + 16 // the *Row in f.rows, and the Row
-		fbBytes   = 512         // the Framebuffer and its drawState, roughly
+		cellBytes = 32 + maxCellBytes // a Cell packs into 32 bytes (cell.go), plus its combining characters
+		rowBytes  = 8 + 24 + 16       // the *Row in f.rows, and the Row
+		fbBytes   = 512               // the Framebuffer and its drawState, roughly
 	)
 	n := fbBytes + len(f.ds.tabs) + len(f.title) + len(f.iconName) + len(f.clipboard)
 	for _, r := range f.rows {
 		n += rowBytes + cap(r.cells)*cellBytes
-		for i := range r.cells {
-			n += len(r.cells[i].comb)
-		}
 	}
 	return n
 }

@@ -19,7 +19,8 @@ import (
 //
 // One goroutine uses a Timer (Reset, Stop, Close); C is read there too.
 // A tick may come late after Stop or Reset (the expiry was read just
-// before): C then wakes the loop once more than it needed.
+// before): C then wakes the loop once more than it needed. Setting the
+// timer is a system call, made only when the deadline changes.
 type Timer struct {
 	fd     int
 	file   *os.File
@@ -27,6 +28,7 @@ type Timer struct {
 	c      chan time.Time
 	done   chan struct{}
 	closed bool
+	armed  time.Time // the deadline set, zero when disarmed
 }
 
 // NewTimer makes a stopped Timer. It fails where the system has no
@@ -65,14 +67,30 @@ func (t *Timer) run() {
 // C delivers a tick when the timer expires (the value is the zero Time).
 func (t *Timer) C() <-chan time.Time { return t.c }
 
-// Reset arms the timer to expire after d (at once if d <= 0).
-func (t *Timer) Reset(d time.Duration) {
-	t.set(max(d, time.Nanosecond)) // a zero it_value would disarm
+// Reset arms the timer to expire at at; now is the caller's reading of the
+// clock (time.Now's monotonic clock is the timerfd's). A loop re-arms its
+// timer on every wake-up, mostly for the deadline it already has: that
+// costs nothing here, and a tick of that deadline still waiting in C is
+// due. For another deadline a waiting tick is dropped.
+func (t *Timer) Reset(at, now time.Time) {
+	if !t.armed.IsZero() && at.Equal(t.armed) && at.After(now) {
+		return
+	}
+	t.drain()
+	t.armed = at
+	t.set(max(at.Sub(now), time.Nanosecond)) // a zero it_value would disarm
 }
 
 // Stop disarms the timer and drops a tick not yet received.
 func (t *Timer) Stop() {
-	t.set(0)
+	if !t.armed.IsZero() {
+		t.armed = time.Time{}
+		t.set(0)
+	}
+	t.drain()
+}
+
+func (t *Timer) drain() {
 	select {
 	case <-t.c:
 	default:

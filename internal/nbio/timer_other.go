@@ -16,7 +16,7 @@ type Timer struct{}
 func NewTimer() (*Timer, error) { return nil, errors.New("no timer in the poller on this system") }
 
 // C, Reset, Stop and Close are never called on a Timer of this system.
-func (t *Timer) C() <-chan time.Time { return nil }
-func (t *Timer) Reset(time.Duration) {}
-func (t *Timer) Stop()               {}
-func (t *Timer) Close()              {}
+func (t *Timer) C() <-chan time.Time        { return nil }
+func (t *Timer) Reset(time.Time, time.Time) {}
+func (t *Timer) Stop()                      {}
+func (t *Timer) Close()                     {}
