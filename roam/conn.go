@@ -3,6 +3,7 @@ package roam
 import (
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -131,6 +132,9 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 		case <-done:
 			return
 		}
+		// Let the loop handle it before this goroutine reads again: the
+		// next read is usually an EAGAIN, which need not come first.
+		runtime.Gosched()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -58,6 +59,9 @@ func (ir *inputReader) runPolled() {
 		if n > 0 {
 			// stop drains out while it waits, so this send cannot block it.
 			ir.out <- append([]byte(nil), buf[:n]...)
+			// The loop sends the keys before this goroutine's next
+			// read (usually an EAGAIN).
+			runtime.Gosched()
 		}
 		if err != nil {
 			return // stopped (deadline), end of input or a dead terminal

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -179,6 +180,9 @@ func readPty(r io.Reader, out chan<- []byte) {
 		n, err := r.Read(buf)
 		if n > 0 {
 			out <- append([]byte(nil), buf[:n]...)
+			// The loop sends the echo before this goroutine's next read
+			// (usually an EAGAIN).
+			runtime.Gosched()
 		}
 		if err != nil {
 			return
