@@ -124,12 +124,7 @@ func (h *History) Line(n uint64) (HistoryLine, bool) {
 // add appends a copy of row as the next line and drops the oldest lines
 // past the bounds.
 func (h *History) add(row *Row) {
-	cells := row.cells
-	end := len(cells)
-	for end > 0 && cells[end-1] == (Cell{}) {
-		end--
-	}
-	h.scratch = appendLineText(h.scratch[:0], cells[:end])
+	h.scratch = appendLineText(h.scratch[:0], row.cells)
 	l := HistoryLine{N: h.next, Text: h.store(h.scratch), Wrap: row.Wrap()}
 	h.next++
 	if h.n == h.maxLines {
@@ -238,11 +233,18 @@ func (f *Framebuffer) scrollUpHistory(n int) {
 // scrollback: their characters, with an SGR sequence (Rendition.AppendSGR,
 // palette colours as palette colours) wherever the rendition changes and
 // a reset at the end if it is not the default. An empty cell is a space,
-// the continuation of a wide character is skipped, and a character no
+// trailing empty cells in the default rendition are cut off, the
+// continuation of a wide character is skipped, and a character no
 // terminal should receive inside a line (a C0 or C1 control, DEL) becomes
 // U+FFFD, so the text only ever holds printable UTF-8 and SGR.
+//
+// It reads the cells once, front to back: a flood of output passes every
+// line through here, and a row's cells are a few kilobytes.
 func appendLineText(dst []byte, cells []Cell) []byte {
 	var cur Rendition
+	// cut is dst's length after the last cell that is not empty in the
+	// default rendition, and cutRend the rendition there.
+	cut, cutRend := len(dst), Rendition{}
 	skip := false
 	for i := range cells {
 		c := &cells[i]
@@ -254,15 +256,18 @@ func appendLineText(dst []byte, cells []Cell) []byte {
 			cur = c.Rendition()
 			dst = cur.AppendSGR(dst)
 		}
-		// Most cells hold one printable ASCII character or nothing: a
-		// flood of output passes every line through here.
+		// Most cells hold one printable ASCII character or nothing.
 		if c.comb == "" && c.flags&(cellWide|cellFallback) == 0 {
 			if c.base == 0 {
 				dst = append(dst, ' ')
+				if c.flags != 0 || cur != (Rendition{}) {
+					cut, cutRend = len(dst), cur
+				}
 				continue
 			}
 			if c.base >= 0x20 && c.base < 0x7f {
 				dst = append(dst, byte(c.base))
+				cut, cutRend = len(dst), cur
 				continue
 			}
 		}
@@ -270,8 +275,10 @@ func appendLineText(dst []byte, cells []Cell) []byte {
 		dst = c.AppendGrapheme(dst)
 		dst = sanitizeText(dst, start)
 		skip = c.Wide()
+		cut, cutRend = len(dst), cur
 	}
-	if cur != (Rendition{}) {
+	dst = dst[:cut]
+	if cutRend != (Rendition{}) {
 		dst = append(dst, "\x1b[0m"...)
 	}
 	return dst
