@@ -336,6 +336,14 @@ func (s *sender[L]) setDataAck(now time.Time) {
 	}
 }
 
+// ackNow asks for an ack of the newest data state at the next Tick.
+func (s *sender[L]) ackNow(now time.Time) {
+	s.pendingDataAck = true
+	if s.nextAckTime.After(now) {
+		s.nextAckTime = now
+	}
+}
+
 // startShutdown freezes the state; every later send carries new_num 2^64−1.
 func (s *sender[L]) startShutdown(now time.Time) {
 	if !s.shutdown {

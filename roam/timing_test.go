@@ -404,3 +404,25 @@ func TestHeartbeatsJoin(t *testing.T) {
 		}
 	}
 }
+
+// AckNow: the application asks for the newest state's ack at once (our
+// client does when the state brought history, which our server paces on
+// acks); the ack goes at the next Tick, not after AckDelay.
+func TestAckNow(t *testing.T) {
+	p := newPair(t, Config{})
+	p.handshake()
+	p.advance(time.Second)
+	p.server.Current().v = []byte("screen")
+	s := p.one(p.tickServer(), "server data")
+	p.toClient([]sent{s})
+	p.client.AckNow(p.now)
+	if got := p.client.NextWake(p.now); !got.Equal(p.now) {
+		t.Fatalf("ack due at +%v, want now", got.Sub(p.now))
+	}
+	a := p.one(p.tickClient(), "data ack")
+	if a.inst.AckNum != s.inst.NewNum || len(a.inst.Diff) != 0 {
+		t.Fatalf("ack nums %v, want ack of %d", a.nums(), s.inst.NewNum)
+	}
+	p.advance(MoshAckDelay)
+	p.none(p.tickClient(), "a second ack")
+}

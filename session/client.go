@@ -213,6 +213,9 @@ type client struct {
 	// leftAlt: the server answered the scrollback offer and the client
 	// left the alternate screen for good.
 	leftAlt bool
+	// histAcked is the history count of the newest state acknowledged at
+	// once (Received).
+	histAcked uint64
 }
 
 var _ roam.App = (*client)(nil)
@@ -488,8 +491,16 @@ func (c *client) quit(why string, now time.Time) (done bool) {
 
 // Received implements roam.App: what a new datagram tells the bar and the
 // predictions (the Pump has fed it to the transport and told the path).
-func (c *client) Received(dg roam.Datagram, _ roam.RecvInfo, _ time.Time) {
+func (c *client) Received(dg roam.Datagram, info roam.RecvInfo, now time.Time) {
 	c.trace.mark(TraceRecv, len(dg.Data))
+	if info.NewState && c.hist != nil {
+		// Our server sends the next lines of history once this state
+		// is acknowledged: acknowledge it now, not after AckDelay.
+		if n := c.t.Remote().HistoryNext(); n > c.histAcked {
+			c.histAcked = n
+			c.t.AckNow(now)
+		}
+	}
 	c.notes.ServerHeard(c.t.LastHeard())
 	c.notes.ServerAcked(c.t.AckedSentAt())
 	c.predict.SetLocalFrameAcked(c.t.AckedNum())

@@ -110,9 +110,40 @@ func (s *server) ptyClosed(now time.Time) {
 	if s.t.ShutdownInProgress() {
 		return
 	}
-	// The last state is the last chance for the history: all of it goes,
-	// beyond the per-state bound.
-	s.t.Current().flushHistory()
+	if s.t.Current().historyPending(s.t.Acked().HistoryNext()) {
+		// The rest of the history goes first, at its usual pace
+		// (drainHistory).
+		s.histDrain = now
+		return
+	}
+	s.endAfterPty(now)
+}
+
+// historyDrainWait bounds how long a session whose program has closed its
+// terminal goes on to send the history its client has not got (a
+// flood's last 10,000 lines take about 15 round trips).
+const historyDrainWait = 5 * time.Second
+
+// drainHistory ends the wait ptyClosed started for the history: once the
+// client has acknowledged all of it, or after historyDrainWait (the rest
+// then goes as a gap, but for the newest lines), the session ends as
+// ptyClosed would have.
+func (s *server) drainHistory(now time.Time) {
+	if s.histDrain.IsZero() {
+		return
+	}
+	acked := s.t.Acked().HistoryNext()
+	if s.t.Current().historyPending(acked) && now.Sub(s.histDrain) < historyDrainWait {
+		return
+	}
+	s.t.Current().closeHistory(acked)
+	s.histDrain = time.Time{}
+	s.endAfterPty(now)
+}
+
+// endAfterPty is the end of a session whose program closed its terminal:
+// at once, or after its exit status for a client that asked for it.
+func (s *server) endAfterPty(now time.Time) {
 	if s.ext.offered&wire.FeatureExitStatus == 0 || s.prog == nil {
 		s.t.StartShutdown(now)
 		return

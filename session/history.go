@@ -174,12 +174,36 @@ func (c *complete) advanceHistory(acked uint64) bool {
 	return c.hist.next < ring.Next()
 }
 
-// flushHistory raises the state's line count to the ring's, beyond the
-// per-state bounds: for the last state of a session.
-func (c *complete) flushHistory() {
-	if c.hist.ring != nil {
-		c.hist.next = max(c.hist.next, c.hist.ring.Next())
+// historyPending reports whether the ring holds lines beyond acked, the
+// count the client acknowledged.
+func (c *complete) historyPending(acked uint64) bool {
+	return c.hist.ring != nil && acked < c.hist.ring.Next()
+}
+
+// closeHistory makes the state account for every line of the ring, for
+// the last state of a session whose history could not all be sent: of the
+// lines beyond acked, the newest that fit one state's bounds stay, and the
+// older ones are dropped from the ring, so the diff carries them as a gap
+// ("… N lines not kept …") rather than as one instruction too large to
+// cross the network (its fragments would overflow the client's receive
+// buffer, and the session's end would never arrive).
+func (c *complete) closeHistory(acked uint64) {
+	ring := c.hist.ring
+	if ring == nil {
+		return
 	}
+	first := max(acked, ring.First())
+	keep, budget := ring.Next(), historyBytesPerState
+	for keep > first && ring.Next()-keep < historyPerState {
+		l, _ := ring.Line(keep - 1)
+		if len(l.Text) > budget && keep < ring.Next() {
+			break
+		}
+		budget -= len(l.Text)
+		keep--
+	}
+	ring.DropBefore(keep)
+	c.hist.next = max(c.hist.next, ring.Next())
 }
 
 // HistoryNext is the state's line count.

@@ -417,3 +417,51 @@ func TestHistoryBytesPerStateCap(t *testing.T) {
 		t.Fatal("a line larger than the budget never goes")
 	}
 }
+
+// closeHistory, for a session ending with more history unsent than one
+// state may carry: the state accounts for every line, the newest lines
+// that fit the bounds stay, and the older unsent ones go as one gap.
+func TestCloseHistoryKeepsNewestWithinBounds(t *testing.T) {
+	srv, emu := historyServer(10000)
+	for i := range 3000 {
+		fmt.Fprintf(emu, "L%05d %s\r\n", i, strings.Repeat("x", 12))
+	}
+	acked := srv.Clone()
+	acked.advanceHistory(0)
+	first := acked.DiffFrom(newComplete(20, 4)) // what the client got and acknowledged
+	srv.closeHistory(acked.HistoryNext())
+	ring := emu.History()
+	if srv.HistoryNext() != ring.Next() {
+		t.Fatalf("next %d, ring %d", srv.HistoryNext(), ring.Next())
+	}
+	sink := new(historySink)
+	cli := newComplete(20, 4)
+	cli.receiveHistory(sink)
+	for _, d := range [][]byte{first, srv.DiffFrom(acked)} {
+		if err := cli.Apply(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sink.Take()
+	bytes, lines, gaps := 0, 0, 0
+	for i, e := range got[:acked.HistoryNext()] {
+		if e.Gap != 0 || e.N != uint64(i) {
+			t.Fatalf("acknowledged entry %d = %+v", i, e)
+		}
+	}
+	for _, e := range got[acked.HistoryNext():] {
+		if e.Gap > 0 {
+			gaps++
+			continue
+		}
+		bytes += len(e.Text)
+		lines++
+	}
+	last := got[len(got)-1]
+	if gaps != 1 || lines != historyPerState || bytes > historyBytesPerState {
+		t.Fatalf("after the acknowledged lines: %d gaps, %d lines, %d bytes", gaps, lines, bytes)
+	}
+	if last.N != ring.Next()-1 || string(last.Text) != fmt.Sprintf("L%05d %s", last.N, strings.Repeat("x", 12)) {
+		t.Fatalf("last entry %+v, want line %d", last, ring.Next()-1)
+	}
+}

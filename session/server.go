@@ -101,6 +101,10 @@ type server struct {
 	// ptyEOF is when the program's terminal closed while the server waits
 	// (up to exitStatusWait) for the program's exit status; zero otherwise.
 	ptyEOF time.Time
+	// histDrain is when the program's terminal closed while history was
+	// still to be sent (up to historyDrainWait, drainHistory); zero
+	// otherwise.
+	histDrain time.Time
 	// ext is what the client's extension offer changed (exitstatus.go).
 	ext serverExtensions
 	// tcfg is the transport configuration each transport is made with.
@@ -200,6 +204,7 @@ func (s *server) Step(now time.Time) (bool, error) {
 	if s.echo.update(now) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
+	s.drainHistory(now)
 	s.awaitExitStatus(now)
 	// History flows at most historyPerState lines (historyBytesPerState
 	// bytes) ahead of what the client acknowledged; each acknowledgement wakes the loop, so no
@@ -271,6 +276,9 @@ func (s *server) NextWake(now time.Time) time.Time {
 	}
 	if !s.ptyEOF.IsZero() {
 		status = s.ptyEOF.Add(exitStatusWait)
+	}
+	if !s.histDrain.IsZero() {
+		status = s.histDrain.Add(historyDrainWait)
 	}
 	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, s.retiredWake(now))
 }

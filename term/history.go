@@ -145,6 +145,14 @@ func (h *History) add(row *Row) {
 	}
 }
 
+// DropBefore drops the kept lines numbered below n: a reader that has
+// not got them finds a gap there.
+func (h *History) DropBefore(n uint64) {
+	for h.n > 0 && h.First() < n {
+		h.dropOldest()
+	}
+}
+
 func (h *History) dropOldest() {
 	l := &h.buf[h.start]
 	h.bytes -= l.bytes()

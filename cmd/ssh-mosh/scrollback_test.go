@@ -158,6 +158,47 @@ func TestScrollbackVimLessAddNothing(t *testing.T) {
 	}
 }
 
+// TestScrollbackBacklogAtExit: a program that prints 60,000 full-width
+// lines and exits leaves the server with most of its ring unsent. The
+// session goes on sending it at the usual pace for a while, then ends
+// with what is left as a gap: the client exits promptly with status 0, and
+// the pane holds the lines in order, once each, ending with the last.
+// (Sent as one last instruction, the backlog's fragments overflowed the
+// client's receive buffer and the session's end never arrived.)
+func TestScrollbackBacklogAtExit(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveExec(t, "tmux")
+	// Server and client in their own processes, as over a network (in
+	// one --local process the server cannot outrun the client's reads).
+	srv := startServer(t, serverKinds[1])
+	m := startClient(t, testenv.TmuxOptions{Width: 80, Height: 24, HistoryLimit: 100000},
+		ourClients[1].argv(t, srv.Port), "MOSH_KEY="+srv.Key)
+	m.WaitFor("$", waitLong)
+	start := time.Now()
+	m.SendText(`seq -f 'W%05g-` + strings.Repeat("x", 73) + `' 1 60000; exit`)
+	m.SendKeys("Enter")
+	if code := m.WaitExit(waitLong); code != 0 {
+		t.Fatalf("exit status %d; the pane's last rows:\n%s", code, tail(m.CaptureHistory(false), 10))
+	}
+	t.Logf("the session ended %v after it started", time.Since(start).Round(time.Millisecond))
+	suffix := "-" + strings.Repeat("x", 73)
+	var got []int
+	for _, l := range strings.Split(m.CaptureHistory(false), "\n") {
+		var n int
+		if _, err := fmt.Sscanf(l, "W%05d", &n); err == nil && l == fmt.Sprintf("W%05d", n)+suffix {
+			got = append(got, n)
+		}
+	}
+	if len(got) == 0 || got[len(got)-1] != 60000 {
+		t.Fatalf("%d W-lines, the last %v; want W60000 last", len(got), got[max(0, len(got)-3):])
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("W%05d after W%05d: out of order or twice", got[i], got[i-1])
+		}
+	}
+}
+
 // TestScrollbackOff: --scrollback=0 offers nothing; the session stays on
 // the alternate screen, and the pane's history gets nothing from it.
 func TestScrollbackOff(t *testing.T) {
