@@ -107,14 +107,21 @@ func TestFileReadDeadlineAndClose(t *testing.T) {
 	if err := r.SetReadDeadline(time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	endsOnClose(t, func() error { _, err := fr.Read(make([]byte, 8)); return err }, r.Close, os.ErrClosed)
+}
+
+// endsOnClose checks that read, waiting in the poller, ends with want once
+// closeFn has closed its descriptor.
+func endsOnClose(t *testing.T, read func() error, closeFn func() error, want error) {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() { _, err := fr.Read(make([]byte, 8)); done <- err }()
+	go func() { done <- read() }()
 	time.Sleep(10 * time.Millisecond) // let it wait (the result is the same if it has not)
-	r.Close()
+	_ = closeFn()
 	select {
 	case err := <-done:
-		if !errors.Is(err, os.ErrClosed) {
-			t.Fatalf("read on a closed file: %v", err)
+		if !errors.Is(err, want) {
+			t.Fatalf("read on a closed descriptor: %v, want %v", err, want)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a read waiting in the poller did not end on Close")
@@ -215,16 +222,5 @@ func TestUDPErrors(t *testing.T) {
 	if _, err := ua.WriteTo(big, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.Is(err, unix.EMSGSIZE) {
 		t.Fatalf("oversize datagram: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { _, _, _, err := ua.ReadMsg(make([]byte, 8), nil); done <- err }()
-	time.Sleep(10 * time.Millisecond)
-	a.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("read on a closed socket: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a read waiting in the poller did not end on Close")
-	}
+	endsOnClose(t, func() error { _, _, _, err := ua.ReadMsg(make([]byte, 8), nil); return err }, a.Close, net.ErrClosed)
 }
