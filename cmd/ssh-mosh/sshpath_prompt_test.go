@@ -47,8 +47,17 @@ func TestRedialAsksPassphraseInBar(t *testing.T) {
 	cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.1\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
 		"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", port, kh, enc))
 
+	// The client's log (re-dial attempts and their errors) is shown if the
+	// question does not come: under load it once did not within 30 s.
+	clientLog := filepath.Join(t.TempDir(), "client.log")
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(clientLog)
+			t.Logf("client log:\n%s", log)
+		}
+	})
 	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 80, Height: 24, Env: []string{"SSH_AUTH_SOCK=" + sock}},
-		f.sshMosh, "-F", cfg, "--server="+f.server, "--transport=ssh", "target")
+		f.sshMosh, "-F", cfg, "-E", clientLog, "-v", "--server="+f.server, "--transport=ssh", "target")
 	m.WaitFor("#", waitLong)
 	if strings.Contains(m.Capture(), "passphrase") {
 		t.Fatalf("asked for the passphrase although the agent had the key:\n%s", m.Capture())
