@@ -36,12 +36,16 @@ type Display struct {
 	// the others save. Otherwise an application scrolling on the server's
 	// alternate screen (vim's Ctrl-F) would fill the scrollback.
 	Scrollback bool
+	// HasDL: the terminal has DL (CSI n M, delete lines). Without it a
+	// Scrollback display does not move the screen up at all: it draws the
+	// moved rows again.
+	HasDL bool
 }
 
 // ServerDisplay is the Display a mosh server diffs its frames with: every
 // capability on, as mosh's server-side Display(false).
 func ServerDisplay() Display {
-	return Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}
+	return Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}
 }
 
 // NewFrame returns the escape string that changes a terminal showing last
@@ -255,6 +259,10 @@ func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int 
 	}
 	if scrollHeight == 0 {
 		return 0
+	}
+
+	if d.Scrollback && !d.HasDL {
+		return 0 // line feeds would fill the scrollback: redraw instead
 	}
 
 	// Scrolled-in lines are blank in the default rendition.

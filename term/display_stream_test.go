@@ -45,6 +45,7 @@ func TestDisplayLawEmulatorStreams(t *testing.T) {
 		// history scrolls with DL: the law holds for it too.
 		disp := ServerDisplay()
 		disp.Scrollback = rapid.Bool().Draw(t, "scrollback")
+		disp.HasDL = rapid.Bool().Draw(t, "dl") // without DL it redraws instead
 		var states []*Framebuffer
 		prev := NewFramebuffer(w, h)
 		for i := rapid.IntRange(1, 6).Draw(t, "chunks"); i > 0; i-- {

@@ -58,6 +58,7 @@ func DisplayForTerm(term string) Display {
 	}
 	if ech, bce, ok := terminfoCaps(term); ok {
 		d.HasECH, d.HasBCE = ech, bce
+		d.HasDL = term != "vt100" && term != "dumb" // the listed names without terminfo's dl
 		return d
 	}
 	best := -1
@@ -68,6 +69,7 @@ func DisplayForTerm(term string) Display {
 	}
 	if best >= 0 {
 		d.HasECH, d.HasBCE = termFamilies[best].ech, termFamilies[best].bce
+		d.HasDL = true // every family listed has dl
 	}
 	return d
 }

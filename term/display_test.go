@@ -164,16 +164,16 @@ func TestDisplayForTerm(t *testing.T) {
 		term string
 		want Display
 	}{
-		{"xterm-256color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
-		{"xterm-foo", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
-		{"tmux-256color", Display{HasTitle: true, EraseBlanks: true}},
-		{"screen.xterm-256color", Display{HasECH: true, HasTitle: true, EraseBlanks: true}},
-		{"rxvt", Display{HasBCE: true, HasTitle: true, EraseBlanks: true}},
-		{"linux", Display{HasECH: true, HasBCE: true, EraseBlanks: true}},
+		{"xterm-256color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"xterm-foo", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"tmux-256color", Display{HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"screen.xterm-256color", Display{HasECH: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"rxvt", Display{HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"linux", Display{HasECH: true, HasBCE: true, EraseBlanks: true, HasDL: true}},
 		{"vt100", Display{EraseBlanks: true}},
-		{"alacritty", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
-		{"kitty", Display{HasECH: true, EraseBlanks: true}},
-		{"Eterm-color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true}},
+		{"alacritty", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
+		{"kitty", Display{HasECH: true, EraseBlanks: true, HasDL: true}},
+		{"Eterm-color", Display{HasECH: true, HasBCE: true, HasTitle: true, EraseBlanks: true, HasDL: true}},
 		{"unknown-terminal", Display{EraseBlanks: true}},
 		{"", Display{EraseBlanks: true}},
 	}
@@ -216,6 +216,14 @@ func TestDisplayScrollbackScrollsWithDL(t *testing.T) {
 	}
 	d := ServerDisplay()
 	d.Scrollback = true
+	noDL := d
+	noDL.HasDL = false
+	// Without DL (a vt100) the rows are drawn again: no line feed scrolls.
+	if frame := noDL.NewFrame(true, a, b); strings.Contains(string(frame), "\n\n") || strings.Contains(string(frame), "M") {
+		t.Fatalf("scrollback display without DL: %q", frame)
+	} else if got := applyTo(a, frame); viewDiff(got, b, true) != "" {
+		t.Fatalf("replica after the frame without DL: %s", viewDiff(got, b, true))
+	}
 	frame := d.NewFrame(true, a, b)
 	if i := strings.Index(string(frame), "\x1b[H\x1b[2M"); i < 0 || strings.Contains(string(frame[:i]), "\n") {
 		t.Fatalf("scrollback display: %q, want DL at the top and no line feed", frame)

@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/netem"
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
@@ -69,10 +71,22 @@ func TestRedialAsksPassphraseInBar(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy.DropAll()
-	if !strings.Contains(m.WaitForFunc("the passphrase question", func(s string) bool {
+	asked := func(s string) bool {
 		return strings.Contains(s, "Enter passphrase") || strings.Contains(s, "Reconnecting over SSH (")
-	}, waitLong), "Enter passphrase for key") {
-		t.Fatalf("no passphrase question; sshd log:\n%s", f.sshd.Log())
+	}
+	deadline := time.Now().Add(waitLong)
+	screen := m.Capture()
+	for !asked(screen) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		screen = m.Capture()
+	}
+	if !strings.Contains(screen, "Enter passphrase for key") {
+		// Where the re-dial waits: the client's goroutines (SIGQUIT
+		// makes the Go runtime print them on the terminal).
+		_ = syscall.Kill(m.PanePID(), syscall.SIGQUIT)
+		time.Sleep(2 * time.Second)
+		t.Fatalf("no passphrase question; screen:\n%s\nsshd log:\n%s\nthe client's goroutines:\n%s",
+			testenv.FrameScreen(screen), f.sshd.Log(), m.CaptureHistory(false))
 	}
 	m.SendText(pass + "\r")
 	if strings.Contains(m.Capture(), pass) {
