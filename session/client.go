@@ -411,7 +411,12 @@ func (c *client) Step(now time.Time) (bool, error) {
 // Sent implements roam.App: a failed send shows in the bar as mosh's does.
 func (c *client) Sent(d []byte, err error, now time.Time) {
 	if err != nil {
-		c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
+		// A question in the bar (a re-dial's passphrase) stays: sends
+		// fail while the connection it is for is down, and replacing it
+		// would hide what the typed keys answer.
+		if c.prompt == nil {
+			c.notes.SetNetworkError("sendto: "+unwrapSyscall(err), now)
+		}
 		c.sendErr = true
 	}
 	c.trace.mark(TraceSend, len(d))

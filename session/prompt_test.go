@@ -2,7 +2,13 @@ package session
 
 import (
 	"errors"
+	"io"
+	"os"
+	"strings"
 	"testing"
+	"time"
+
+	mterm "github.com/ssh-mosh/ssh-mosh/term"
 )
 
 func feedPrompt(ps *promptState, in string) (done bool) {
@@ -43,5 +49,31 @@ func TestPromptEchoAndKill(t *testing.T) {
 	}
 	if a := <-reply; !errors.Is(a.Err, errPromptCancelled) {
 		t.Errorf("Ctrl-C gave %+v", a)
+	}
+}
+
+// A failed send while a question is in the bar (the SSH path is down
+// while its re-dial asks for a passphrase) leaves the question there; it
+// used to be replaced by the send error within three seconds.
+func TestPromptSurvivesSendErrors(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	c, err := newClient(ClientConfig{Escape: ParseEscapeKey("", false), In: null, Out: io.Discard}, mterm.Display{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	c.openPrompt(&Prompt{Question: "Enter passphrase for key id: ", Reply: make(chan PromptAnswer, 1)}, now)
+	c.Sent(nil, errors.New("datapath: the stream path has ended"), now.Add(3*time.Second))
+	if got := c.notes.Text(now.Add(3 * time.Second)); !strings.Contains(got, "Enter passphrase for key id:") {
+		t.Fatalf("the bar shows %q, not the question", got)
+	}
+	c.prompt = nil
+	c.Sent(nil, errors.New("datapath: the stream path has ended"), now.Add(6*time.Second))
+	if got := c.notes.Text(now.Add(6 * time.Second)); !strings.Contains(got, "the stream path has ended") {
+		t.Fatalf("with no question the bar shows %q, not the send error", got)
 	}
 }
