@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -85,10 +84,7 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
 	oob := make([]byte, 128)
 	// A UDP socket is read with nbio: no scheduler hand-off per datagram.
-	var uc *nbio.UDP
-	if c, ok := pc.(*net.UDPConn); ok {
-		uc, _ = nbio.NewUDP(c) // nil if not a socket: then pc.ReadFrom
-	}
+	uc := rawUDP(pc) // nil for other conns: then pc.ReadFrom
 	failures := 0
 	for {
 		var (

@@ -315,14 +315,14 @@ func (t *Transport[L, R]) NextWake(now time.Time) time.Time {
 	return w
 }
 
-// Current is the local state. The application mutates it in place (L is a
-// pointer type) and then calls Tick; it must not change it after
 // AckNow acknowledges the newest remote state at the next Tick instead of
 // after AckDelay: for an application that knows the peer waits for the
 // ack to send more (our server paces the scrollback history on acks). The
 // wire is unchanged: an ack is an ack, sooner.
 func (t *Transport[L, R]) AckNow(now time.Time) { t.snd.ackNow(now) }
 
+// Current is the local state. The application mutates it in place (L is a
+// pointer type) and then calls Tick; it must not change it after
 // StartShutdown.
 func (t *Transport[L, R]) Current() L { return t.snd.current }
 

@@ -161,17 +161,32 @@ func (c *complete) advanceHistory(acked uint64) bool {
 		return false
 	}
 	first := min(max(acked, ring.First()), ring.Next())
-	target, budget := first, historyBytesPerState
-	for target < ring.Next() && target-acked < historyPerState {
-		l, _ := ring.Line(target)
-		if len(l.Text) > budget && target > first {
+	// Dropped lines between acked and first count towards the lines.
+	limit := min(ring.Next()-first, historyPerState-min(first-acked, historyPerState))
+	target := first + linesWithinBudget(ring, first, false, limit)
+	c.hist.next = max(c.hist.next, target)
+	return c.hist.next < ring.Next()
+}
+
+// linesWithinBudget counts the lines of ring from n on (backwards with
+// back) that one state may carry: at most limit, and at most
+// historyBytesPerState bytes of text, but the first line whatever its size.
+func linesWithinBudget(ring *term.History, n uint64, back bool, limit uint64) uint64 {
+	budget := historyBytesPerState
+	var count uint64
+	for ; count < limit; count++ {
+		l, _ := ring.Line(n)
+		if len(l.Text) > budget && count > 0 {
 			break
 		}
 		budget -= len(l.Text)
-		target++
+		if back {
+			n--
+		} else {
+			n++
+		}
 	}
-	c.hist.next = max(c.hist.next, target)
-	return c.hist.next < ring.Next()
+	return count
 }
 
 // historyPending reports whether the ring holds lines beyond acked, the
@@ -192,16 +207,9 @@ func (c *complete) closeHistory(acked uint64) {
 	if ring == nil {
 		return
 	}
-	first := max(acked, ring.First())
-	keep, budget := ring.Next(), historyBytesPerState
-	for keep > first && ring.Next()-keep < historyPerState {
-		l, _ := ring.Line(keep - 1)
-		if len(l.Text) > budget && keep < ring.Next() {
-			break
-		}
-		budget -= len(l.Text)
-		keep--
-	}
+	first := min(max(acked, ring.First()), ring.Next())
+	limit := min(ring.Next()-first, historyPerState)
+	keep := ring.Next() - linesWithinBudget(ring, ring.Next()-1, true, limit)
 	ring.DropBefore(keep)
 	c.hist.next = max(c.hist.next, ring.Next())
 }

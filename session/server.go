@@ -207,8 +207,8 @@ func (s *server) Step(now time.Time) (bool, error) {
 	s.drainHistory(now)
 	s.awaitExitStatus(now)
 	// History flows at most historyPerState lines (historyBytesPerState
-	// bytes) ahead of what the client acknowledged; each acknowledgement wakes the loop, so no
-	// timer is needed for the rest.
+	// bytes) ahead of what the client acknowledged; each acknowledgement
+	// wakes the loop, so no timer is needed for the rest.
 	s.t.Current().advanceHistory(s.t.Acked().HistoryNext())
 	return false, nil
 }

@@ -273,9 +273,7 @@ func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int 
 		// needs none), DL at its top, and the region reset. DECSTBM and
 		// its reset home the cursor.
 		if bottom < h-1 {
-			fs.out = append(fs.out, "\x1b[1;"...)
-			fs.out = strconv.AppendInt(fs.out, int64(bottom+1), 10)
-			fs.out = append(fs.out, 'r')
+			fs.out = appendTopRegion(fs.out, bottom)
 		}
 		fs.out = append(fs.out, "\x1b[H\x1b["...)
 		fs.out = strconv.AppendInt(fs.out, int64(linesScrolled), 10)
@@ -294,9 +292,7 @@ func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int 
 		// Set a scrolling region ending at the region's bottom, feed
 		// lines there, and reset the region. DECSTBM homes the cursor,
 		// so its position is unknown afterwards.
-		fs.out = append(fs.out, "\x1b[1;"...)
-		fs.out = strconv.AppendInt(fs.out, int64(bottom+1), 10)
-		fs.out = append(fs.out, 'r')
+		fs.out = appendTopRegion(fs.out, bottom)
 		fs.x, fs.y = -1, -1
 		fs.appendSilentMove(bottom, 0)
 		fs.out = appendRepeat(fs.out, '\n', linesScrolled)
@@ -305,6 +301,13 @@ func (d Display) scroll(fs *frameState, last, f *Framebuffer, old *oldRows) int 
 	}
 	old.scrolled, old.scrolledBottom = linesScrolled, bottom
 	return scrollHeight
+}
+
+// appendTopRegion sets the scrolling region to rows 0..bottom (DECSTBM).
+func appendTopRegion(out []byte, bottom int) []byte {
+	out = append(out, "\x1b[1;"...)
+	out = strconv.AppendInt(out, int64(bottom+1), 10)
+	return append(out, 'r')
 }
 
 // putRow draws row y of f over oldRow (nil = blank) and reports whether the

@@ -477,15 +477,20 @@ func (f *Framebuffer) Resize(width, height int) {
 	}
 	blank := blankCell(f.ds.rend)
 	for i := 0; i < kept; i++ {
-		old := f.rows[i]
-		r := &Row{cells: make([]Cell, width), gen: old.gen, owner: f.owner}
-		n := copy(r.cells, old.cells)
-		fillCells(r.cells[n:], blank)
-		if width > len(old.cells) {
-			// mosh clears the flag on the old last cell, then pads; when
-			// the row shrinks, that cell is cut off instead.
-			r.cells[n-1].setFlag(cellWrap, false)
-		}
-		f.rows[i] = r
+		f.rows[i] = f.resizedRow(f.rows[i], width, blank)
 	}
+}
+
+// resizedRow is a copy of old, width cells wide, owned by f: cut on the
+// right, or padded with blank (Row::reset's cells, mosh's resize).
+func (f *Framebuffer) resizedRow(old *Row, width int, blank Cell) *Row {
+	r := &Row{cells: make([]Cell, width), gen: old.gen, owner: f.owner}
+	n := copy(r.cells, old.cells)
+	fillCells(r.cells[n:], blank)
+	if width > len(old.cells) {
+		// mosh clears the flag on the old last cell, then pads; when
+		// the row shrinks, that cell is cut off instead.
+		r.cells[n-1].setFlag(cellWrap, false)
+	}
+	return r
 }

@@ -208,12 +208,7 @@ func (f *Framebuffer) altScreen(mode int, on bool) {
 		}
 		r := saved[i]
 		if len(r.cells) != ds.width {
-			// Resized meanwhile: cut or pad as Resize does.
-			c := &Row{cells: make([]Cell, ds.width), gen: r.gen, owner: f.owner}
-			n := copy(c.cells, r.cells)
-			fillCells(c.cells[n:], blankCell(Rendition{}))
-			c.cells[n-1].setFlag(cellWrap, false)
-			r = c
+			r = f.resizedRow(r, ds.width, blankCell(Rendition{})) // resized meanwhile
 		}
 		f.rows[i] = r
 	}

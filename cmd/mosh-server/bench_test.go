@@ -99,6 +99,13 @@ type floodResult struct {
 	hwm  int           // peak RSS of the server process, kB
 }
 
+// add sums the times of r and o, and keeps the higher peak.
+func (r *floodResult) add(o floodResult) {
+	r.cpu += o.cpu
+	r.wall += o.wall
+	r.hwm = max(r.hwm, o.hwm)
+}
+
 // flood runs `cat file` through a server (ours or the real one) to the real
 // mosh-client in tmux, and measures the server process.
 // The client's screen must end with the file's last line, then the marker.
@@ -146,14 +153,8 @@ func BenchmarkFlood(b *testing.B) {
 	var ours, mosh floodResult
 	b.ResetTimer()
 	for range b.N {
-		m := flood(b, file, last, true)
-		o := flood(b, file, last, false)
-		mosh.cpu += m.cpu
-		mosh.wall += m.wall
-		mosh.hwm = max(mosh.hwm, m.hwm)
-		ours.cpu += o.cpu
-		ours.wall += o.wall
-		ours.hwm = max(ours.hwm, o.hwm)
+		mosh.add(flood(b, file, last, true))
+		ours.add(flood(b, file, last, false))
 	}
 	n := float64(b.N)
 	b.ReportMetric(ours.cpu.Seconds()/n, "ours-cpu-s/op")
@@ -181,14 +182,8 @@ func BenchmarkFloodScrollback(b *testing.B) {
 	var on, off floodResult
 	b.ResetTimer()
 	for range b.N {
-		h := flood(b, file, last, false, "--scrollback=10000")
-		o := flood(b, file, last, false, "--scrollback=0")
-		off.cpu += o.cpu
-		off.wall += o.wall
-		off.hwm = max(off.hwm, o.hwm)
-		on.cpu += h.cpu
-		on.wall += h.wall
-		on.hwm = max(on.hwm, h.hwm)
+		on.add(flood(b, file, last, false, "--scrollback=10000"))
+		off.add(flood(b, file, last, false, "--scrollback=0"))
 	}
 	n := float64(b.N)
 	b.ReportMetric(on.cpu.Seconds()/off.cpu.Seconds(), "cpu-on/off")

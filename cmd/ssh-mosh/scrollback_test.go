@@ -57,6 +57,19 @@ func seqLines(all, prefix string) []int {
 	return out
 }
 
+// oneToN checks that got is 1..n: each line once, in order.
+func oneToN(got []int, prefix string, n int) error {
+	if len(got) != n {
+		return fmt.Errorf("%d %s-lines in the pane, want %d", len(got), prefix, n)
+	}
+	for i, v := range got {
+		if v != i+1 {
+			return fmt.Errorf("%s-line %d is %s%05d, want %s%05d (order or duplicate)", prefix, i, prefix, v, prefix, i+1)
+		}
+	}
+	return nil
+}
+
 // TestScrollbackSeq: seq's 3000 lines are all in the pane (history and
 // screen) in order, exactly once, while the session still runs — history
 // arrives without waiting for a later frame; a coloured line keeps its
@@ -68,14 +81,8 @@ func TestScrollbackSeq(t *testing.T) {
 	all := waitHistory(t, m, "all 3000 lines", func(all string) bool {
 		return strings.Contains(all, "SEQ-DONE") && len(seqLines(all, "L")) >= 3000
 	})
-	got := seqLines(all, "L")
-	if len(got) != 3000 {
-		t.Fatalf("%d L-lines in the pane, want 3000", len(got))
-	}
-	for i, n := range got {
-		if n != i+1 {
-			t.Fatalf("line %d of the pane's L-lines is L%05d, want L%05d (order or duplicate)", i, n, i+1)
-		}
+	if err := oneToN(seqLines(all, "L"), "L", 3000); err != nil {
+		t.Fatal(err)
 	}
 	if strings.Count(all, "RED-LINE") != 1 {
 		t.Errorf("RED-LINE appears %d times", strings.Count(all, "RED-LINE"))
@@ -144,12 +151,11 @@ func TestScrollbackVimLessAddNothing(t *testing.T) {
 	if v := seqLines(all, "V"); len(v) != 0 {
 		t.Errorf("%d lines of less's and vim's pages in the pane (history and screen), e.g. V%05d", len(v), v[0])
 	}
-	for _, p := range []string{"S", "P"} {
-		got := seqLines(all, p)
-		n := map[string]int{"S": 30, "P": 40}[p]
-		if len(got) != n || got[0] != 1 || got[n-1] != n {
-			t.Errorf("%s-lines %v, want 1..%d once each", p, got, n)
-		}
+	if err := oneToN(seqLines(all, "S"), "S", 30); err != nil {
+		t.Error(err)
+	}
+	if err := oneToN(seqLines(all, "P"), "P", 40); err != nil {
+		t.Error(err)
 	}
 	for _, w := range []string{"BEFORE-PAGER", "AFTER-LESS", "AFTER-VIM"} {
 		if c := strings.Count(all, w); c != 1 {
@@ -234,13 +240,7 @@ func TestScrollbackBlackout(t *testing.T) {
 	all := waitHistory(t, s.Tmux, "the 2000 lines printed during the outage", func(all string) bool {
 		return len(seqLines(all, "D")) >= 2000 && strings.Contains(all, "\nBLACK-DONE")
 	})
-	got := seqLines(all, "D")
-	if len(got) != 2000 {
-		t.Fatalf("%d D-lines in the pane, want 2000", len(got))
-	}
-	for i, n := range got {
-		if n != i+1 {
-			t.Fatalf("D-line %d is D%05d, want D%05d", i, n, i+1)
-		}
+	if err := oneToN(seqLines(all, "D"), "D", 2000); err != nil {
+		t.Fatal(err)
 	}
 }

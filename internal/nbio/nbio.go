@@ -66,18 +66,10 @@ func (f *File) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	var n int
-	var errno error
-	err := fileErr(f.rc.Read(func(fd uintptr) bool {
-		for {
-			n, errno = read(int(fd), p)
-			if errno != unix.EINTR {
-				return errno != unix.EAGAIN
-			}
-		}
+	err := fileErr(call(f.rc.Read, func(fd int) (err error) {
+		n, err = read(fd, p)
+		return err
 	}))
-	if err == nil {
-		err = errno
-	}
 	if err != nil {
 		return 0, &os.PathError{Op: "read", Path: f.f.Name(), Err: err}
 	}
@@ -153,18 +145,10 @@ func NewUDP(c *net.UDPConn) (*UDP, error) {
 // ReadMsg receives one datagram into p and its control messages into oob,
 // as net.UDPConn.ReadMsgUDP, waiting in the poller until one arrives.
 func (u *UDP) ReadMsg(p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
-	var errno error
-	err = u.rc.Read(func(fd uintptr) bool {
-		for {
-			n, oobn, from, errno = recvmsg(int(fd), p, oob)
-			if errno != unix.EINTR {
-				return errno != unix.EAGAIN
-			}
-		}
+	err = call(u.rc.Read, func(fd int) (err error) {
+		n, oobn, from, err = recvmsg(fd, p, oob)
+		return err
 	})
-	if err == nil {
-		err = errno
-	}
 	if err != nil {
 		return 0, 0, nil, &net.OpError{Op: "read", Net: "udp", Source: u.c.LocalAddr(), Err: wrapSyscall("recvmsg", err)}
 	}
@@ -181,18 +165,10 @@ func (u *UDP) WriteTo(p []byte, to *net.UDPAddr) (int, error) {
 		return u.c.WriteTo(p, to)
 	}
 	var n int
-	var errno error
-	err := u.rc.Write(func(fd uintptr) bool {
-		for {
-			n, errno = sendto(int(fd), p, sa)
-			if errno != unix.EINTR {
-				return errno != unix.EAGAIN
-			}
-		}
+	err := call(u.rc.Write, func(fd int) (err error) {
+		n, err = sendto(fd, p, sa)
+		return err
 	})
-	if err == nil {
-		err = errno
-	}
 	if err != nil {
 		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.c.LocalAddr(), Addr: to, Err: wrapSyscall("sendto", err)}
 	}
@@ -208,6 +184,25 @@ func fileErr(err error) error {
 		return err
 	}
 	return os.ErrClosed
+}
+
+// call makes one system call through a RawConn's Read or Write (wait): at
+// once again after EINTR, after the poller's wait on EAGAIN. It returns the
+// poller's error (closed, deadline) or the call's.
+func call(wait func(func(fd uintptr) bool) error, do func(fd int) error) error {
+	var errno error
+	err := wait(func(fd uintptr) bool {
+		for {
+			errno = do(int(fd))
+			if errno != unix.EINTR {
+				return errno != unix.EAGAIN
+			}
+		}
+	})
+	if err == nil {
+		err = errno
+	}
+	return err
 }
 
 // wrapSyscall names the call of an errno as net does (os.SyscallError),
