@@ -45,6 +45,9 @@ func compressWith(zw *zlib.Writer, buf *bytes.Buffer, b []byte) []byte {
 // error and is never held in memory beyond that bound; a truncated stream,
 // bad checksum or preset dictionary is an error as with zlib's uncompress().
 func Decompress(b []byte) ([]byte, error) {
+	if out, ok := parseStored(b); ok {
+		return bytes.Clone(out), nil
+	}
 	zr, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("wire: zlib: %w", err)
@@ -66,13 +69,17 @@ func inflate(zr io.Reader) ([]byte, error) {
 }
 
 // decompressor inflates with one reusable zlib reader, saving the
-// decompressor's large state between instructions.
+// decompressor's large state between instructions; a stream of stored
+// blocks does not need it (parseStored).
 type decompressor struct {
 	src bytes.Reader
 	zr  io.ReadCloser
 }
 
 func (d *decompressor) decompress(b []byte) ([]byte, error) {
+	if out, ok := parseStored(b); ok {
+		return bytes.Clone(out), nil // b is the assembler's buffer
+	}
 	d.src.Reset(b)
 	if d.zr == nil {
 		zr, err := zlib.NewReader(&d.src)

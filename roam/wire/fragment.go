@@ -86,9 +86,8 @@ type Fragmenter struct {
 	last    Instruction // only the fields that decide the id; Diff unused
 	lastMTU int
 
-	zw     *zlib.Writer // default level, for instructions worth compressing
-	stored *zlib.Writer // NoCompression, for small ones
-	buf    bytes.Buffer
+	zw  *zlib.Writer // default level, for instructions worth compressing
+	buf bytes.Buffer
 }
 
 // storeBelow is the marshalled size under which an instruction is sent as
@@ -97,6 +96,10 @@ type Fragmenter struct {
 // tables, about 20 µs of every keystroke's datagram; a stored stream costs
 // under 1 µs. Any zlib inflater, mosh's uncompress included, reads both.
 const storeBelow = 128
+
+// storedOverhead is what a stream of one stored block adds: the zlib
+// header, the block header and the checksum.
+const storedOverhead = 2 + 5 + 4
 
 // Fragments compresses the marshalled instruction and cuts it into fragments
 // of at most FragmentDataSize(mtu) data bytes, numbered from 0, the last one
@@ -146,15 +149,11 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 	return frags, nil
 }
 
-// compress zlib-encodes a marshalled instruction with the writer its size
-// calls for.
+// compress zlib-encodes a marshalled instruction: stored when it is small,
+// deflated otherwise.
 func (fr *Fragmenter) compress(b []byte) []byte {
 	if len(b) < storeBelow {
-		if fr.stored == nil {
-			// NoCompression is a valid level: the error is always nil.
-			fr.stored, _ = zlib.NewWriterLevel(&fr.buf, zlib.NoCompression)
-		}
-		return compressWith(fr.stored, &fr.buf, b)
+		return appendStored(make([]byte, 0, len(b)+storedOverhead), b)
 	}
 	if fr.zw == nil {
 		fr.zw = zlib.NewWriter(&fr.buf)
