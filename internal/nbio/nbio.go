@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -35,6 +36,63 @@ import (
 type File struct {
 	f  *os.File
 	rc syscall.RawConn
+	rd fileRead
+	wr fileWrite
+}
+
+// The operations below keep a call's arguments and results with the
+// descriptor, and the function the poller runs is bound once: a function
+// handed to RawConn.Read or Write escapes, so a closure made per call would
+// cost heap allocations on every keystroke's path at both ends. Each has a
+// mutex, as a descriptor may be read and written by several goroutines.
+
+// fileRead is File.Read's call.
+type fileRead struct {
+	mu    sync.Mutex
+	run   func(fd uintptr) bool
+	p     []byte
+	n     int
+	errno error
+}
+
+// step reads once, at once again after EINTR; it reports false (wait in
+// the poller and call again) on EAGAIN.
+func (o *fileRead) step(fd uintptr) bool {
+	for {
+		o.n, o.errno = read(int(fd), o.p)
+		if o.errno != unix.EINTR {
+			return o.errno != unix.EAGAIN
+		}
+	}
+}
+
+// fileWrite is File.Write's call: it writes until all of p is written.
+type fileWrite struct {
+	mu    sync.Mutex
+	run   func(fd uintptr) bool
+	p     []byte
+	n     int
+	errno error
+}
+
+func (o *fileWrite) step(fd uintptr) bool {
+	for o.n < len(o.p) {
+		m, e := write(int(fd), o.p[o.n:])
+		switch {
+		case e == unix.EINTR:
+			continue
+		case e == unix.EAGAIN:
+			return false
+		case e != nil:
+			o.errno = e
+			return true
+		case m == 0:
+			o.errno = io.ErrShortWrite
+			return true
+		}
+		o.n += m
+	}
+	return true
 }
 
 // NewFile wraps f, which must be in non-blocking mode and owned by the
@@ -56,7 +114,10 @@ func NewFile(f *os.File) (*File, error) {
 	if flags&unix.O_NONBLOCK == 0 {
 		return nil, fmt.Errorf("%s: not in non-blocking mode", f.Name())
 	}
-	return &File{f: f, rc: rc}, nil
+	file := &File{f: f, rc: rc}
+	file.rd.run = file.rd.step
+	file.wr.run = file.wr.step
+	return file, nil
 }
 
 // Read reads once, waiting in the poller until there is something to read.
@@ -65,11 +126,16 @@ func (f *File) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	err := fileErr(call(f.rc.Read, func(fd int) (err error) {
-		n, err = read(fd, p)
-		return err
-	}))
+	o := &f.rd
+	o.mu.Lock()
+	o.p, o.n, o.errno = p, 0, nil
+	err := fileErr(f.rc.Read(o.run))
+	if err == nil {
+		err = o.errno
+	}
+	n := o.n
+	o.p = nil
+	o.mu.Unlock()
 	if err != nil {
 		return 0, &os.PathError{Op: "read", Path: f.f.Name(), Err: err}
 	}
@@ -82,39 +148,20 @@ func (f *File) Read(p []byte) (int, error) {
 // Write writes all of p, waiting in the poller while the descriptor is
 // full.
 func (f *File) Write(p []byte) (int, error) {
-	n, err := writeAll(f.rc, p)
+	o := &f.wr
+	o.mu.Lock()
+	o.p, o.n, o.errno = p, 0, nil
+	err := fileErr(f.rc.Write(o.run))
+	if err == nil {
+		err = o.errno
+	}
+	n := o.n
+	o.p = nil
+	o.mu.Unlock()
 	if err != nil {
 		return n, &os.PathError{Op: "write", Path: f.f.Name(), Err: err}
 	}
 	return n, nil
-}
-
-func writeAll(rc syscall.RawConn, p []byte) (int, error) {
-	n := 0
-	var errno error
-	err := fileErr(rc.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			m, e := write(int(fd), p[n:])
-			switch {
-			case e == unix.EINTR:
-				continue
-			case e == unix.EAGAIN:
-				return false
-			case e != nil:
-				errno = e
-				return true
-			case m == 0:
-				errno = io.ErrShortWrite
-				return true
-			}
-			n += m
-		}
-		return true
-	}))
-	if err == nil {
-		err = errno
-	}
-	return n, err
 }
 
 // UDP is a UDP socket (see NewUDP).
@@ -122,6 +169,49 @@ type UDP struct {
 	c  *net.UDPConn
 	rc syscall.RawConn
 	v6 bool // the socket is AF_INET6 (IPv4 peers then go as mapped addresses)
+	rd udpRead
+	wr udpWrite
+}
+
+// udpRead is ReadMsg's call. last is the sender of the previous datagram,
+// returned again while datagrams come from the same address (almost all
+// of them), which saves two allocations per datagram.
+type udpRead struct {
+	mu      sync.Mutex
+	run     func(fd uintptr) bool
+	p, oob  []byte
+	n, oobn int
+	from    *net.UDPAddr
+	last    *net.UDPAddr
+	errno   error
+}
+
+func (o *udpRead) step(fd uintptr) bool {
+	for {
+		o.n, o.oobn, o.from, o.errno = recvmsg(int(fd), o.p, o.oob, o.last)
+		if o.errno != unix.EINTR {
+			return o.errno != unix.EAGAIN
+		}
+	}
+}
+
+// udpWrite is WriteTo's call.
+type udpWrite struct {
+	mu    sync.Mutex
+	run   func(fd uintptr) bool
+	p     []byte
+	to    sockaddr
+	n     int
+	errno error
+}
+
+func (o *udpWrite) step(fd uintptr) bool {
+	for {
+		o.n, o.errno = sendto(int(fd), o.p, &o.to)
+		if o.errno != unix.EINTR {
+			return o.errno != unix.EAGAIN
+		}
+	}
 }
 
 // NewUDP wraps c for ReadMsg and WriteTo.
@@ -139,16 +229,30 @@ func NewUDP(c *net.UDPConn) (*UDP, error) {
 		return nil, fmt.Errorf("udp socket: getsockname: %w", serr)
 	}
 	_, v6 := sa.(*unix.SockaddrInet6)
-	return &UDP{c: c, rc: rc, v6: v6}, nil
+	u := &UDP{c: c, rc: rc, v6: v6}
+	u.rd.run = u.rd.step
+	u.wr.run = u.wr.step
+	return u, nil
 }
 
 // ReadMsg receives one datagram into p and its control messages into oob,
-// as net.UDPConn.ReadMsgUDP, waiting in the poller until one arrives.
+// as net.UDPConn.ReadMsgUDP, waiting in the poller until one arrives. The
+// sender's address is shared with earlier results from the same sender: it
+// must not be modified.
 func (u *UDP) ReadMsg(p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
-	err = call(u.rc.Read, func(fd int) (err error) {
-		n, oobn, from, err = recvmsg(fd, p, oob)
-		return err
-	})
+	o := &u.rd
+	o.mu.Lock()
+	o.p, o.oob, o.errno = p, oob, nil
+	err = u.rc.Read(o.run)
+	if err == nil {
+		err = o.errno
+	}
+	n, oobn, from = o.n, o.oobn, o.from
+	if err == nil && from != nil {
+		o.last = from
+	}
+	o.p, o.oob, o.from = nil, nil, nil
+	o.mu.Unlock()
 	if err != nil {
 		return 0, 0, nil, &net.OpError{Op: "read", Net: "udp", Source: u.c.LocalAddr(), Err: wrapSyscall("recvmsg", err)}
 	}
@@ -158,17 +262,23 @@ func (u *UDP) ReadMsg(p, oob []byte) (n, oobn int, from *net.UDPAddr, err error)
 // WriteTo sends p to to as one datagram, waiting in the poller while the
 // socket's buffer is full.
 func (u *UDP) WriteTo(p []byte, to *net.UDPAddr) (int, error) {
-	sa, ok := rawSockaddr(to, u.v6)
-	if !ok {
+	o := &u.wr
+	o.mu.Lock()
+	var ok bool
+	if o.to, ok = rawSockaddr(to, u.v6); !ok {
+		o.mu.Unlock()
 		// A zone given by name, or a family the socket does not have:
 		// the net package resolves the one and words the other.
 		return u.c.WriteTo(p, to)
 	}
-	var n int
-	err := call(u.rc.Write, func(fd int) (err error) {
-		n, err = sendto(fd, p, sa)
-		return err
-	})
+	o.p, o.errno = p, nil
+	err := u.rc.Write(o.run)
+	if err == nil {
+		err = o.errno
+	}
+	n := o.n
+	o.p = nil
+	o.mu.Unlock()
 	if err != nil {
 		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.c.LocalAddr(), Addr: to, Err: wrapSyscall("sendto", err)}
 	}
@@ -179,30 +289,14 @@ func (u *UDP) WriteTo(p []byte, to *net.UDPAddr) (int, error) {
 // returns only its own two (the file is closing; the deadline passed), and
 // os reports the first as os.ErrClosed.
 func fileErr(err error) error {
+	if err == nil {
+		return nil // without touching errno below, which escapes: no allocation
+	}
 	var errno syscall.Errno
-	if err == nil || errors.As(err, &errno) || errors.Is(err, os.ErrDeadlineExceeded) {
+	if errors.As(err, &errno) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return err
 	}
 	return os.ErrClosed
-}
-
-// call makes one system call through a RawConn's Read or Write (wait): at
-// once again after EINTR, after the poller's wait on EAGAIN. It returns the
-// poller's error (closed, deadline) or the call's.
-func call(wait func(func(fd uintptr) bool) error, do func(fd int) error) error {
-	var errno error
-	err := wait(func(fd uintptr) bool {
-		for {
-			errno = do(int(fd))
-			if errno != unix.EINTR {
-				return errno != unix.EAGAIN
-			}
-		}
-	})
-	if err == nil {
-		err = errno
-	}
-	return err
 }
 
 // wrapSyscall names the call of an errno as net does (os.SyscallError),

@@ -13,7 +13,7 @@ import (
 )
 
 // pipe returns a non-blocking pipe whose ends are in the poller.
-func pipe(t *testing.T) (r, w *os.File) {
+func pipe(t testing.TB) (r, w *os.File) {
 	t.Helper()
 	var p [2]int
 	if err := unix.Pipe(p[:]); err != nil {
@@ -223,4 +223,65 @@ func TestUDPErrors(t *testing.T) {
 		t.Fatalf("oversize datagram: %v", err)
 	}
 	endsOnClose(t, func() error { _, _, _, err := ua.ReadMsg(make([]byte, 8), nil); return err }, a.Close, net.ErrClosed)
+}
+
+// TestCallsDoNotAllocate: reading and writing a descriptor that is ready,
+// and a datagram from the sender of the last one, allocate nothing (every
+// keystroke makes such calls at both ends).
+func TestCallsDoNotAllocate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	r, w := pipe(t)
+	fr, err := NewFile(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw, err := NewFile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf, key, dg := make([]byte, 16), []byte("k"), []byte("datagram")
+	if a := testing.AllocsPerRun(100, func() {
+		if _, err := fw.Write(key); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fr.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("File write and read: %v allocations", a)
+	}
+
+	a, b := listenUDP(t, "udp4", "127.0.0.1:0"), listenUDP(t, "udp4", "127.0.0.1:0")
+	ua, err := NewUDP(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ub, err := NewUDP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := b.LocalAddr().(*net.UDPAddr)
+	oob := make([]byte, 64)
+	var first *net.UDPAddr
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ua.WriteTo(dg, to); err != nil {
+			t.Fatal(err)
+		}
+		_, _, from, err := ub.ReadMsg(buf, oob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = from
+		} else if from != first {
+			t.Fatal("a new address for the same sender")
+		}
+	}); allocs != 0 {
+		t.Errorf("UDP send and receive: %v allocations", allocs)
+	}
+	if !first.IP.IsLoopback() || first.Port != a.LocalAddr().(*net.UDPAddr).Port {
+		t.Errorf("sender %v, want %v", first, a.LocalAddr())
+	}
 }

@@ -37,7 +37,7 @@ func write(fd int, p []byte) (int, error) {
 	return int(r), nil
 }
 
-func recvmsg(fd int, p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
+func recvmsg(fd int, p, oob []byte, last *net.UDPAddr) (n, oobn int, from *net.UDPAddr, err error) {
 	var rsa unix.RawSockaddrAny
 	var iov unix.Iovec
 	iov.Base = (*byte)(bufPtr(p))
@@ -55,20 +55,27 @@ func recvmsg(fd int, p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) 
 	if e != 0 {
 		return 0, 0, nil, e
 	}
-	return int(r), int(msg.Controllen), udpAddr(&rsa), nil
+	return int(r), int(msg.Controllen), udpAddr(&rsa, last), nil
 }
 
 // udpAddr is the sender in rsa as net words it (a four-byte address for
-// AF_INET, the zone by interface name).
-func udpAddr(rsa *unix.RawSockaddrAny) *net.UDPAddr {
+// AF_INET, the zone by interface name): last when that is the same address.
+func udpAddr(rsa *unix.RawSockaddrAny, last *net.UDPAddr) *net.UDPAddr {
 	switch rsa.Addr.Family {
 	case unix.AF_INET:
 		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		if last != nil && last.Zone == "" && last.Port == portOf(&sa.Port) && string(last.IP) == string(sa.Addr[:]) {
+			return last
+		}
 		ip := make(net.IP, net.IPv4len)
 		copy(ip, sa.Addr[:])
 		return &net.UDPAddr{IP: ip, Port: portOf(&sa.Port)}
 	case unix.AF_INET6:
 		sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		if last != nil && sa.Scope_id == 0 && last.Zone == "" && last.Port == portOf(&sa.Port) &&
+			string(last.IP) == string(sa.Addr[:]) {
+			return last
+		}
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, sa.Addr[:])
 		return &net.UDPAddr{IP: ip, Port: portOf(&sa.Port), Zone: zoneName(sa.Scope_id)}
@@ -131,7 +138,7 @@ func rawSockaddr(to *net.UDPAddr, v6 bool) (sockaddr, bool) {
 	return sa, true
 }
 
-func sendto(fd int, p []byte, sa sockaddr) (int, error) {
+func sendto(fd int, p []byte, sa *sockaddr) (int, error) {
 	r, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), 0,
 		uintptr(unsafe.Pointer(&sa.raw)), uintptr(sa.len))
 	if e != 0 {

@@ -15,17 +15,23 @@ import (
 func read(fd int, p []byte) (int, error)  { return unix.Read(fd, p) }
 func write(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
 
-func recvmsg(fd int, p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
+func recvmsg(fd int, p, oob []byte, last *net.UDPAddr) (n, oobn int, from *net.UDPAddr, err error) {
 	n, oobn, _, sa, err := unix.Recvmsg(fd, p, oob, 0)
 	if err != nil {
 		return 0, 0, nil, err
 	}
 	switch sa := sa.(type) {
 	case *unix.SockaddrInet4:
+		if last != nil && last.Zone == "" && last.Port == sa.Port && string(last.IP) == string(sa.Addr[:]) {
+			return n, oobn, last, nil
+		}
 		ip := make(net.IP, net.IPv4len)
 		copy(ip, sa.Addr[:])
 		from = &net.UDPAddr{IP: ip, Port: sa.Port}
 	case *unix.SockaddrInet6:
+		if last != nil && sa.ZoneId == 0 && last.Zone == "" && last.Port == sa.Port && string(last.IP) == string(sa.Addr[:]) {
+			return n, oobn, last, nil
+		}
 		ip := make(net.IP, net.IPv6len)
 		copy(ip, sa.Addr[:])
 		from = &net.UDPAddr{IP: ip, Port: sa.Port, Zone: zoneName(sa.ZoneId)}
@@ -64,7 +70,7 @@ func rawSockaddr(to *net.UDPAddr, v6 bool) (sockaddr, bool) {
 	return sockaddr{sa}, true
 }
 
-func sendto(fd int, p []byte, sa sockaddr) (int, error) {
+func sendto(fd int, p []byte, sa *sockaddr) (int, error) {
 	if err := unix.Sendto(fd, p, 0, sa.sa); err != nil {
 		return 0, err
 	}
