@@ -158,6 +158,10 @@ func (c *ClientPaths) SetRedialing(status string) {
 // Incoming implements roam.Path.
 func (c *ClientPaths) Incoming() <-chan roam.Datagram { return c.fan.out }
 
+// SetReceiver implements roam.DirectPath: members that are DirectPaths (UDP
+// sockets) deliver to fn on their readers' goroutines.
+func (c *ClientPaths) SetReceiver(fn func(roam.Datagram) bool) { c.fan.setReceiver(fn) }
+
 // Send implements roam.Path: by the route the chooser picks.
 func (c *ClientPaths) Send(b []byte) error {
 	now := c.now()

@@ -104,6 +104,10 @@ func (m *Multipath) Remove(id uint64) { m.fan.remove(id) }
 // Incoming implements roam.Path.
 func (m *Multipath) Incoming() <-chan roam.Datagram { return m.fan.out }
 
+// SetReceiver implements roam.DirectPath: members that are DirectPaths (UDP
+// sockets) deliver to fn on their readers' goroutines.
+func (m *Multipath) SetReceiver(fn func(roam.Datagram) bool) { m.fan.setReceiver(fn) }
+
 // activePath is the member Send uses, nil if none.
 func (m *Multipath) activePath() roam.Path {
 	m.mu.Lock()

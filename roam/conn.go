@@ -5,6 +5,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -74,13 +75,28 @@ type WakePath interface {
 	Wake(now time.Time)
 }
 
+// DirectPath is a path whose reader goroutines can hand a datagram to the
+// loop by running the loop's wake-up themselves, instead of sending it on
+// Incoming for the loop's goroutine to take: that hand-off (a channel send,
+// a goroutine switch, the select's bookkeeping) is on every keystroke's
+// path at both ends. Run installs a receiver while it runs (nil when it
+// returns); a reader calls it for each datagram and sends the datagram on
+// Incoming as before when it returns false (no receiver, the loop busy or
+// finished). The datagram's Data is the reader's buffer, valid only during
+// the call. Datagram order between the two ways is not kept, which UDP
+// never promised.
+type DirectPath interface {
+	SetReceiver(fn func(Datagram) bool)
+}
+
 // ErrNoPeer is returned by a server's Send before any client was seen.
 var ErrNoPeer = errors.New("roam: no client address yet")
 
 // readLoop reads datagrams from pc into out until pc is closed or done is
 // closed. It is the only reader of pc. Transient errors are retried, with a
 // short pause once they repeat, so a persistent error cannot spin a CPU.
-func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
+// Each datagram goes first to the receiver recv holds (DirectPath), if any.
+func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv *directRecv) {
 	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
 	oob := make([]byte, 128)
 	// A UDP socket is read with nbio: no scheduler hand-off per datagram.
@@ -122,6 +138,11 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 			continue
 		}
 		failures = 0
+		// A receiver handles the datagram before it returns: it may have
+		// buf itself.
+		if recv.deliver(Datagram{Data: buf[:n], From: from, Congested: congested}) {
+			continue
+		}
 		d := Datagram{Data: append([]byte(nil), buf[:n]...), From: from, Congested: congested}
 		select {
 		case out <- d:
@@ -134,12 +155,37 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}) {
 	}
 }
 
+// directRecv holds a DirectPath's receiver (see SetReceiver).
+type directRecv struct {
+	fn atomic.Pointer[func(Datagram) bool]
+}
+
+// set installs fn (nil: none).
+func (r *directRecv) set(fn func(Datagram) bool) {
+	if fn == nil {
+		r.fn.Store(nil)
+		return
+	}
+	r.fn.Store(&fn)
+}
+
+// deliver hands d to the receiver; false when there is none or it
+// declined. d.Data is valid only during the call.
+func (r *directRecv) deliver(d Datagram) bool {
+	if r == nil {
+		return false
+	}
+	fn := r.fn.Load()
+	return fn != nil && (*fn)(d)
+}
+
 // readers owns the reader goroutines of a path and the channel they feed.
 type readers struct {
 	out       chan Datagram
 	done      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	recv      directRecv
 }
 
 // incomingBuffer absorbs bursts (a multi-fragment frame) while the loop is
@@ -154,7 +200,7 @@ func (r *readers) start(pc net.PacketConn) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		readLoop(pc, r.out, r.done)
+		readLoop(pc, r.out, r.done, &r.recv)
 	}()
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -76,7 +77,8 @@ type App interface {
 	Settle(now time.Time) (done bool, err error)
 	// NextWake is the application's next deadline (zero: none).
 	NextWake(now time.Time) time.Time
-	// Received runs after Transport.Recv accepted a datagram.
+	// Received runs after Transport.Recv accepted a datagram. d.Data may
+	// be a reader's buffer (DirectPath): it must not be kept.
 	Received(d Datagram, info RecvInfo, now time.Time)
 	// Sources are the application's event channels for the next wait;
 	// asked at every wake-up, so they may change (a pty that opens).
@@ -131,123 +133,235 @@ func Earliest(ts ...time.Time) time.Time {
 // Run loops until ctx ends (returning ctx.Err()), the App or Done says the
 // session is over, the path closes (ErrPathClosed) or the transport fails
 // to encode a state. It does not close the path.
+//
+// On a DirectPath, a reader goroutine runs the wake-up for its datagram
+// itself when the loop is waiting (loop.deliver); the wake-ups are
+// serialized by a mutex either way, so the App sees one at a time.
 func (p *Pump[L, R]) Run(ctx context.Context) error {
-	clock := p.Now
-	if clock == nil {
-		clock = time.Now
+	l := &loop[L, R]{p: p, clock: p.Now, log: p.Logger, kick: make(chan struct{}, 1)}
+	if l.clock == nil {
+		l.clock = time.Now
 	}
-	log := p.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
 	}
-	t := p.Transport
-	mtuPath, _ := p.Path.(MTUPath)
-	hopPath, _ := p.Path.(HopPath)
-	wakePath, _ := p.Path.(WakePath)
+	l.mtuPath, _ = p.Path.(MTUPath)
+	l.hopPath, _ = p.Path.(HopPath)
+	l.wakePath, _ = p.Path.(WakePath)
 	incoming := p.Path.Incoming()
+	l.timer = p.timer()
+	defer l.timer.Close()
 
-	timer := p.timer()
-	defer timer.Close()
-	// woke is what ended the last wait; nil for the first wake-up.
-	var woke func(now time.Time) (bool, error)
+	l.mu.Lock()
+	if dp, ok := p.Path.(DirectPath); ok {
+		dp.SetReceiver(l.deliver)
+		defer dp.SetReceiver(nil)
+	}
+	c := cause{}
 	for {
-		now := clock()
-		if woke != nil {
-			if done, err := woke(now); done {
-				return err
-			}
-		}
-		if p.App != nil {
-			if done, err := p.App.Step(now); done {
-				return err
-			}
-		}
-		if mtuPath != nil {
-			t.SetMTU(mtuPath.MTU())
-		}
-		dgs, err := t.Tick(now)
-		if err != nil {
+		if done, err := l.wake(c); done {
+			l.over = true
+			l.mu.Unlock()
 			return err
 		}
-		for _, dg := range dgs {
-			err := p.Path.Send(dg)
-			if err != nil {
-				log.Debug("roam: send failed", "err", err)
-			}
-			if p.App != nil {
-				p.App.Sent(dg, err, now)
-			}
-		}
-		if hopPath != nil && t.ShouldHop(now) {
-			if err := hopPath.Hop(); err != nil {
-				log.Debug("roam: port hop failed", "err", err)
-			} else {
-				t.NoteHop(now)
-			}
-		}
-		var pathWake time.Time
-		if wakePath != nil {
-			wakePath.Wake(now)
-			pathWake = wakePath.NextWake()
-		}
-		if p.App != nil {
-			if done, err := p.App.Settle(now); done {
-				return err
-			}
-		}
-		if p.Done != nil && p.Done(now) {
-			return nil
-		}
-
-		var appWake time.Time
-		var src Sources
-		if p.App != nil {
-			appWake = p.App.NextWake(now)
-			src = p.App.Sources()
-		}
-		timerC := (<-chan time.Time)(nil)
-		if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
-			timer.Reset(wake, now)
-			timerC = timer.C()
-		} else {
-			timer.Stop()
-		}
+		src, timerC := l.src, l.timerC
+		l.waitSrc, l.waitTimer = src, timerC != nil
+		l.mu.Unlock()
 
 		select {
 		case <-ctx.Done():
+			l.mu.Lock()
+			l.over = true
+			l.mu.Unlock()
 			return ctx.Err()
 		case d, ok := <-incoming:
-			woke = func(now time.Time) (bool, error) {
+			c = cause{kind: causeIncoming, d: d, closed: !ok, drain: incoming}
+		case b, ok := <-src.Input:
+			c = cause{kind: causeApp, ev: Event{Kind: EventInput, Bytes: b, Closed: !ok}}
+		case sig := <-src.Signals:
+			c = cause{kind: causeApp, ev: Event{Kind: EventSignal, Signal: sig}}
+		case <-src.Exited:
+			c = cause{kind: causeApp, ev: Event{Kind: EventExited}}
+		case ev := <-p.Events:
+			c = cause{kind: causeFunc, fn: ev}
+		case <-timerC:
+			c = cause{}
+		case <-l.kick:
+			c = cause{}
+		}
+		l.mu.Lock()
+		if l.over {
+			// A reader's wake-up ended the session.
+			l.mu.Unlock()
+			return l.err
+		}
+	}
+}
+
+// loop is one Run: what its wake-ups share.
+type loop[L State[L], R State[R]] struct {
+	p        *Pump[L, R]
+	clock    func() time.Time
+	log      *slog.Logger
+	mtuPath  MTUPath
+	hopPath  HopPath
+	wakePath WakePath
+	timer    Timer
+
+	// mu is held by whichever goroutine runs a wake-up: Run's, or a
+	// reader's (deliver). The fields below are under it.
+	mu sync.Mutex
+	// src and timerC are what the next wait waits on, as the last
+	// wake-up left them; waitSrc and waitTimer what Run's select waits
+	// on. A reader's wake-up that changes them kicks Run to wait anew.
+	src       Sources
+	timerC    <-chan time.Time
+	waitSrc   Sources
+	waitTimer bool
+	kick      chan struct{}
+	// over: the session ended (err is Run's result) or Run returned.
+	over bool
+	err  error
+}
+
+// causeKind says what ended a wait.
+type causeKind uint8
+
+const (
+	causeNone     causeKind = iota // the timer, a kick, the first wake-up
+	causeIncoming                  // a datagram from Incoming (then whatever else arrived)
+	causeDatagram                  // one datagram a reader delivered
+	causeApp                       // an event from the App's sources
+	causeFunc                      // a function from Events
+)
+
+// cause is what ended a wait: a value, so a wake-up allocates nothing for it.
+type cause struct {
+	kind   causeKind
+	d      Datagram
+	closed bool // causeIncoming: the channel closed
+	drain  <-chan Datagram
+	ev     Event
+	fn     func(now time.Time)
+}
+
+// deliver is the DirectPath receiver: a reader's datagram, handled on the
+// reader's goroutine when the loop is waiting (otherwise false, and the
+// reader sends it on Incoming). It never blocks: a reader must not wait
+// for a wake-up that may be closing the reader's own path.
+func (l *loop[L, R]) deliver(d Datagram) bool {
+	if !l.mu.TryLock() {
+		return false
+	}
+	defer l.mu.Unlock()
+	if l.over {
+		return false
+	}
+	done, err := l.wake(cause{kind: causeDatagram, d: d})
+	switch {
+	case done:
+		l.over, l.err = true, err
+	case l.src == l.waitSrc && (l.timerC == nil || l.waitTimer):
+		return true // Run's select already waits on the right things
+	}
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// wake runs one wake-up: what ended the wait (c), then App.Step, the
+// transport's tick and its sends, the port hop, the path's timers,
+// App.Settle and Done, and then arms the timer for the next wait.
+func (l *loop[L, R]) wake(c cause) (bool, error) {
+	p, t := l.p, l.p.Transport
+	now := l.clock()
+	switch c.kind {
+	case causeIncoming:
+		if c.closed {
+			return true, ErrPathClosed
+		}
+		p.recv(c.d, now, l.log)
+		// Take whatever else already arrived before ticking, so a
+		// multi-fragment frame is handled in one go.
+	drain:
+		for {
+			select {
+			case d, ok := <-c.drain:
 				if !ok {
 					return true, ErrPathClosed
 				}
-				p.recv(d, now, log)
-				// Take whatever else already arrived before ticking, so
-				// a multi-fragment frame is handled in one go.
-				for {
-					select {
-					case d, ok := <-incoming:
-						if !ok {
-							return true, ErrPathClosed
-						}
-						p.recv(d, now, log)
-					default:
-						return false, nil
-					}
-				}
+				p.recv(d, now, l.log)
+			default:
+				break drain
 			}
-		case b, ok := <-src.Input:
-			woke = p.handle(Event{Kind: EventInput, Bytes: b, Closed: !ok})
-		case sig := <-src.Signals:
-			woke = p.handle(Event{Kind: EventSignal, Signal: sig})
-		case <-src.Exited:
-			woke = p.handle(Event{Kind: EventExited})
-		case ev := <-p.Events:
-			woke = func(now time.Time) (bool, error) { ev(now); return false, nil }
-		case <-timerC:
-			woke = nil
+		}
+	case causeDatagram:
+		p.recv(c.d, now, l.log)
+	case causeApp:
+		if done, err := p.App.Handle(c.ev, now); done {
+			return true, err
+		}
+	case causeFunc:
+		c.fn(now)
+	}
+	if p.App != nil {
+		if done, err := p.App.Step(now); done {
+			return true, err
 		}
 	}
+	if l.mtuPath != nil {
+		t.SetMTU(l.mtuPath.MTU())
+	}
+	dgs, err := t.Tick(now)
+	if err != nil {
+		return true, err
+	}
+	for _, dg := range dgs {
+		err := p.Path.Send(dg)
+		if err != nil {
+			l.log.Debug("roam: send failed", "err", err)
+		}
+		if p.App != nil {
+			p.App.Sent(dg, err, now)
+		}
+	}
+	if l.hopPath != nil && t.ShouldHop(now) {
+		if err := l.hopPath.Hop(); err != nil {
+			l.log.Debug("roam: port hop failed", "err", err)
+		} else {
+			t.NoteHop(now)
+		}
+	}
+	var pathWake time.Time
+	if l.wakePath != nil {
+		l.wakePath.Wake(now)
+		pathWake = l.wakePath.NextWake()
+	}
+	if p.App != nil {
+		if done, err := p.App.Settle(now); done {
+			return true, err
+		}
+	}
+	if p.Done != nil && p.Done(now) {
+		return true, nil
+	}
+
+	var appWake time.Time
+	l.src = Sources{}
+	if p.App != nil {
+		appWake = p.App.NextWake(now)
+		l.src = p.App.Sources()
+	}
+	l.timerC = nil
+	if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
+		l.timer.Reset(wake, now)
+		l.timerC = l.timer.C()
+	} else {
+		l.timer.Stop()
+	}
+	return false, nil
 }
 
 // Timer is Run's wake-up timer: one goroutine uses it. Run re-arms it on
@@ -284,10 +398,6 @@ func (g goTimer) C() <-chan time.Time     { return g.t.C }
 func (g goTimer) Reset(at, now time.Time) { g.t.Reset(max(at.Sub(now), 0)) }
 func (g goTimer) Stop()                   { g.t.Stop() }
 func (g goTimer) Close()                  { g.t.Stop() }
-
-func (p *Pump[L, R]) handle(ev Event) func(time.Time) (bool, error) {
-	return func(now time.Time) (bool, error) { return p.App.Handle(ev, now) }
-}
 
 // Receive feeds one datagram to the transport as Run does, for a test that
 // steps a session by hand on a fake clock; it must not be called while Run

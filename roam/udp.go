@@ -189,6 +189,9 @@ func (s *UDPServer) Send(b []byte) error {
 // Incoming implements Path.
 func (s *UDPServer) Incoming() <-chan Datagram { return s.rd.out }
 
+// SetReceiver implements DirectPath.
+func (s *UDPServer) SetReceiver(fn func(Datagram) bool) { s.rd.recv.set(fn) }
+
 // Close implements Path.
 func (s *UDPServer) Close() error {
 	s.mu.Lock()
@@ -345,6 +348,9 @@ func (c *UDPClient) Send(b []byte) error {
 
 // Incoming implements Path.
 func (c *UDPClient) Incoming() <-chan Datagram { return c.rd.out }
+
+// SetReceiver implements DirectPath.
+func (c *UDPClient) SetReceiver(fn func(Datagram) bool) { c.rd.recv.set(fn) }
 
 // Close implements Path.
 func (c *UDPClient) Close() error {
