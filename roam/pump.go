@@ -93,6 +93,9 @@ type Sources struct {
 	// Input carries bytes: the user's keys (client) or the program's
 	// output (server). Its close is an event too (EventInput, Closed).
 	Input <-chan []byte
+	// Feed, if set, is the Feed whose C is Input: the loop lets its
+	// reader run wake-ups for its bytes itself.
+	Feed *Feed
 	// Signals carries the process's signals (SIGWINCH, SIGTERM, ...).
 	Signals <-chan os.Signal
 	// Exited fires when something the App waits for has ended (the
@@ -157,6 +160,11 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		dp.SetReceiver(l.deliver)
 		defer dp.SetReceiver(nil)
 	}
+	defer func() {
+		l.mu.Lock()
+		l.installFeed(nil)
+		l.mu.Unlock()
+	}()
 	c := cause{}
 	for {
 		if done, err := l.wake(c); done {
@@ -178,6 +186,9 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 			c = cause{kind: causeIncoming, d: d, closed: !ok, drain: incoming}
 		case b, ok := <-src.Input:
 			c = cause{kind: causeApp, ev: Event{Kind: EventInput, Bytes: b, Closed: !ok}}
+			if ok {
+				c.feed = src.Feed
+			}
 		case sig := <-src.Signals:
 			c = cause{kind: causeApp, ev: Event{Kind: EventSignal, Signal: sig}}
 		case <-src.Exited:
@@ -219,6 +230,8 @@ type loop[L State[L], R State[R]] struct {
 	waitSrc   Sources
 	waitTimer bool
 	kick      chan struct{}
+	// feed is the Feed whose reader has deliverInput installed.
+	feed *Feed
 	// over: the session ended (err is Run's result) or Run returned.
 	over bool
 	err  error
@@ -242,6 +255,7 @@ type cause struct {
 	closed bool // causeIncoming: the channel closed
 	drain  <-chan Datagram
 	ev     Event
+	feed   *Feed // causeApp: the Feed whose C brought ev (nil: none or direct)
 	fn     func(now time.Time)
 }
 
@@ -257,18 +271,55 @@ func (l *loop[L, R]) deliver(d Datagram) bool {
 	if l.over {
 		return false
 	}
-	done, err := l.wake(cause{kind: causeDatagram, d: d})
+	l.after(l.wake(cause{kind: causeDatagram, d: d}))
+	return true
+}
+
+// deliverInput is a Feed's receiver: the reader's bytes, handled on the
+// reader's goroutine when the loop is waiting and has handled everything
+// the Feed sent on its channel (otherwise false, and the reader sends on
+// the channel, behind what is there).
+func (l *loop[L, R]) deliverInput(f *Feed, b []byte) bool {
+	if !l.mu.TryLock() {
+		return false
+	}
+	defer l.mu.Unlock()
+	if l.over || l.feed != f || f.pending.Load() != 0 {
+		return false
+	}
+	l.after(l.wake(cause{kind: causeApp, ev: Event{Kind: EventInput, Bytes: b}}))
+	return true
+}
+
+// after ends a wake-up run on a reader's goroutine: it records the end of
+// the session, or kicks Run to wait anew if the wait it is in no longer
+// fits (a new source, or a timer armed while Run waits on none).
+func (l *loop[L, R]) after(done bool, err error) {
 	switch {
 	case done:
 		l.over, l.err = true, err
 	case l.src == l.waitSrc && (l.timerC == nil || l.waitTimer):
-		return true // Run's select already waits on the right things
+		return // Run's select already waits on the right things
 	}
 	select {
 	case l.kick <- struct{}{}:
 	default:
 	}
-	return true
+}
+
+// installFeed gives f's reader deliverInput, taking it from the Feed
+// installed before (nil: none).
+func (l *loop[L, R]) installFeed(f *Feed) {
+	if f == l.feed {
+		return
+	}
+	if l.feed != nil {
+		l.feed.setReceiver(nil)
+	}
+	l.feed = f
+	if f != nil {
+		f.setReceiver(func(b []byte) bool { return l.deliverInput(f, b) })
+	}
 }
 
 // wake runs one wake-up: what ended the wait (c), then App.Step, the
@@ -300,7 +351,11 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 	case causeDatagram:
 		p.recv(c.d, now, l.log)
 	case causeApp:
-		if done, err := p.App.Handle(c.ev, now); done {
+		done, err := p.App.Handle(c.ev, now)
+		if c.feed != nil {
+			c.feed.handled()
+		}
+		if done {
 			return true, err
 		}
 	case causeFunc:
@@ -354,6 +409,7 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		appWake = p.App.NextWake(now)
 		l.src = p.App.Sources()
 	}
+	l.installFeed(l.src.Feed)
 	l.timerC = nil
 	if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
 		l.timer.Reset(wake, now)

@@ -199,7 +199,7 @@ type client struct {
 	prompt *promptState
 
 	// The loop's sources and results (run).
-	stdin   <-chan []byte // nil once closed
+	stdin   *roam.Feed // nil once closed
 	sigs    <-chan os.Signal
 	suspend func()
 	resume  func() error
@@ -322,7 +322,7 @@ func (c *client) finalFrame() {
 // run runs the session on a roam.Pump until it ends. The prompts and
 // status changes that arrive meanwhile reach the loop as events; a prompt
 // still on its way when the session ends is cancelled.
-func (c *client) run(ctx context.Context, stdin <-chan []byte, sigs <-chan os.Signal, suspend func(), resume func() error,
+func (c *client) run(ctx context.Context, stdin *roam.Feed, sigs <-chan os.Signal, suspend func(), resume func() error,
 	clk clock) (ClientResult, error) {
 	c.stdin, c.sigs, c.suspend, c.resume = stdin, sigs, suspend, resume
 	events := make(chan func(time.Time))
@@ -454,7 +454,11 @@ func (c *client) NextWake(now time.Time) time.Time {
 
 // Sources implements roam.App: typed bytes and signals.
 func (c *client) Sources() roam.Sources {
-	return roam.Sources{Input: c.stdin, Signals: c.sigs}
+	src := roam.Sources{Signals: c.sigs}
+	if c.stdin != nil {
+		src.Input, src.Feed = c.stdin.C, c.stdin
+	}
+	return src
 }
 
 // Handle implements roam.App.

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/roam"
 	mterm "github.com/ssh-mosh/ssh-mosh/term"
 )
 
@@ -50,7 +51,7 @@ func (s *screenOut) has(text string) bool {
 // clientRig is a memPair with our client loop on the client's path.
 type clientRig struct {
 	*memPair
-	stdin  chan []byte
+	stdin  *roam.Feed
 	sigs   chan os.Signal
 	out    *screenOut
 	result chan ClientResult
@@ -62,7 +63,7 @@ type clientRig struct {
 // The terminal's size is what size says (80×24 if nil).
 func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool, size ...func() (int, int, error)) *clientRig {
 	t.Helper()
-	r := &clientRig{memPair: newMemPair(t, ServerConfig{}, serverMuted, false), stdin: make(chan []byte),
+	r := &clientRig{memPair: newMemPair(t, ServerConfig{}, serverMuted, false), stdin: roam.NewFeed(0),
 		sigs: make(chan os.Signal, 1), out: &screenOut{emu: mterm.NewEmulator(80, 24)},
 		result: make(chan ClientResult, 1), errs: make(chan error, 1)}
 	null, err := os.Open(os.DevNull)
@@ -117,13 +118,13 @@ func TestClientRuleEscapeKey(t *testing.T) {
 		r.connect()
 		// Ctrl-^ ^ sends the escape key itself; Ctrl-^ . quits with the
 		// shutdown handshake. Neither escape sequence reaches the program.
-		r.stdin <- []byte("a\x1e^b")
-		r.stdin <- []byte("\x1e")
+		r.stdin.Send([]byte("a\x1e^b"))
+		r.stdin.Send([]byte("\x1e"))
 		synctest.Wait()
 		if !r.out.has("Commands: Ctrl-Z suspends") {
 			t.Error("no help in the bar after the escape key")
 		}
-		r.stdin <- []byte(".")
+		r.stdin.Send([]byte("."))
 		res := r.wait()
 		if !res.Connected || !res.Clean {
 			t.Errorf("result %+v, want a connected session and a clean shutdown", res)
@@ -190,7 +191,7 @@ func TestClientRuleOnConnectOnce(t *testing.T) {
 		r.connect()
 		time.Sleep(5 * time.Second) // past GiveUpAfter: connected, it must not give up
 		synctest.Wait()
-		r.stdin <- []byte("\x1e.")
+		r.stdin.Send([]byte("\x1e."))
 		res := r.wait()
 		if !res.Connected || !res.Clean || calls != 1 {
 			t.Errorf("result %+v, OnConnect called %d times: want connected, clean, once", res, calls)
@@ -227,7 +228,7 @@ func TestClientRuleResizeFollowsTheTerminal(t *testing.T) {
 		mu.Unlock()
 		r.sigs <- syscall.SIGWINCH
 		synctest.Wait()
-		r.stdin <- []byte("\x1e.")
+		r.stdin.Send([]byte("\x1e."))
 		if res := r.wait(); !res.Clean {
 			t.Errorf("result %+v", res)
 		}
@@ -266,7 +267,7 @@ func TestClientRuleStatusChangedRedraws(t *testing.T) {
 		if !r.out.has("Re-establishing forwards...") {
 			t.Error("the new status did not show after StatusChanged")
 		}
-		r.stdin <- []byte("\x1e.")
+		r.stdin.Send([]byte("\x1e."))
 		if res := r.wait(); !res.Clean {
 			t.Errorf("result %+v", res)
 		}

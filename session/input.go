@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/roam"
 )
 
 // inputReader forwards what the user types on out, and can be stopped
@@ -22,7 +22,7 @@ import (
 // terminal and a wake-up pipe, and reads only when the terminal has input. out is closed at end of input
 // or on error; stop returns once the goroutine has ended.
 type inputReader struct {
-	out   chan []byte
+	out   *roam.Feed
 	in    *os.File
 	poll  *os.File // the pollable terminal, or nil
 	wakeR *os.File
@@ -32,7 +32,7 @@ type inputReader struct {
 
 func newInputReader(in *os.File) (*inputReader, error) {
 	if f := pollableTerminal(in, unix.O_RDONLY); f != nil {
-		ir := &inputReader{out: make(chan []byte, 4), in: in, poll: f, done: make(chan struct{})}
+		ir := &inputReader{out: roam.NewFeed(4), in: in, poll: f, done: make(chan struct{})}
 		go ir.runPolled()
 		return ir, nil
 	}
@@ -40,7 +40,7 @@ func newInputReader(in *os.File) (*inputReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input wake-up pipe: %w", err)
 	}
-	ir := &inputReader{out: make(chan []byte, 4), in: in, wakeR: r, wakeW: w, done: make(chan struct{})}
+	ir := &inputReader{out: roam.NewFeed(4), in: in, wakeR: r, wakeW: w, done: make(chan struct{})}
 	go ir.run()
 	return ir, nil
 }
@@ -48,7 +48,7 @@ func newInputReader(in *os.File) (*inputReader, error) {
 // runPolled is run for a pollable terminal: one read(2) per wake-up.
 func (ir *inputReader) runPolled() {
 	defer close(ir.done)
-	defer close(ir.out)
+	defer ir.out.Close()
 	buf := make([]byte, 16384)
 	var r io.Reader = ir.poll
 	if f, err := nbio.NewFile(ir.poll); err == nil {
@@ -57,11 +57,10 @@ func (ir *inputReader) runPolled() {
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
-			// stop drains out while it waits, so this send cannot block it.
-			ir.out <- append([]byte(nil), buf[:n]...)
-			// The loop sends the keys before this goroutine's next
-			// read (usually an EAGAIN).
-			runtime.Gosched()
+			// The loop handles the keys on this goroutine when it is
+			// waiting; otherwise they queue, and stop drains the queue
+			// while it waits, so this send cannot block it.
+			ir.out.Send(buf[:n])
 		}
 		if err != nil {
 			return // stopped (deadline), end of input or a dead terminal
@@ -71,7 +70,7 @@ func (ir *inputReader) runPolled() {
 
 func (ir *inputReader) run() {
 	defer close(ir.done)
-	defer close(ir.out)
+	defer ir.out.Close()
 	buf := make([]byte, 16384)
 	in, wake := int(ir.in.Fd()), int(ir.wakeR.Fd())
 	for {
@@ -96,7 +95,7 @@ func (ir *inputReader) run() {
 			return // end of input or a dead terminal
 		}
 		// stop drains out while it waits, so this send cannot block it.
-		ir.out <- append([]byte(nil), buf[:n]...)
+		ir.out.Send(buf[:n])
 	}
 }
 
@@ -118,7 +117,7 @@ func (ir *inputReader) stop() {
 				ir.wakeW.Close()
 			}
 			return
-		case <-ir.out: // unblock a pending send
+		case <-ir.out.C: // unblock a pending send
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -28,7 +28,7 @@ type program interface {
 	Resize(w, h int) error
 	// Output carries the program's output; it is closed when the
 	// program's side of the terminal has closed.
-	Output() <-chan []byte
+	Output() *roam.Feed
 	// Exited is closed once the program has ended and ExitStatus is set.
 	Exited() <-chan struct{}
 	ExitStatus() wire.ExitStatus
@@ -44,7 +44,7 @@ type startProgram func(cfg *ServerConfig, w, h int, log *slog.Logger) (program, 
 type ptyProgram struct {
 	ptmx  *os.File
 	rw    io.ReadWriter // ptmx, through nbio when it is pollable
-	out   chan []byte
+	out   *roam.Feed
 	child *childWatch
 }
 
@@ -100,14 +100,14 @@ func startPty(cfg *ServerConfig, w, h int, log *slog.Logger) (program, error) {
 		// next output (see Hangup).
 		log.Info("pty master stays blocking", "err", err)
 	}
-	p := &ptyProgram{ptmx: ptmx, rw: rw, out: make(chan []byte, 4), child: watchChild(cmd)}
+	p := &ptyProgram{ptmx: ptmx, rw: rw, out: roam.NewFeed(4), child: watchChild(cmd)}
 	go readPty(rw, p.out)
 	return p, nil
 }
 
 func (p *ptyProgram) Write(b []byte) (int, error) { return p.rw.Write(b) }
 func (p *ptyProgram) Resize(w, h int) error       { return setWinsize(p.ptmx, w, h) }
-func (p *ptyProgram) Output() <-chan []byte       { return p.out }
+func (p *ptyProgram) Output() *roam.Feed          { return p.out }
 func (p *ptyProgram) Exited() <-chan struct{}     { return p.child.done }
 func (p *ptyProgram) ExitStatus() wire.ExitStatus { return p.child.status }
 
@@ -122,7 +122,7 @@ func (p *ptyProgram) Hangup() {
 	// ptmx is owned by the runtime poller (see pollable), so Close closes
 	// the descriptor now, and the blocked read in readPty returns.
 	_ = p.ptmx.Close()
-	for range p.out {
+	for range p.out.C {
 	}
 	// watchChild owns the program's Wait and reaps it when it ends.
 }
@@ -173,16 +173,15 @@ func setWinsize(f *os.File, w, h int) error {
 
 // readPty forwards pty output until EOF or EIO (the child's side closed),
 // then closes out. It ends when the loop closes the pty.
-func readPty(r io.Reader, out chan<- []byte) {
-	defer close(out)
+func readPty(r io.Reader, out *roam.Feed) {
+	defer out.Close()
 	buf := make([]byte, 16384)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
-			out <- append([]byte(nil), buf[:n]...)
-			// The loop sends the echo before this goroutine's next read
-			// (usually an EAGAIN).
-			runtime.Gosched()
+			// The loop handles the output on this goroutine when it is
+			// waiting, so the echo leaves before the next read.
+			out.Send(buf[:n])
 		}
 		if err != nil {
 			return

@@ -25,13 +25,13 @@ type fakeProgram struct {
 	hungUp  bool
 	status  wire.ExitStatus
 
-	out      chan []byte
+	out      *roam.Feed
 	exited   chan struct{}
 	closeOut sync.Once
 }
 
 func newFakeProgram() *fakeProgram {
-	return &fakeProgram{out: make(chan []byte, 16), exited: make(chan struct{})}
+	return &fakeProgram{out: roam.NewFeed(16), exited: make(chan struct{})}
 }
 
 func (p *fakeProgram) start(_ *ServerConfig, w, h int, _ *slog.Logger) (program, error) {
@@ -56,11 +56,11 @@ func (p *fakeProgram) Resize(w, h int) error {
 	return nil
 }
 
-func (p *fakeProgram) Output() <-chan []byte       { return p.out }
+func (p *fakeProgram) Output() *roam.Feed          { return p.out }
 func (p *fakeProgram) Exited() <-chan struct{}     { return p.exited }
 func (p *fakeProgram) ExitStatus() wire.ExitStatus { return p.status }
-func (p *fakeProgram) closeTerminal()              { p.closeOut.Do(func() { close(p.out) }) }
-func (p *fakeProgram) print(s string)              { p.out <- []byte(s) }
+func (p *fakeProgram) closeTerminal()              { p.closeOut.Do(p.out.Close) }
+func (p *fakeProgram) print(s string)              { p.out.Send([]byte(s)) }
 func (p *fakeProgram) Hangup() {
 	p.mu.Lock()
 	p.hungUp = true

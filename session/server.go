@@ -90,8 +90,8 @@ type server struct {
 	// client's first state carries what the user typed while it
 	// connected); startChild delivers them, in order, once it does.
 	typeahead []byte
-	ptyOut    <-chan []byte // the program's output; nil before it runs and after EOF
-	remote    uint64        // newest client state applied
+	ptyOut    *roam.Feed // the program's output; nil before it runs and after EOF
+	remote    uint64     // newest client state applied
 	started   time.Time
 	lastData  time.Time // arrival of the newest client state
 	sigUSR1   bool      // SIGUSR1 arrived since the last exit-rule check
@@ -228,7 +228,10 @@ func (s *server) Settle(now time.Time) (bool, error) { return s.finished(now) }
 // Sources implements roam.App: the program's output, the signals, and the
 // program's end while its exit status is awaited.
 func (s *server) Sources() roam.Sources {
-	src := roam.Sources{Input: s.ptyOut, Signals: s.cfg.Signals}
+	src := roam.Sources{Signals: s.cfg.Signals}
+	if s.ptyOut != nil {
+		src.Input, src.Feed = s.ptyOut.C, s.ptyOut
+	}
 	if !s.ptyEOF.IsZero() {
 		src.Exited = s.prog.Exited()
 	}
