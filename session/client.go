@@ -182,7 +182,7 @@ func RunClient(ctx context.Context, cfg ClientConfig) (res ClientResult, err err
 type client struct {
 	cfg     ClientConfig
 	log     *slog.Logger
-	trace   tracer
+	trace   *tracer
 	t       *roam.Transport[*userStream, *complete]
 	display mterm.Display
 	local   *mterm.Framebuffer // what the real terminal shows now
@@ -359,6 +359,7 @@ func (c *client) run(ctx context.Context, stdin *roam.Feed, sigs <-chan os.Signa
 	}()
 	pump := &roam.Pump[*userStream, *complete]{Transport: c.t, Path: c.cfg.Path, App: c, Events: events, Now: clk.now, NewTimer: clk.newTimer, Logger: c.log}
 	err := pump.Run(ctx)
+	c.trace.flush()
 	switch {
 	case err == nil, errors.Is(err, ctx.Err()):
 	case errors.Is(err, roam.ErrPathClosed):

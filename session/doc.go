@@ -30,5 +30,6 @@
 // take a roam.UDPClient or roam.UDPServer, or the SSH and multi-path
 // routes of package datapath. The loops find a path's optional
 // capabilities (roam.MTUPath, roam.HopPath, roam.RoamPath,
-// roam.HeardPath, roam.WakePath) by type assertion.
+// roam.HeardPath, roam.WakePath, roam.DirectPath) by type assertion. The
+// keys and the program's output reach the loop through a roam.Feed.
 package session

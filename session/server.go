@@ -80,7 +80,7 @@ type ServerConfig struct {
 type server struct {
 	cfg   ServerConfig
 	log   *slog.Logger
-	trace tracer
+	trace *tracer
 	t     *roam.Transport[*complete, *userStream]
 	emu   *term.Emulator
 	echo  echoTracker
@@ -169,6 +169,7 @@ func serve(ctx context.Context, cfg ServerConfig, start startProgram, clk clock)
 	for {
 		pump := &roam.Pump[*complete, *userStream]{Transport: s.t, Path: cfg.Path, App: s, Events: events, Now: clk.now, NewTimer: clk.newTimer, Logger: log}
 		err = pump.Run(ctx)
+		s.trace.flush()
 		if !errors.Is(err, errTakeover) {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,23 +24,56 @@ const (
 	TraceDraw     = "draw"      // client: a screen update was written to the terminal
 )
 
-// tracer logs trace stages when its logger takes debug records, and costs
-// one branch otherwise.
+// tracer records trace stages when its logger takes debug records, and
+// costs one branch otherwise. The records wait in memory and reach the
+// logger when the buffer fills and when the session loop ends (flush): a
+// log write per stage would cost more than some of the stages it times.
 type tracer struct {
 	log *slog.Logger
 	on  bool
+	// base and baseMono are one reading of Go's clock and of
+	// CLOCK_MONOTONIC: a stage's time is baseMono plus the Go clock's
+	// advance since base, which costs no system call.
+	base     time.Time
+	baseMono int64
+	recs     []traceRec
 }
 
-func newTracer(log *slog.Logger) tracer {
-	return tracer{log: log, on: log.Enabled(context.Background(), slog.LevelDebug)}
+type traceRec struct {
+	stage string
+	n     int
+	mono  int64
 }
 
-func (t tracer) mark(stage string, n int) {
+// traceBuffer is how many stages wait in memory before a flush.
+const traceBuffer = 1 << 14
+
+func newTracer(log *slog.Logger) *tracer {
+	t := &tracer{log: log, on: log.Enabled(context.Background(), slog.LevelDebug)}
+	if t.on {
+		t.base, t.baseMono = time.Now(), MonotonicNanos()
+		t.recs = make([]traceRec, 0, traceBuffer)
+	}
+	return t
+}
+
+func (t *tracer) mark(stage string, n int) {
 	if !t.on {
 		return
 	}
-	t.log.LogAttrs(context.Background(), slog.LevelDebug, "trace",
-		slog.String("stage", stage), slog.Int("bytes", n), slog.Int64("mono", MonotonicNanos()))
+	if len(t.recs) == cap(t.recs) {
+		t.flush()
+	}
+	t.recs = append(t.recs, traceRec{stage, n, t.baseMono + int64(time.Since(t.base))})
+}
+
+// flush logs the records waiting in memory.
+func (t *tracer) flush() {
+	for _, r := range t.recs {
+		t.log.LogAttrs(context.Background(), slog.LevelDebug, "trace",
+			slog.String("stage", r.stage), slog.Int("bytes", r.n), slog.Int64("mono", r.mono))
+	}
+	t.recs = t.recs[:0]
 }
 
 // MonotonicNanos reads CLOCK_MONOTONIC, which every process on the machine

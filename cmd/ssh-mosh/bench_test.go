@@ -31,6 +31,13 @@ const keysPerLine = 40
 // send interval: about a fast typist's pace.
 var keyGap = flag.Duration("keygap", 50*time.Millisecond, "BenchmarkKeystrokeLatency: pause between rounds of keys")
 
+// abClient and abServer name another build's binaries for the side-by-side
+// session "B" of BenchmarkKeystrokeVsSSH.
+var (
+	abClient = flag.String("ab-client", "", "BenchmarkKeystrokeVsSSH: another build's client binary, typed into as session B")
+	abServer = flag.String("ab-server", "", "BenchmarkKeystrokeVsSSH: that build's mosh-server (with -ab-client)")
+)
+
 // keysPerOp is how many keys each session gets per op: enough for a p90
 // from a single op, so the default -benchtime gives a usable sample.
 var keysPerOp = flag.Int("keys", 100, "BenchmarkKeystrokeLatency: keys per session per op")

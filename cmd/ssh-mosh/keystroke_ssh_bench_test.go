@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +26,10 @@ import (
 //   - direct: the shell straight in tmux, the floor of the harness.
 //
 // The sessions take turns key by key, so all see the same load. Reported:
-// medians and p90s, ours/ssh and ours/mosh. A fifth session, ours-traced,
+// medians and p90s, ours/ssh and ours/mosh. With -ab-client and -ab-server
+// (another build's binaries, e.g. of the last commit) a session "B" of
+// that build takes mosh's place and ours/B is reported: a change's effect
+// measured side by side, under the same load. A fifth session, ours-traced,
 // has both our ends write a trace (session.TraceEnv); the benchmark puts both
 // on one time line and reports the median of each stage of a keystroke's
 // way, so a regression shows where it is.
@@ -64,6 +68,16 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	direct := newLatencyProbe(b, "direct", []string{"/bin/sh"}, env)
 
 	probes := []*latencyProbe{ours, ssh, mosh, direct, traced}
+	if *abClient != "" {
+		if *abServer == "" {
+			b.Fatal("-ab-client needs -ab-server: the other build's mosh-server")
+		}
+		// Another build of ours, in mosh's turn (mosh's 15 ms per key
+		// would only slow the comparison down).
+		bsrv := testenv.StartMoshServerEnv(b, *abServer, env, "--", "/bin/sh")
+		probes[2] = newLatencyProbe(b, "B", []string{*abClient, "127.0.0.1", fmt.Sprint(bsrv.Port)},
+			[]string{"MOSH_KEY=" + bsrv.Key, noPredict})
+	}
 	var marks []keyMark // ours-traced's keys on the monotonic clock
 	round := 0
 	for b.Loop() {
@@ -92,7 +106,7 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		b.ReportMetric(ms(p90), p.name+"-p90-ms")
 		summary += fmt.Sprintf(" %s p50 %v p90 %v;", p.name, p50.Round(time.Microsecond), p90.Round(time.Microsecond))
 	}
-	for _, other := range []string{"ssh", "mosh"} {
+	for _, other := range []string{"ssh", "mosh", "B"} {
 		if med[other] > 0 {
 			r := float64(med["ours"]) / float64(med[other])
 			b.ReportMetric(r, "ours/"+other+"-p50")
@@ -100,6 +114,16 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		}
 	}
 	b.Log(summary)
+	// The ends keep their traces in memory until their loops end: quit
+	// the traced session (the escape key, then ".") and wait for both.
+	traced.pane.SendKeys("C-^", ".")
+	traced.pane.WaitExit(10 * time.Second)
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(tsrv.PID, 0) == nil; {
+		if time.Now().After(deadline) {
+			b.Fatalf("the traced server (pid %d) did not exit after its client quit", tsrv.PID)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	stages, err := traceStages(marks, clientTrace, serverTrace)
 	if err != nil {
 		b.Fatalf("trace: %v", err)
