@@ -98,6 +98,7 @@ func runDaemon() int {
 	}
 	defer stopCtl()
 	session.OneProc()
+	session.WarmHeap(4 << 20)
 	err = session.Serve(context.Background(), session.ServerConfig{
 		Path:            path,
 		Key:             key,

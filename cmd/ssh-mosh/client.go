@@ -116,6 +116,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		path = udp
 	}
 	session.OneProc()
+	session.WarmHeap(4 << 20)
 	traceLog, closeTrace, err := s.log.Session()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
