@@ -47,19 +47,26 @@ func TestFileRefusesBlocking(t *testing.T) {
 	}
 }
 
-// TestFileReadWrite: a write larger than the pipe's buffer completes by
-// waiting in the poller while the reader drains it, in order, and the
-// reader sees io.EOF once the writer is closed.
-func TestFileReadWrite(t *testing.T) {
-	r, w := pipe(t)
+// filePair is pipe's ends as Files.
+func filePair(t *testing.T) (fr, fw *File, r, w *os.File) {
+	t.Helper()
+	r, w = pipe(t)
 	fr, err := NewFile(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw, err := NewFile(w)
+	fw, err = NewFile(w)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fr, fw, r, w
+}
+
+// TestFileReadWrite: a write larger than the pipe's buffer completes by
+// waiting in the poller while the reader drains it, in order, and the
+// reader sees io.EOF once the writer is closed.
+func TestFileReadWrite(t *testing.T) {
+	fr, fw, _, w := filePair(t)
 	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, beyond a pipe's 64 KiB
 	done := make(chan error, 1)
 	go func() {
@@ -141,6 +148,20 @@ func listenUDP(t *testing.T, network, addr string) *net.UDPConn {
 // TestUDPRoundTrip: datagrams between IPv4, IPv6 and dual-stack sockets
 // carry their bytes and the sender's address as net reports it, and a
 // reply to that address arrives.
+// udpPair is two sockets and their UDPs.
+func udpPair(t *testing.T, aNet, aAddr, bNet, bAddr string) (a, b *net.UDPConn, ua, ub *UDP) {
+	t.Helper()
+	a, b = listenUDP(t, aNet, aAddr), listenUDP(t, bNet, bAddr)
+	var err error
+	if ua, err = NewUDP(a); err != nil {
+		t.Fatal(err)
+	}
+	if ub, err = NewUDP(b); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, ua, ub
+}
+
 func TestUDPRoundTrip(t *testing.T) {
 	cases := []struct {
 		name           string
@@ -154,15 +175,7 @@ func TestUDPRoundTrip(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a, b := listenUDP(t, tc.aNet, tc.aAddr), listenUDP(t, tc.bNet, tc.bAddr)
-			ua, err := NewUDP(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ub, err := NewUDP(b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, b, ua, ub := udpPair(t, tc.aNet, tc.aAddr, tc.bNet, tc.bAddr)
 			to := &net.UDPAddr{IP: net.ParseIP(tc.aAddr), Port: b.LocalAddr().(*net.UDPAddr).Port}
 			if tc.bAddr == "::" {
 				to.IP = net.ParseIP("127.0.0.1")
@@ -232,15 +245,7 @@ func TestCallsDoNotAllocate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
 	}
-	r, w := pipe(t)
-	fr, err := NewFile(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw, err := NewFile(w)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr, fw, _, _ := filePair(t)
 	buf, key, dg := make([]byte, 16), []byte("k"), []byte("datagram")
 	if a := testing.AllocsPerRun(100, func() {
 		if _, err := fw.Write(key); err != nil {
@@ -253,15 +258,7 @@ func TestCallsDoNotAllocate(t *testing.T) {
 		t.Errorf("File write and read: %v allocations", a)
 	}
 
-	a, b := listenUDP(t, "udp4", "127.0.0.1:0"), listenUDP(t, "udp4", "127.0.0.1:0")
-	ua, err := NewUDP(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ub, err := NewUDP(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b, ua, ub := udpPair(t, "udp4", "127.0.0.1:0", "udp4", "127.0.0.1:0")
 	to := b.LocalAddr().(*net.UDPAddr)
 	oob := make([]byte, 64)
 	var first *net.UDPAddr
