@@ -160,11 +160,25 @@ func (s *UDPServer) Roam(to net.Addr) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.remote != nil && s.remote.Network() == to.Network() && s.remote.String() == to.String() {
+	if s.remote != nil && sameAddr(s.remote, to) {
 		return false
 	}
 	s.remote = to
 	return true
+}
+
+// sameAddr reports whether a and b name the same endpoint, without
+// formatting UDP addresses (Roam asks for every newest datagram).
+func sameAddr(a, b net.Addr) bool {
+	if a == b {
+		return true
+	}
+	ua, ok1 := a.(*net.UDPAddr)
+	ub, ok2 := b.(*net.UDPAddr)
+	if ok1 && ok2 {
+		return ua.Port == ub.Port && ua.Zone == ub.Zone && ua.IP.Equal(ub.IP)
+	}
+	return a.Network() == b.Network() && a.String() == b.String()
 }
 
 // Send implements Path.

@@ -247,3 +247,28 @@ func (f *failConn) LocalAddr() net.Addr                   { return &net.UDPAddr{
 func (f *failConn) SetDeadline(time.Time) error           { return nil }
 func (f *failConn) SetReadDeadline(time.Time) error       { return nil }
 func (f *failConn) SetWriteDeadline(time.Time) error      { return nil }
+
+// TestSameAddr: Roam's comparison agrees with comparing the printed
+// addresses, which it replaced, for UDP addresses and others.
+func TestSameAddr(t *testing.T) {
+	v4 := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 1).To4(), Port: 60001}
+	cases := []struct {
+		a, b net.Addr
+		want bool
+	}{
+		{v4, v4, true},
+		{v4, &net.UDPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 60001}, true}, // 16-byte form
+		{v4, &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 60001}, false},
+		{v4, &net.UDPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 60002}, false},
+		{&net.UDPAddr{IP: net.ParseIP("fe80::1"), Port: 9, Zone: "eth0"}, &net.UDPAddr{IP: net.ParseIP("fe80::1"), Port: 9, Zone: "eth1"}, false},
+		{&net.UDPAddr{IP: net.ParseIP("fe80::1"), Port: 9, Zone: "eth0"}, &net.UDPAddr{IP: net.ParseIP("fe80::1"), Port: 9, Zone: "eth0"}, true},
+		{v4, &net.TCPAddr{IP: v4.IP, Port: 60001}, false},
+		{&net.UnixAddr{Name: "/s", Net: "unix"}, &net.UnixAddr{Name: "/s", Net: "unix"}, true},
+	}
+	for _, c := range cases {
+		printed := c.a.Network() == c.b.Network() && c.a.String() == c.b.String()
+		if got := sameAddr(c.a, c.b); got != c.want || got != printed {
+			t.Errorf("sameAddr(%v, %v) = %v, want %v (printed: %v)", c.a, c.b, got, c.want, printed)
+		}
+	}
+}
