@@ -16,7 +16,8 @@
 //     follows a roaming client; the client hops source ports. Both also run
 //     on any net.PacketConn (NewServerPath, NewClientPath), e.g. an
 //     in-memory pipe or internal/netem.
-//   - Pump (pump.go): the single-goroutine loop tying a Transport to a Path,
+//   - Pump (pump.go): the loop tying a Transport to a Path (one wake-up at a
+//     time, on its goroutine or a reader's: DirectPath, Feed),
 //     the one driver of both ends of a session: an App (package session's
 //     client or server) supplies its rules, timers and event sources; the
 //     clock is read once per wake-up, deadlines meet in Earliest, and the

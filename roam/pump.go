@@ -13,12 +13,14 @@ import (
 // closed under it.
 var ErrPathClosed = errors.New("roam: path closed")
 
-// Pump is the single-goroutine loop that drives a Transport over a Path:
-// the one event loop of a session, the client's and the server's alike
-// (package session runs both on it, as configurations: an App). Run owns
-// the transport while it runs; everything else reaches the transport
-// through the App's sources or Events, whose handlers run on the loop
-// goroutine.
+// Pump is the loop that drives a Transport over a Path: the one event loop
+// of a session, the client's and the server's alike (package session runs
+// both on it, as configurations: an App). Run owns the transport while it
+// runs; everything else reaches the transport through the path, the App's
+// sources or Events. Its wake-ups run one at a time: on Run's goroutine,
+// or on a reader's that has a datagram (DirectPath) or input (Feed) while
+// the loop waits, so that a keystroke is not handed from goroutine to
+// goroutine. No two handlers ever run at once.
 //
 // The clock is read once per wake-up, and every handler, the tick and the
 // deadline computation of that wake-up get the same reading. Each wake-up:
@@ -41,10 +43,10 @@ type Pump[L State[L], R State[R]] struct {
 	// Events, OnRemote and Done).
 	App App
 	// Events carries application work (mutating Current, StartShutdown,
-	// reading Remote); each function runs on the loop goroutine with the
+	// reading Remote); each function runs in a wake-up of the loop with the
 	// wake-up's clock reading. May be nil.
 	Events <-chan func(now time.Time)
-	// OnRemote, if set, runs on the loop goroutine after a datagram brought
+	// OnRemote, if set, runs in the loop's wake-up after a datagram brought
 	// a new newest remote state.
 	OnRemote func(now time.Time)
 	// Done, if set, is asked after each wake-up; Run returns nil once it
@@ -63,8 +65,9 @@ type Pump[L State[L], R State[R]] struct {
 }
 
 // App is what a Pump drives above the transport: a session's client (the
-// user's terminal) or server (the program on a pty). Every method runs on
-// the loop goroutine with the clock reading of the current wake-up. A
+// user's terminal) or server (the program on a pty). Every method runs in
+// a wake-up of the loop (one at a time, on whichever goroutine runs it)
+// with the clock reading of the current wake-up. A
 // method that reports done ends Run with its error.
 type App interface {
 	// Step runs at every wake-up before the transport ticks: the
@@ -137,8 +140,9 @@ func Earliest(ts ...time.Time) time.Time {
 // session is over, the path closes (ErrPathClosed) or the transport fails
 // to encode a state. It does not close the path.
 //
-// On a DirectPath, a reader goroutine runs the wake-up for its datagram
-// itself when the loop is waiting (loop.deliver); the wake-ups are
+// On a DirectPath, and for a Feed among the App's sources, a reader
+// goroutine runs the wake-up for its datagram or bytes itself when the
+// loop is waiting (loop.deliver, loop.deliverInput); the wake-ups are
 // serialized by a mutex either way, so the App sees one at a time.
 func (p *Pump[L, R]) Run(ctx context.Context) error {
 	l := &loop[L, R]{p: p, clock: p.Now, log: p.Logger, kick: make(chan struct{}, 1)}

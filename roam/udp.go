@@ -22,7 +22,7 @@ const (
 
 // UDPServer is the server's one socket. It sends to the client's newest
 // address, which the session loop updates with Roam. Safe for use by the
-// loop goroutine together with its own readers.
+// loop together with its own readers.
 type UDPServer struct {
 	pc net.PacketConn
 	u  *nbio.UDP // pc as a UDP socket, or nil

@@ -13,7 +13,7 @@ import (
 // Control requests reach a running server from outside its loop (the
 // mosh-server's per-user control socket): what the session looks like, a
 // takeover by a new client, an end. Each is answered on its Reply channel
-// by the loop goroutine, which owns all the state they touch.
+// in a wake-up of the loop, which owns all the state they touch.
 
 // ControlKind says what a ControlRequest asks.
 type ControlKind uint8
@@ -61,7 +61,7 @@ const takenOverLine = "\r\n[ssh-mosh: this session was taken over by another cli
 // errTakeover ends one transport's pump so serve can start the next.
 var errTakeover = errors.New("session taken over")
 
-// control answers one request on the loop goroutine.
+// control answers one request in a wake-up of the loop.
 func (s *server) control(req ControlRequest, now time.Time) {
 	var r ControlReply
 	switch req.Kind {
