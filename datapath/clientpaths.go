@@ -160,7 +160,7 @@ func (c *ClientPaths) Incoming() <-chan roam.Datagram { return c.fan.out }
 
 // SetReceiver implements roam.DirectPath: members that are DirectPaths (UDP
 // sockets) deliver to fn on their readers' goroutines.
-func (c *ClientPaths) SetReceiver(fn func(roam.Datagram) bool) { c.fan.setReceiver(fn) }
+func (c *ClientPaths) SetReceiver(fn func(roam.Datagram) bool) { c.fan.recv.Set(fn) }
 
 // Send implements roam.Path: by the route the chooser picks.
 func (c *ClientPaths) Send(b []byte) error {

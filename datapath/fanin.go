@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 )
@@ -33,19 +32,10 @@ type fanIn struct {
 	nextID  uint64
 	closed  bool
 
-	// recv is the loop's DirectPath receiver (nil: none): members that
-	// are DirectPaths hand their datagrams to it, tagged, from their own
+	// recv holds the loop's DirectPath receiver: members that are
+	// DirectPaths hand their datagrams to it, tagged, from their own
 	// reader goroutines, without the forwarder's hop.
-	recv atomic.Pointer[func(roam.Datagram) bool]
-}
-
-// setReceiver implements roam.DirectPath for the owner.
-func (f *fanIn) setReceiver(fn func(roam.Datagram) bool) {
-	if fn == nil {
-		f.recv.Store(nil)
-		return
-	}
-	f.recv.Store(&fn)
+	recv roam.Receiver[roam.Datagram]
 }
 
 // source is what a member must offer: datagrams. A member that is also an
@@ -92,17 +82,13 @@ func (f *fanIn) add(src source, tag func(id uint64, from net.Addr) net.Addr, end
 	mb.tag = func(from net.Addr) net.Addr { return tag(id, from) }
 	if dp, ok := src.(roam.DirectPath); ok {
 		dp.SetReceiver(func(d roam.Datagram) bool {
-			fn := f.recv.Load()
-			if fn == nil {
-				return false
-			}
 			select {
 			case <-mb.stop: // left: as the forwarder, deliver nothing more
 				return false
 			default:
 			}
 			d.From = mb.tag(d.From)
-			return (*fn)(d)
+			return f.recv.Deliver(d)
 		})
 	}
 	f.members[id] = mb

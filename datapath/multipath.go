@@ -106,7 +106,7 @@ func (m *Multipath) Incoming() <-chan roam.Datagram { return m.fan.out }
 
 // SetReceiver implements roam.DirectPath: members that are DirectPaths (UDP
 // sockets) deliver to fn on their readers' goroutines.
-func (m *Multipath) SetReceiver(fn func(roam.Datagram) bool) { m.fan.setReceiver(fn) }
+func (m *Multipath) SetReceiver(fn func(roam.Datagram) bool) { m.fan.recv.Set(fn) }
 
 // activePath is the member Send uses, nil if none.
 func (m *Multipath) activePath() roam.Path {

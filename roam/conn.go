@@ -96,7 +96,7 @@ var ErrNoPeer = errors.New("roam: no client address yet")
 // closed. It is the only reader of pc. Transient errors are retried, with a
 // short pause once they repeat, so a persistent error cannot spin a CPU.
 // Each datagram goes first to the receiver recv holds (DirectPath), if any.
-func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv *directRecv) {
+func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv *Receiver[Datagram]) {
 	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
 	oob := make([]byte, 128)
 	// A UDP socket is read with nbio: no scheduler hand-off per datagram.
@@ -140,7 +140,7 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv
 		failures = 0
 		// A receiver handles the datagram before it returns: it may have
 		// buf itself.
-		if recv.deliver(Datagram{Data: buf[:n], From: from, Congested: congested}) {
+		if recv != nil && recv.Deliver(Datagram{Data: buf[:n], From: from, Congested: congested}) {
 			continue
 		}
 		d := Datagram{Data: append([]byte(nil), buf[:n]...), From: from, Congested: congested}
@@ -155,13 +155,15 @@ func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv
 	}
 }
 
-// directRecv holds a DirectPath's receiver (see SetReceiver).
-type directRecv struct {
-	fn atomic.Pointer[func(Datagram) bool]
+// Receiver holds the function a reader hands its datagrams (DirectPath)
+// or bytes (Feed) to while a loop runs; the zero value holds none. Set and
+// Deliver may be called from any goroutines.
+type Receiver[T any] struct {
+	fn atomic.Pointer[func(T) bool]
 }
 
-// set installs fn (nil: none).
-func (r *directRecv) set(fn func(Datagram) bool) {
+// Set installs fn (nil: none).
+func (r *Receiver[T]) Set(fn func(T) bool) {
 	if fn == nil {
 		r.fn.Store(nil)
 		return
@@ -169,14 +171,11 @@ func (r *directRecv) set(fn func(Datagram) bool) {
 	r.fn.Store(&fn)
 }
 
-// deliver hands d to the receiver; false when there is none or it
-// declined. d.Data is valid only during the call.
-func (r *directRecv) deliver(d Datagram) bool {
-	if r == nil {
-		return false
-	}
+// Deliver hands v to the installed function and reports whether it took
+// v; false when none is installed.
+func (r *Receiver[T]) Deliver(v T) bool {
 	fn := r.fn.Load()
-	return fn != nil && (*fn)(d)
+	return fn != nil && (*fn)(v)
 }
 
 // readers owns the reader goroutines of a path and the channel they feed.
@@ -185,7 +184,7 @@ type readers struct {
 	done      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
-	recv      directRecv
+	recv      Receiver[Datagram]
 }
 
 // incomingBuffer absorbs bursts (a multi-fragment frame) while the loop is

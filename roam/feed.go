@@ -13,7 +13,7 @@ import "sync/atomic"
 type Feed struct {
 	// C is the channel fallback; Close closes it.
 	C       chan []byte
-	fn      atomic.Pointer[func([]byte) bool]
+	recv    Receiver[[]byte]
 	pending atomic.Int64 // sent on C and not yet handled by the loop
 }
 
@@ -24,7 +24,7 @@ func NewFeed(buffer int) *Feed { return &Feed{C: make(chan []byte, buffer)} }
 // blocks as a send on C does while the loop is busy and C is full.
 func (f *Feed) Send(b []byte) {
 	b = append([]byte(nil), b...)
-	if fn := f.fn.Load(); fn != nil && (*fn)(b) {
+	if f.recv.Deliver(b) {
 		return
 	}
 	f.pending.Add(1)
@@ -37,12 +37,3 @@ func (f *Feed) Close() { close(f.C) }
 
 // handled is the loop's note that it handled one send taken from C.
 func (f *Feed) handled() { f.pending.Add(-1) }
-
-// setReceiver installs the loop's receiver (nil: none).
-func (f *Feed) setReceiver(fn func([]byte) bool) {
-	if fn == nil {
-		f.fn.Store(nil)
-		return
-	}
-	f.fn.Store(&fn)
-}

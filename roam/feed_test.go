@@ -111,7 +111,7 @@ func TestFeedWaitsBehindChannel(t *testing.T) {
 		t.Fatalf("handled %v, want [1]", app.got)
 	}
 	l.installFeed(nil)
-	if fn := app.feed.fn.Load(); fn != nil {
+	if app.feed.recv.Deliver(nil) {
 		t.Fatal("the receiver stays installed")
 	}
 }

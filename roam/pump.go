@@ -318,11 +318,11 @@ func (l *loop[L, R]) installFeed(f *Feed) {
 		return
 	}
 	if l.feed != nil {
-		l.feed.setReceiver(nil)
+		l.feed.recv.Set(nil)
 	}
 	l.feed = f
 	if f != nil {
-		f.setReceiver(func(b []byte) bool { return l.deliverInput(f, b) })
+		f.recv.Set(func(b []byte) bool { return l.deliverInput(f, b) })
 	}
 }
 

@@ -204,7 +204,7 @@ func (s *UDPServer) Send(b []byte) error {
 func (s *UDPServer) Incoming() <-chan Datagram { return s.rd.out }
 
 // SetReceiver implements DirectPath.
-func (s *UDPServer) SetReceiver(fn func(Datagram) bool) { s.rd.recv.set(fn) }
+func (s *UDPServer) SetReceiver(fn func(Datagram) bool) { s.rd.recv.Set(fn) }
 
 // Close implements Path.
 func (s *UDPServer) Close() error {
@@ -364,7 +364,7 @@ func (c *UDPClient) Send(b []byte) error {
 func (c *UDPClient) Incoming() <-chan Datagram { return c.rd.out }
 
 // SetReceiver implements DirectPath.
-func (c *UDPClient) SetReceiver(fn func(Datagram) bool) { c.rd.recv.set(fn) }
+func (c *UDPClient) SetReceiver(fn func(Datagram) bool) { c.rd.recv.Set(fn) }
 
 // Close implements Path.
 func (c *UDPClient) Close() error {
