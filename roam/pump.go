@@ -155,7 +155,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 	l.mtuPath, _ = p.Path.(MTUPath)
 	l.hopPath, _ = p.Path.(HopPath)
 	l.wakePath, _ = p.Path.(WakePath)
-	incoming := p.Path.Incoming()
+	l.incoming = p.Path.Incoming()
 	l.timer = p.timer()
 	defer l.timer.Close()
 
@@ -186,8 +186,8 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 			l.over = true
 			l.mu.Unlock()
 			return ctx.Err()
-		case d, ok := <-incoming:
-			c = cause{kind: causeIncoming, d: d, closed: !ok, drain: incoming}
+		case d, ok := <-l.incoming:
+			c = cause{kind: causeIncoming, d: d, closed: !ok}
 		case b, ok := <-src.Input:
 			c = cause{kind: causeApp, ev: Event{Kind: EventInput, Bytes: b, Closed: !ok}}
 			if ok {
@@ -221,6 +221,7 @@ type loop[L State[L], R State[R]] struct {
 	mtuPath  MTUPath
 	hopPath  HopPath
 	wakePath WakePath
+	incoming <-chan Datagram
 	timer    Timer
 
 	// mu is held by whichever goroutine runs a wake-up: Run's, or a
@@ -257,7 +258,6 @@ type cause struct {
 	kind   causeKind
 	d      Datagram
 	closed bool // causeIncoming: the channel closed
-	drain  <-chan Datagram
 	ev     Event
 	feed   *Feed // causeApp: the Feed whose C brought ev (nil: none or direct)
 	fn     func(now time.Time)
@@ -343,7 +343,7 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 	drain:
 		for {
 			select {
-			case d, ok := <-c.drain:
+			case d, ok := <-l.incoming:
 				if !ok {
 					return true, ErrPathClosed
 				}
