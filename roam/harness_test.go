@@ -138,6 +138,19 @@ func recvAll[L State[L], R State[R]](p *pair, tr *Transport[L, R], dgs []sent) R
 	return info
 }
 
+// screenToClient starts a pair (handshake, then a second), changes the
+// server's state and delivers its one datagram to the client, returning it.
+func screenToClient(t *testing.T) (*pair, sent) {
+	t.Helper()
+	p := newPair(t, Config{})
+	p.handshake()
+	p.advance(time.Second)
+	p.server.Current().v = []byte("screen")
+	s := p.one(p.tickServer(), "server data")
+	p.toClient([]sent{s})
+	return p, s
+}
+
 func (p *pair) toServer(dgs []sent) RecvInfo { return recvAll(p, p.server, dgs) }
 func (p *pair) toClient(dgs []sent) RecvInfo { return recvAll(p, p.client, dgs) }
 

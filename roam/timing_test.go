@@ -42,13 +42,8 @@ func TestHeartbeatEveryAckInterval(t *testing.T) {
 }
 
 func TestDataAckWithinAckDelay(t *testing.T) {
-	p := newPair(t, Config{})
-	p.handshake()
-	p.advance(time.Second)
-	p.server.Current().v = []byte("screen")
-	s := p.one(p.tickServer(), "server data")
+	p, s := screenToClient(t)
 	serverSent := p.now
-	p.toClient([]sent{s})
 	if got, want := p.client.NextWake(p.now), p.now.Add(MoshAckDelay); !got.Equal(want) {
 		t.Fatalf("ack due at +%v, want +%v", got.Sub(p.now), MoshAckDelay)
 	}
@@ -409,12 +404,7 @@ func TestHeartbeatsJoin(t *testing.T) {
 // client does when the state brought history, which our server paces on
 // acks); the ack goes at the next Tick, not after AckDelay.
 func TestAckNow(t *testing.T) {
-	p := newPair(t, Config{})
-	p.handshake()
-	p.advance(time.Second)
-	p.server.Current().v = []byte("screen")
-	s := p.one(p.tickServer(), "server data")
-	p.toClient([]sent{s})
+	p, s := screenToClient(t)
 	p.client.AckNow(p.now)
 	if got := p.client.NextWake(p.now); !got.Equal(p.now) {
 		t.Fatalf("ack due at +%v, want now", got.Sub(p.now))
