@@ -6,8 +6,8 @@ import "sync/atomic"
 // that its reader goroutine hands bytes through. When the loop is waiting
 // and nothing the reader sent earlier is still unhandled, Send runs the
 // loop's wake-up for the bytes on the reader's goroutine, as DirectPath
-// does for datagrams; otherwise it sends them on C, which the App gives
-// the loop as Sources.Input (with the Feed as Sources.Feed). Either way
+// does for datagrams; otherwise it sends them on C, where the loop takes
+// them (the App gives the loop the Feed as Sources.Feed). Either way
 // the loop handles the bytes in the order they were sent: Send goes
 // direct only while no earlier send on C is unhandled.
 type Feed struct {

@@ -23,7 +23,7 @@ func (a *feedApp) Sent([]byte, error, time.Time)          {}
 func (a *feedApp) Settle(time.Time) (bool, error)         { return false, nil }
 func (a *feedApp) NextWake(time.Time) time.Time           { return time.Time{} }
 func (a *feedApp) Received(Datagram, RecvInfo, time.Time) {}
-func (a *feedApp) Sources() Sources                       { return Sources{Input: a.feed.C, Feed: a.feed} }
+func (a *feedApp) Sources() Sources                       { return Sources{Feed: a.feed} }
 func (a *feedApp) Handle(ev Event, _ time.Time) (bool, error) {
 	if ev.Closed {
 		return true, nil

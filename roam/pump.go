@@ -96,8 +96,9 @@ type Sources struct {
 	// Input carries bytes: the user's keys (client) or the program's
 	// output (server). Its close is an event too (EventInput, Closed).
 	Input <-chan []byte
-	// Feed, if set, is the Feed whose C is Input: the loop lets its
-	// reader run wake-ups for its bytes itself.
+	// Feed, if set, is an Input given as a Feed (Input is then unused):
+	// the loop takes its C and lets its reader run wake-ups for its bytes
+	// itself.
 	Feed *Feed
 	// Signals carries the process's signals (SIGWINCH, SIGTERM, ...).
 	Signals <-chan os.Signal
@@ -179,6 +180,10 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 		src, timerC := l.src, l.timerC
 		l.waitSrc, l.waitTimer = src, timerC != nil
 		l.mu.Unlock()
+		input := src.Input
+		if src.Feed != nil {
+			input = src.Feed.C
+		}
 
 		select {
 		case <-ctx.Done():
@@ -188,7 +193,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 			return ctx.Err()
 		case d, ok := <-l.incoming:
 			c = cause{kind: causeIncoming, d: d, closed: !ok}
-		case b, ok := <-src.Input:
+		case b, ok := <-input:
 			c = cause{kind: causeApp, ev: Event{Kind: EventInput, Bytes: b, Closed: !ok}}
 			if ok {
 				c.feed = src.Feed

@@ -455,11 +455,7 @@ func (c *client) NextWake(now time.Time) time.Time {
 
 // Sources implements roam.App: typed bytes and signals.
 func (c *client) Sources() roam.Sources {
-	src := roam.Sources{Signals: c.sigs}
-	if c.stdin != nil {
-		src.Input, src.Feed = c.stdin.C, c.stdin
-	}
-	return src
+	return roam.Sources{Feed: c.stdin, Signals: c.sigs}
 }
 
 // Handle implements roam.App.

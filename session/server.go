@@ -229,10 +229,7 @@ func (s *server) Settle(now time.Time) (bool, error) { return s.finished(now) }
 // Sources implements roam.App: the program's output, the signals, and the
 // program's end while its exit status is awaited.
 func (s *server) Sources() roam.Sources {
-	src := roam.Sources{Signals: s.cfg.Signals}
-	if s.ptyOut != nil {
-		src.Input, src.Feed = s.ptyOut.C, s.ptyOut
-	}
+	src := roam.Sources{Feed: s.ptyOut, Signals: s.cfg.Signals}
 	if !s.ptyEOF.IsZero() {
 		src.Exited = s.prog.Exited()
 	}
