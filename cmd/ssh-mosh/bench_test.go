@@ -21,6 +21,28 @@ type latencyProbe struct {
 	row   int    // the prompt's row
 	typed string // what is on the prompt line after "$ "
 	lat   []time.Duration
+	// servers are the far end's processes, counted with the pane's
+	// program (and what each started) by cost.
+	servers []int
+}
+
+// cost sums what the probe's processes (the pane's program, the servers,
+// and every descendant of either: the shell, sshd's session processes)
+// have used so far. A process that ended meanwhile is left out.
+func (p *latencyProbe) cost() procCost {
+	var sum procCost
+	for _, root := range append([]int{p.pane.PanePID()}, p.servers...) {
+		for _, pid := range append([]int{root}, testenv.Descendants(root)...) {
+			c, err := readProcCost(pid)
+			if err != nil {
+				continue // it ended since Descendants listed it
+			}
+			sum.cpu += c.cpu
+			sum.wakeups += c.wakeups
+			sum.threads += c.threads
+		}
+	}
+	return sum
 }
 
 // keysPerLine is how many keys are typed before the line is cleared, so it

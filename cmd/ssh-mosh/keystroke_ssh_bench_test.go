@@ -29,10 +29,14 @@ import (
 // medians and p90s, ours/ssh and ours/mosh. With -ab-client and -ab-server
 // (another build's binaries, e.g. of the last commit) a session "B" of
 // that build takes mosh's place and ours/B is reported: a change's effect
-// measured side by side, under the same load. A fifth session, ours-traced,
-// has both our ends write a trace (session.TraceEnv); the benchmark puts both
-// on one time line and reports the median of each stage of a keystroke's
-// way, so a regression shows where it is.
+// measured side by side, under the same load. Also reported: the CPU time
+// and context switches per key of each session's processes (both ends and
+// the shell), which vary far less from run to run than latency does.
+//
+// A fifth session, ours-traced, has both our ends write a trace
+// (session.TraceEnv); it is typed into after the comparison, and the
+// benchmark puts both traces on one time line and reports the median of
+// each stage of a keystroke's way, so a regression shows where it is.
 func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	testenv.MustHaveRoot(b)
 	testenv.MustHaveExec(b, "tmux")
@@ -66,8 +70,18 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	mosh := newLatencyProbe(b, "mosh", moshArgv, append(moshEnv, noPredict))
 
 	direct := newLatencyProbe(b, "direct", []string{"/bin/sh"}, env)
+	// What each session's processes cost per key: the pane's program and
+	// what it started, and the far end's server with what it started.
+	ours.servers = []int{srv.PID}
+	traced.servers = []int{tsrv.PID}
+	ssh.servers = []int{sshd.PID}
+	mosh.servers = []int{moshSrv.PID}
 
-	probes := []*latencyProbe{ours, ssh, mosh, direct, traced}
+	// The traced session is typed into after the others, not in turn with
+	// them: it runs our binaries, so in the rotation it would warm the
+	// caches with our code just before ours' turn and bias the comparison
+	// (an A/A run, ours against the same build as B, showed 0.90-0.94).
+	probes := []*latencyProbe{ours, ssh, mosh, direct}
 	if *abClient != "" {
 		if *abServer == "" {
 			b.Fatal("-ab-client needs -ab-server: the other build's mosh-server")
@@ -77,8 +91,12 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		bsrv := testenv.StartMoshServerEnv(b, *abServer, env, "--", "/bin/sh")
 		probes[2] = newLatencyProbe(b, "B", []string{*abClient, "127.0.0.1", fmt.Sprint(bsrv.Port)},
 			[]string{"MOSH_KEY=" + bsrv.Key, noPredict})
+		probes[2].servers = []int{bsrv.PID}
 	}
-	var marks []keyMark // ours-traced's keys on the monotonic clock
+	before := make([]procCost, len(probes))
+	for i, p := range probes {
+		before[i] = p.cost()
+	}
 	round := 0
 	for b.Loop() {
 		for range *keysPerOp {
@@ -87,33 +105,48 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 			// fixed order would charge that to one session.
 			round++
 			for i := range probes {
-				p := probes[(round+i)%len(probes)]
-				start := session.MonotonicNanos()
-				p.key(b)
-				if p == traced {
-					marks = append(marks, keyMark{start, session.MonotonicNanos()})
-				}
+				probes[(round+i)%len(probes)].key(b)
 			}
 			time.Sleep(*keyGap)
 		}
 	}
-	med := map[string]time.Duration{}
+	b.StopTimer()
+	after := make([]procCost, len(probes))
+	for i, p := range probes {
+		after[i] = p.cost()
+	}
+	var marks []keyMark // ours-traced's keys on the monotonic clock
+	for range *keysPerOp {
+		start := session.MonotonicNanos()
+		traced.key(b)
+		marks = append(marks, keyMark{start, session.MonotonicNanos()})
+		time.Sleep(*keyGap)
+	}
+	med, cpu := map[string]time.Duration{}, map[string]time.Duration{}
 	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each:", len(ours.lat))
-	for _, p := range probes {
+	costs := "CPU and context switches per key, both ends and the shell:"
+	for i, p := range probes {
 		p50, p90 := quantile(p.lat, 0.5), quantile(p.lat, 0.9)
 		med[p.name] = p50
 		b.ReportMetric(ms(p50), p.name+"-p50-ms")
 		b.ReportMetric(ms(p90), p.name+"-p90-ms")
 		summary += fmt.Sprintf(" %s p50 %v p90 %v;", p.name, p50.Round(time.Microsecond), p90.Round(time.Microsecond))
+		n := time.Duration(len(p.lat))
+		cpu[p.name] = (after[i].cpu - before[i].cpu) / n
+		b.ReportMetric(float64(cpu[p.name])/1e3, p.name+"-cpu-µs/key")
+		costs += fmt.Sprintf(" %s %v %.1f;", p.name, cpu[p.name].Round(time.Microsecond),
+			float64(after[i].wakeups-before[i].wakeups)/float64(n))
 	}
 	for _, other := range []string{"ssh", "mosh", "B"} {
 		if med[other] > 0 {
 			r := float64(med["ours"]) / float64(med[other])
 			b.ReportMetric(r, "ours/"+other+"-p50")
 			summary += fmt.Sprintf(" ours/%s p50 %.3f;", other, r)
+			costs += fmt.Sprintf(" ours/%s CPU %.3f;", other, float64(cpu["ours"])/float64(cpu[other]))
 		}
 	}
 	b.Log(summary)
+	b.Log(costs)
 	// The ends keep their traces in memory until their loops end: quit
 	// the traced session (the escape key, then ".") and wait for both.
 	traced.pane.SendKeys("C-^", ".")
