@@ -34,10 +34,11 @@ import (
 
 // File is a non-blocking file in the poller (see NewFile).
 type File struct {
-	f  *os.File
-	rc syscall.RawConn
-	rd fileRead
-	wr fileWrite
+	f    *os.File
+	rc   syscall.RawConn
+	rd   fileRead
+	wr   fileWrite
+	read func(fd int, p []byte) (int, error) // ReadEach's read(2); tests count the calls
 }
 
 // The operations below keep a call's arguments and results with the
@@ -114,7 +115,7 @@ func NewFile(f *os.File) (*File, error) {
 	if flags&unix.O_NONBLOCK == 0 {
 		return nil, fmt.Errorf("%s: not in non-blocking mode", f.Name())
 	}
-	file := &File{f: f, rc: rc}
+	file := &File{f: f, rc: rc, read: read}
 	file.rd.run = file.rd.step
 	file.wr.run = file.wr.step
 	return file, nil
@@ -143,6 +144,61 @@ func (f *File) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// ReadEach reads f until it fails or ends, handing each chunk read to
+// deliver on the calling goroutine, and returns what ended it (io.EOF at
+// end of file, an error as Read's otherwise).
+//
+// Why not Read in a loop: a Read after a chunk first tries the descriptor
+// and, finding it empty, fails with EAGAIN before waiting: a wasted system
+// call per chunk. ReadEach waits at once after a read shorter than buf,
+// which emptied the descriptor: what arrives later is a new readiness
+// event, which the poller keeps while deliver runs.
+//
+// Only for a descriptor that never ends, such as a timerfd. Where an end
+// is signalled once (the hang-up of a pty or a terminal, a pipe's last
+// writer closing), it can come together with the last data, and a wait
+// after the short read of that data would never end. Nor where a short
+// read can leave data behind (a datagram socket).
+//
+// deliver runs inside the read: it must not close f (Close waits for the
+// read to end) nor wait for anything that waits for ReadEach to return.
+// Closing f, or its read deadline passing, from another goroutine ends
+// ReadEach once deliver returns.
+func (f *File) ReadEach(buf []byte, deliver func([]byte)) error {
+	if len(buf) == 0 {
+		return io.ErrShortBuffer
+	}
+	var errno error
+	err := fileErr(f.rc.Read(func(fd uintptr) bool {
+		for {
+			n, e := f.read(int(fd), buf)
+			switch {
+			case e == unix.EINTR:
+				continue
+			case e == unix.EAGAIN:
+				return false
+			case e != nil:
+				errno = e
+				return true
+			case n == 0:
+				errno = io.EOF
+				return true
+			}
+			deliver(buf[:n])
+			if n < len(buf) {
+				return false // emptied: wait for the next event
+			}
+		}
+	}))
+	if err == nil {
+		err = errno
+	}
+	if err == io.EOF {
+		return err
+	}
+	return &os.PathError{Op: "read", Path: f.f.Name(), Err: err}
 }
 
 // Write writes all of p, waiting in the poller while the descriptor is

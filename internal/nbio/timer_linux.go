@@ -52,16 +52,16 @@ func NewTimer() (*Timer, error) {
 // run turns expiries into ticks on c until the timerfd is closed.
 func (t *Timer) run() {
 	defer close(t.done)
-	var n [8]byte // the expiry count
-	for {
-		if _, err := t.r.Read(n[:]); err != nil {
-			return
-		}
+	// A read returns the 8-byte expiry count and resets it: with room for
+	// more, every read is short, and ReadEach waits for the next expiry
+	// without first reading again.
+	var n [16]byte
+	_ = t.r.ReadEach(n[:], func([]byte) {
 		select {
 		case t.c <- time.Time{}:
 		default: // a tick is already waiting
 		}
-	}
+	})
 }
 
 // C delivers a tick when the timer expires (the value is the zero Time).
