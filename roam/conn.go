@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -97,61 +98,72 @@ var ErrNoPeer = errors.New("roam: no client address yet")
 // short pause once they repeat, so a persistent error cannot spin a CPU.
 // Each datagram goes first to the receiver recv holds (DirectPath), if any.
 func readLoop(pc net.PacketConn, out chan<- Datagram, done <-chan struct{}, recv *Receiver[Datagram]) {
-	buf := make([]byte, wire.MaxDatagram+1) // one more: an oversize datagram shows as such
-	oob := make([]byte, 128)
-	// A UDP socket is read with nbio: no scheduler hand-off per datagram.
-	uc := rawUDP(pc) // nil for other conns: then pc.ReadFrom
-	failures := 0
-	for {
-		var (
-			n         int
-			from      net.Addr
-			congested bool
-			err       error
-		)
-		if uc != nil {
-			var oobn int
-			var ua *net.UDPAddr
-			n, oobn, ua, err = uc.ReadMsg(buf, oob)
-			if err == nil {
-				if ua != nil {
-					from = ua
-				}
-				congested = ecnCE(oob[:oobn])
-			}
-		} else {
-			n, from, err = pc.ReadFrom(buf)
+	// deliver hands a datagram on; false when the path is closing.
+	deliver := func(data []byte, from net.Addr, congested bool) bool {
+		// A receiver handles the datagram before it returns: it may have
+		// the buffer itself.
+		if recv != nil && recv.Deliver(Datagram{Data: data, From: from, Congested: congested}) {
+			return true
 		}
+		d := Datagram{Data: append([]byte(nil), data...), From: from, Congested: congested}
+		select {
+		case out <- d:
+		case <-done:
+			return false
+		}
+		// Let the loop handle it before this goroutine goes on reading.
+		runtime.Gosched()
+		return true
+	}
+	failures := 0
+	// stop reports whether a read's error ends the loop; a transient one
+	// is retried, after a pause once they repeat.
+	stop := func(err error) bool {
+		if errors.Is(err, net.ErrClosed) {
+			return true
+		}
+		select {
+		case <-done:
+			return true
+		default:
+		}
+		failures++
+		if failures > 10 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	// A UDP socket is read with nbio: no scheduler hand-off per datagram,
+	// and no read that finds the socket empty after each (ReadEach).
+	if uc := rawUDP(pc); uc != nil {
+		for {
+			// One more than the largest: an oversize datagram shows as such.
+			err := uc.ReadEach(wire.MaxDatagram+1, 128, func(m nbio.Msg) bool {
+				failures = 0
+				var from net.Addr
+				if m.From != nil {
+					from = m.From
+				}
+				return deliver(m.Data, from, ecnCE(m.OOB))
+			})
+			if err == nil || stop(err) {
+				return // nil: deliver stopped it, the path is closing
+			}
+		}
+	}
+	buf := make([]byte, wire.MaxDatagram+1)
+	for {
+		n, from, err := pc.ReadFrom(buf)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+			if stop(err) {
 				return
-			}
-			select {
-			case <-done:
-				return
-			default:
-			}
-			failures++
-			if failures > 10 {
-				time.Sleep(10 * time.Millisecond)
 			}
 			continue
 		}
 		failures = 0
-		// A receiver handles the datagram before it returns: it may have
-		// buf itself.
-		if recv != nil && recv.Deliver(Datagram{Data: buf[:n], From: from, Congested: congested}) {
-			continue
-		}
-		d := Datagram{Data: append([]byte(nil), buf[:n]...), From: from, Congested: congested}
-		select {
-		case out <- d:
-		case <-done:
+		if !deliver(buf[:n], from, false) {
 			return
 		}
-		// Let the loop handle it before this goroutine reads again: the
-		// next read is usually an EAGAIN, which need not come first.
-		runtime.Gosched()
 	}
 }
 
@@ -203,10 +215,15 @@ func (r *readers) start(pc net.PacketConn) {
 	}()
 }
 
-// stop ends the readers after their sockets were closed, then closes out.
-func (r *readers) stop() {
+// stop ends the readers and closes out. First done, so that a reader
+// waiting to queue a datagram gives up; then closeConns closes their
+// sockets, which ends a reader waiting in a read. In this order because
+// closing a socket waits for a read in progress, and nbio's ReadEach
+// hands datagrams on inside the read.
+func (r *readers) stop(closeConns func()) {
 	r.closeOnce.Do(func() {
 		close(r.done)
+		closeConns()
 		r.wg.Wait()
 		close(r.out)
 	})

@@ -215,8 +215,8 @@ func (s *UDPServer) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
-	err := s.pc.Close()
-	s.rd.stop()
+	var err error
+	s.rd.stop(func() { err = s.pc.Close() })
 	return err
 }
 
@@ -271,7 +271,7 @@ func DialUDP(server *net.UDPAddr) (*UDPClient, error) {
 func NewClientPath(server net.Addr, mtu int, open func() (net.PacketConn, error)) (*UDPClient, error) {
 	c := &UDPClient{server: server, open: open, now: time.Now, rd: newReaders(), mtu: mtu}
 	if err := c.Hop(); err != nil {
-		c.rd.stop()
+		c.rd.stop(func() {})
 		return nil, err
 	}
 	return c, nil
@@ -334,7 +334,10 @@ func (c *UDPClient) pruneLocked() {
 		kill = n - maxPortsOpen
 	}
 	for _, s := range c.socks[:kill] {
-		_ = s.pc.Close()
+		// Not on this goroutine: closing waits for a read in progress on
+		// the socket, and this may run inside one (a wake-up run by the
+		// socket's reader). The reader ends on the close.
+		go s.pc.Close()
 	}
 	c.socks = append(c.socks[:0], c.socks[kill:]...)
 }
@@ -378,12 +381,13 @@ func (c *UDPClient) Close() error {
 	c.socks = nil
 	c.mu.Unlock()
 	var errs []error
-	for _, s := range socks {
-		if err := s.pc.Close(); err != nil {
-			errs = append(errs, err)
+	c.rd.stop(func() {
+		for _, s := range socks {
+			if err := s.pc.Close(); err != nil {
+				errs = append(errs, err)
+			}
 		}
-	}
-	c.rd.stop()
+	})
 	return errors.Join(errs...)
 }
 

@@ -272,3 +272,82 @@ func TestSameAddr(t *testing.T) {
 		}
 	}
 }
+
+// A wake-up run by a socket's reader (DirectPath) may hop often enough to
+// prune that very socket: closing it must not wait for the read it runs
+// inside, or the reader would wait for itself.
+func TestUDPClientPrunesTheSocketItsReaderRuns(t *testing.T) {
+	srv, err := ListenUDP("127.0.0.1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtCleanup(t, srv)
+	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtCleanup(t, cl)
+	if err := cl.Send([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Roam(recvOne(t, srv).From)
+	hopped := make(chan error, 1)
+	cl.SetReceiver(func(Datagram) bool {
+		cl.SetReceiver(nil)
+		var err error
+		for range maxPortsOpen {
+			if err = cl.Hop(); err != nil {
+				break
+			}
+		}
+		hopped <- err
+		return true
+	})
+	if err := srv.Send([]byte("to the first socket")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-hopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader's own wake-up did not come back from pruning its socket")
+	}
+	if n := len(cl.Ports()); n != maxPortsOpen {
+		t.Fatalf("%d sockets open, want %d", n, maxPortsOpen)
+	}
+}
+
+// Close returns while a reader waits to queue a datagram nobody takes
+// (the loop ended with Incoming full).
+func TestUDPCloseWhileReaderQueues(t *testing.T) {
+	srv, err := ListenUDP("127.0.0.1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for range incomingBuffer + 8 {
+		if err := cl.Send([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(srv.Incoming()) < incomingBuffer && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while the reader waited to queue")
+	}
+}

@@ -145,9 +145,6 @@ func listenUDP(t *testing.T, network, addr string) *net.UDPConn {
 	return c
 }
 
-// TestUDPRoundTrip: datagrams between IPv4, IPv6 and dual-stack sockets
-// carry their bytes and the sender's address as net reports it, and a
-// reply to that address arrives.
 // udpPair is two sockets and their UDPs.
 func udpPair(t *testing.T, aNet, aAddr, bNet, bAddr string) (a, b *net.UDPConn, ua, ub *UDP) {
 	t.Helper()
@@ -162,6 +159,9 @@ func udpPair(t *testing.T, aNet, aAddr, bNet, bAddr string) (a, b *net.UDPConn, 
 	return a, b, ua, ub
 }
 
+// TestUDPRoundTrip: datagrams between IPv4, IPv6 and dual-stack sockets
+// carry their bytes and the sender's address as net reports it, and a
+// reply to that address arrives.
 func TestUDPRoundTrip(t *testing.T) {
 	cases := []struct {
 		name           string

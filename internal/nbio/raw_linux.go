@@ -146,3 +146,66 @@ func sendto(fd int, p []byte, sa *sockaddr) (int, error) {
 	}
 	return int(r), nil
 }
+
+// batchLen is how many datagrams one recvmmsg(2) may return: a frame of a
+// few fragments comes in one call.
+const batchLen = 4
+
+// mmsghdr is struct mmsghdr: a msghdr and the length received.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	n   uint32
+	_   [4]byte
+}
+
+// batch is UDP.ReadEach's buffers and their headers, set up once: the
+// pointers in hdrs point into the batch itself.
+type batch struct {
+	hdrs  [batchLen]mmsghdr
+	iovs  [batchLen]unix.Iovec
+	names [batchLen]unix.RawSockaddrAny
+	bufs  [batchLen][]byte
+	oobs  [batchLen][]byte
+}
+
+func newBatch(size, oobSize int) *batch {
+	b := &batch{}
+	for i := range b.hdrs {
+		b.bufs[i] = make([]byte, size)
+		b.oobs[i] = make([]byte, oobSize)
+		b.iovs[i].Base = &b.bufs[i][0]
+		b.iovs[i].SetLen(size)
+		h := &b.hdrs[i].hdr
+		h.Name = (*byte)(unsafe.Pointer(&b.names[i]))
+		h.Iov = &b.iovs[i]
+		h.SetIovlen(1)
+		if oobSize > 0 {
+			h.Control = &b.oobs[i][0]
+		}
+	}
+	return b
+}
+
+// recvBatch reads the datagrams waiting, up to batchLen, with one
+// recvmmsg(2). On a non-blocking socket it returns fewer only when the
+// queue ran out, so a short count means the socket was emptied.
+func recvBatch(fd int, b *batch) (int, error) {
+	for i := range b.hdrs {
+		h := &b.hdrs[i]
+		h.hdr.Namelen = unix.SizeofSockaddrAny
+		h.hdr.SetControllen(len(b.oobs[i]))
+		h.hdr.Flags = 0
+		h.n = 0
+	}
+	r, _, e := syscall.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.hdrs[0])), batchLen, 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// msg is the i-th datagram of the last recvBatch.
+func (b *batch) msg(i int, last *net.UDPAddr) Msg {
+	h := &b.hdrs[i]
+	return Msg{Data: b.bufs[i][:h.n], OOB: b.oobs[i][:h.hdr.Controllen], From: udpAddr(&b.names[i], last)}
+}

@@ -76,3 +76,33 @@ func sendto(fd int, p []byte, sa *sockaddr) (int, error) {
 	}
 	return len(p), nil
 }
+
+// batchLen is 1 here: one recvmsg per datagram, and a read that finds the
+// socket empty before each wait.
+const batchLen = 1
+
+// batch is UDP.ReadEach's buffer.
+type batch struct {
+	buf, oob []byte
+	n, oobn  int
+	from     *net.UDPAddr
+}
+
+func newBatch(size, oobSize int) *batch {
+	return &batch{buf: make([]byte, size), oob: make([]byte, oobSize)}
+}
+
+func recvBatch(fd int, b *batch) (int, error) {
+	var err error
+	b.n, b.oobn, b.from, err = recvmsg(fd, b.buf, b.oob, b.from)
+	if err != nil {
+		return 0, err
+	}
+	return 1, nil
+}
+
+// msg is the datagram of the last recvBatch; recvmsg already reused the
+// previous sender's address (b.from) when it is the same.
+func (b *batch) msg(int, *net.UDPAddr) Msg {
+	return Msg{Data: b.buf[:b.n], OOB: b.oob[:b.oobn], From: b.from}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -124,4 +125,110 @@ func TestReadEachEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	endsOnClose(t, func() error { return fr.ReadEach(make([]byte, 8), func([]byte) {}) }, r.Close, os.ErrClosed)
+}
+
+// udpReadEach runs ub.ReadEach on a goroutine, passing copies of what it
+// delivers on msgs; it stops after stopAfter datagrams (0: never).
+func udpReadEach(ub *UDP, stopAfter int, deliver func(Msg)) (msgs chan Msg, done chan error) {
+	msgs, done = make(chan Msg, 64), make(chan error, 1)
+	go func() {
+		n := 0
+		done <- ub.ReadEach(2048, 64, func(m Msg) bool {
+			msgs <- Msg{Data: bytes.Clone(m.Data), OOB: bytes.Clone(m.OOB), From: m.From}
+			if deliver != nil {
+				deliver(m)
+			}
+			n++
+			return stopAfter == 0 || n < stopAfter
+		})
+	}()
+	return msgs, done
+}
+
+func awaitMsg(t *testing.T, msgs chan Msg, want string, from *net.UDPAddr) {
+	t.Helper()
+	select {
+	case m := <-msgs:
+		if string(m.Data) != want || m.From == nil || m.From.Port != from.Port || !m.From.IP.Equal(from.IP) {
+			t.Fatalf("datagram %q from %v, want %q from %v", m.Data, m.From, want, from)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("datagram %q never delivered", want)
+	}
+}
+
+// countRecv counts ub's receive calls, and those that found nothing.
+func countRecv(ub *UDP) (calls, eagain *int) {
+	calls, eagain = new(int), new(int)
+	ub.recv = func(fd int, b *batch) (int, error) {
+		*calls++
+		n, err := recvBatch(fd, b)
+		if errors.Is(err, unix.EAGAIN) {
+			*eagain++
+		}
+		return n, err
+	}
+	return calls, eagain
+}
+
+// TestUDPReadEachBatches: datagrams already queued come in order, several
+// per call where the system can (batchLen), and deliver's false ends it
+// with no error.
+func TestUDPReadEachBatches(t *testing.T) {
+	a, b, ua, ub := udpPair(t, "udp4", "127.0.0.1", "udp4", "127.0.0.1")
+	to, from := b.LocalAddr().(*net.UDPAddr), a.LocalAddr().(*net.UDPAddr)
+	const n = 10
+	for i := range n {
+		if _, err := ua.WriteTo([]byte{byte('a' + i)}, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls, _ := countRecv(ub)
+	msgs, done := udpReadEach(ub, n, nil)
+	for i := range n {
+		awaitMsg(t, msgs, string(rune('a'+i)), from)
+	}
+	awaitEnd(t, done, nil)
+	if want := (n + batchLen - 1) / batchLen; *calls != want {
+		t.Errorf("%d receive calls for %d queued datagrams, want %d", *calls, n, want)
+	}
+}
+
+// TestUDPReadEachWaitsAfterShortBatch: a datagram at a time costs one
+// receive call each where batches are read (Linux), not a second one that
+// finds the socket empty; and what arrives while deliver runs is read
+// next.
+func TestUDPReadEachWaitsAfterShortBatch(t *testing.T) {
+	a, b, ua, ub := udpPair(t, "udp4", "127.0.0.1", "udp4", "127.0.0.1")
+	to, from := b.LocalAddr().(*net.UDPAddr), a.LocalAddr().(*net.UDPAddr)
+	calls, eagain := countRecv(ub)
+	const n = 5
+	sentInDeliver := false
+	msgs, done := udpReadEach(ub, n+1, func(m Msg) {
+		if string(m.Data) == "4" && !sentInDeliver {
+			sentInDeliver = true
+			if _, err := ua.WriteTo([]byte("during"), to); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for i := range n {
+		if _, err := ua.WriteTo([]byte{byte('0' + i)}, to); err != nil {
+			t.Fatal(err)
+		}
+		awaitMsg(t, msgs, string(rune('0'+i)), from)
+	}
+	awaitMsg(t, msgs, "during", from)
+	awaitEnd(t, done, nil)
+	if batchLen > 1 && (*calls-*eagain != n+1 || *eagain > 1) {
+		t.Errorf("%d receive calls, %d of them empty; want %d that read and at most one empty (before the first datagram)",
+			*calls, *eagain, n+1)
+	}
+}
+
+// TestUDPReadEachEndsOnClose: closing the socket ends a ReadEach waiting
+// in the poller with net.ErrClosed.
+func TestUDPReadEachEndsOnClose(t *testing.T) {
+	_, b, _, ub := udpPair(t, "udp4", "127.0.0.1", "udp4", "127.0.0.1")
+	endsOnClose(t, func() error { return ub.ReadEach(2048, 64, func(Msg) bool { return true }) }, b.Close, net.ErrClosed)
 }
