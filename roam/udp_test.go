@@ -40,6 +40,23 @@ func closeAtCleanup(t *testing.T, p Path) {
 	})
 }
 
+// udpServerClient is a server on loopback and a client of it, both closed
+// at cleanup.
+func udpServerClient(t *testing.T) (*UDPServer, *UDPClient) {
+	t.Helper()
+	srv, err := ListenUDP("127.0.0.1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtCleanup(t, srv)
+	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAtCleanup(t, cl)
+	return srv, cl
+}
+
 func TestUDPServerClientRoamAndHop(t *testing.T) {
 	srv, err := ListenUDP("127.0.0.1", 0, 0)
 	if err != nil {
@@ -108,16 +125,7 @@ func TestUDPServerClientRoamAndHop(t *testing.T) {
 }
 
 func TestUDPClientPrunesSockets(t *testing.T) {
-	srv, err := ListenUDP("127.0.0.1", 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, srv)
-	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, cl)
+	_, cl := udpServerClient(t)
 	now := time.Unix(1000, 0)
 	cl.mu.Lock()
 	cl.now = func() time.Time { return now }
@@ -203,17 +211,8 @@ func TestUDPSocketOptionsAndECN(t *testing.T) {
 }
 
 func TestUDPSendEMSGSIZEFallsBack(t *testing.T) {
-	srv, err := ListenUDP("127.0.0.1", 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, srv)
-	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, cl)
-	err = cl.Send(make([]byte, 70000)) // beyond any UDP datagram
+	_, cl := udpServerClient(t)
+	err := cl.Send(make([]byte, 70000)) // beyond any UDP datagram
 	if !errors.Is(err, syscall.EMSGSIZE) {
 		t.Fatalf("err %v, want EMSGSIZE", err)
 	}
@@ -277,16 +276,7 @@ func TestSameAddr(t *testing.T) {
 // prune that very socket: closing it must not wait for the read it runs
 // inside, or the reader would wait for itself.
 func TestUDPClientPrunesTheSocketItsReaderRuns(t *testing.T) {
-	srv, err := ListenUDP("127.0.0.1", 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, srv)
-	cl, err := DialUDP(srv.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeAtCleanup(t, cl)
+	srv, cl := udpServerClient(t)
 	if err := cl.Send([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
