@@ -50,24 +50,23 @@ func setSocketOptions(uc *net.UDPConn, is6 bool) error {
 // labels the IPv4 TOS message IP_TOS, macOS and FreeBSD IP_RECVTOS; the
 // IPv6 traffic class comes as an int everywhere.
 func ecnCE(oob []byte) bool {
-	if len(oob) == 0 {
-		return false
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return false
-	}
-	for _, m := range msgs {
-		switch {
-		case m.Header.Level == unix.IPPROTO_IP && (m.Header.Type == unix.IP_TOS || m.Header.Type == unix.IP_RECVTOS):
-			if len(m.Data) >= 1 && m.Data[0]&0x03 == 0x03 {
-				return true
-			}
-		case m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_TCLASS:
-			if len(m.Data) >= 4 && binary.NativeEndian.Uint32(m.Data)&0x03 == 0x03 {
-				return true
-			}
+	// One message at a time: ParseSocketControlMessage would allocate a
+	// slice of them for every datagram. As there, a malformed message
+	// spoils the lot, and trailing bytes too short for a header are
+	// ignored.
+	ce := false
+	for len(oob) >= unix.CmsgLen(0) {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			return false
 		}
+		switch {
+		case h.Level == unix.IPPROTO_IP && (h.Type == unix.IP_TOS || h.Type == unix.IP_RECVTOS):
+			ce = ce || len(data) >= 1 && data[0]&0x03 == 0x03
+		case h.Level == unix.IPPROTO_IPV6 && h.Type == unix.IPV6_TCLASS:
+			ce = ce || len(data) >= 4 && binary.NativeEndian.Uint32(data)&0x03 == 0x03
+		}
+		oob = rest
 	}
-	return false
+	return ce
 }
