@@ -70,7 +70,14 @@ func TestWarmHeap(t *testing.T) {
 		faults[c] = n
 	}
 	t.Logf("page faults allocating 2.5 MB: %d cold, %d after WarmHeap", faults["cold"], faults["warm"])
-	if faults["warm"]*2 > faults["cold"] { // 4x fewer here; 2x under -race, whose shadow memory faults too
-		t.Errorf("WarmHeap saved too few page faults: %d cold, %d warm", faults["cold"], faults["warm"])
+	// Compare the faults saved with the pages the rows take, not warm with
+	// cold: under -race the detector's shadow memory faults in both
+	// processes (about 800 more in each here), which squeezes a ratio to
+	// the edge of any bound. Saved here: about 650 of 625 pages without
+	// -race, 1000-1400 with it (the shadow of the rows is spared too).
+	pages := 1000 * 2560 / os.Getpagesize()
+	if saved := faults["cold"] - faults["warm"]; saved < pages/2 {
+		t.Errorf("WarmHeap saved %d page faults (%d cold, %d warm), want at least %d: half the %d pages of the rows",
+			saved, faults["cold"], faults["warm"], pages/2, pages)
 	}
 }
