@@ -151,11 +151,11 @@ func sendto(fd int, p []byte, sa *sockaddr) (int, error) {
 // few fragments comes in one call.
 const batchLen = 4
 
-// mmsghdr is struct mmsghdr: a msghdr and the length received.
+// mmsghdr is struct mmsghdr: a msghdr and the length received. Go pads
+// it to the msghdr's alignment as C does (64 bytes on 64-bit systems).
 type mmsghdr struct {
 	hdr unix.Msghdr
 	n   uint32
-	_   [4]byte
 }
 
 // batch is UDP.ReadEach's buffers and their headers, set up once: the
