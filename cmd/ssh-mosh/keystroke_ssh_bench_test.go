@@ -31,7 +31,8 @@ import (
 // that build takes mosh's place and ours/B is reported: a change's effect
 // measured side by side, under the same load. Also reported: the CPU time
 // and context switches per key of each session's processes (both ends and
-// the shell), which vary far less from run to run than latency does.
+// the shell), the work behind a latency, which loads the same CPUs. On a
+// noisy machine both vary by about as much from run to run.
 //
 // A fifth session, ours-traced, has both our ends write a trace
 // (session.TraceEnv); it is typed into after the comparison, and the
