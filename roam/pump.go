@@ -90,6 +90,15 @@ type App interface {
 	Handle(ev Event, now time.Time) (done bool, err error)
 }
 
+// SendingApp is an App that also hears of each datagram just before the
+// path sends it (Sent comes after). The keystroke trace uses it to time the
+// system call that sends, and the peer's wake-up that runs inside it on
+// loopback, apart from the work that built the datagram.
+type SendingApp interface {
+	App
+	Sending(d []byte)
+}
+
 // Sources are the channels an App's events arrive on; nil ones are not
 // waited on.
 type Sources struct {
@@ -156,6 +165,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 	l.mtuPath, _ = p.Path.(MTUPath)
 	l.hopPath, _ = p.Path.(HopPath)
 	l.wakePath, _ = p.Path.(WakePath)
+	l.sending, _ = p.App.(SendingApp)
 	l.incoming = p.Path.Incoming()
 	l.timer = p.timer()
 	defer l.timer.Close()
@@ -226,6 +236,7 @@ type loop[L State[L], R State[R]] struct {
 	mtuPath  MTUPath
 	hopPath  HopPath
 	wakePath WakePath
+	sending  SendingApp // p.App, when it is one
 	incoming <-chan Datagram
 	timer    Timer
 
@@ -383,6 +394,9 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		return true, err
 	}
 	for _, dg := range dgs {
+		if l.sending != nil {
+			l.sending.Sending(dg)
+		}
 		err := p.Path.Send(dg)
 		if err != nil {
 			l.log.Debug("roam: send failed", "err", err)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/ssh-mosh/ssh-mosh/internal/netem"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
@@ -261,6 +264,76 @@ func TestPumpTakesPathMTU(t *testing.T) {
 			path.mu.Unlock()
 			if big < mtu*3/4 {
 				t.Errorf("largest datagram %d bytes: the state was not fragmented to MTU %d", big, mtu)
+			}
+		}
+	})
+}
+
+// orderLog records, in order, what a Pump did with its datagrams.
+type orderLog struct {
+	mu  sync.Mutex
+	evs []string
+}
+
+func (o *orderLog) add(what string, d []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.evs = append(o.evs, fmt.Sprintf("%s %x", what, d))
+}
+
+// orderPath is an in-memory path that logs each send.
+type orderPath struct {
+	log *orderLog
+	in  chan Datagram
+}
+
+func (p *orderPath) Send(b []byte) error       { p.log.add("send", b); return nil }
+func (p *orderPath) Incoming() <-chan Datagram { return p.in }
+
+// orderApp is a SendingApp that logs Sending and Sent.
+type orderApp struct{ log *orderLog }
+
+func (a *orderApp) Step(time.Time) (bool, error)           { return false, nil }
+func (a *orderApp) Sending(d []byte)                       { a.log.add("sending", d) }
+func (a *orderApp) Sent(d []byte, _ error, _ time.Time)    { a.log.add("sent", d) }
+func (a *orderApp) Settle(time.Time) (bool, error)         { return false, nil }
+func (a *orderApp) NextWake(time.Time) time.Time           { return time.Time{} }
+func (a *orderApp) Received(Datagram, RecvInfo, time.Time) {}
+func (a *orderApp) Sources() Sources                       { return Sources{} }
+func (a *orderApp) Handle(Event, time.Time) (bool, error)  { return false, nil }
+
+// TestPumpTellsSendingAppBeforeEachSend: a SendingApp hears of each
+// datagram just before the path sends it and of the result just after,
+// so a trace can time the send alone.
+func TestPumpTellsSendingAppBeforeEachSend(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log := &orderLog{}
+		path := &orderPath{log: log, in: make(chan Datagram)}
+		c, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := make(chan func(time.Time))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			done <- (&Pump[*logState, *valState]{Transport: c, Path: path, App: &orderApp{log}, Events: events}).Run(ctx)
+		}()
+		events <- func(time.Time) { c.Current().push("k") }
+		time.Sleep(time.Second)
+		synctest.Wait()
+		cancel()
+		<-done
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		if len(log.evs) == 0 || len(log.evs)%3 != 0 {
+			t.Fatalf("log %q: want sending, send, sent for each datagram", log.evs)
+		}
+		for i := 0; i < len(log.evs); i += 3 {
+			d := strings.TrimPrefix(log.evs[i], "sending ")
+			want := []string{"sending " + d, "send " + d, "sent " + d}
+			if diff := cmp.Diff(want, log.evs[i:i+3]); diff != "" {
+				t.Errorf("datagram %d (-want +got):\n%s", i/3, diff)
 			}
 		}
 	})

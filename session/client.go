@@ -423,6 +423,9 @@ func (c *client) Sent(d []byte, err error, now time.Time) {
 	c.trace.mark(TraceSend, len(d))
 }
 
+// Sending implements roam.SendingApp for the keystroke trace.
+func (c *client) Sending(d []byte) { c.trace.mark(TraceSealed, len(d)) }
+
 // Settle implements roam.App. Drawing comes after sending, as mosh's loop
 // does (tick, then output_new_frame): a keystroke leaves before the screen
 // diff is computed.

@@ -222,6 +222,9 @@ func (s *server) Sent(d []byte, err error, _ time.Time) {
 	s.trace.mark(TraceSend, len(d))
 }
 
+// Sending implements roam.SendingApp for the keystroke trace.
+func (s *server) Sending(d []byte) { s.trace.mark(TraceSealed, len(d)) }
+
 // Settle implements roam.App: mosh-server's exit rules, after the step's
 // datagrams (a last ack among them) left.
 func (s *server) Settle(now time.Time) (bool, error) { return s.finished(now) }
@@ -417,6 +420,7 @@ func (s *server) writePty(b []byte, now time.Time) {
 		}
 		return
 	}
+	s.trace.mark(TraceKeys, len(b))
 	if _, err := s.prog.Write(b); err != nil && !s.t.ShutdownInProgress() {
 		s.t.StartShutdown(now)
 	}

@@ -211,13 +211,18 @@ func traceStages(marks []keyMark, clientTrace, serverTrace string) (string, erro
 		evs   []traceEvent
 		stage string
 	}
+	// A "sealed" to "send" stage is the send system call; on loopback it
+	// also runs the receiver's wake-up, and the receiver often takes the
+	// sender's CPU at once. "keys" to "pty-write" is the pty write, with
+	// the kernel's echo work when it takes the server's CPU.
 	path := []hop{
-		{cl, session.TraceStdin}, {cl, session.TraceSend}, {sv, session.TraceRecv},
-		{sv, session.TracePtyWrite}, {sv, session.TracePtyRead}, {sv, session.TraceSend},
-		{cl, session.TraceRecv}, {cl, session.TraceDraw},
+		{cl, session.TraceStdin}, {cl, session.TraceSealed}, {cl, session.TraceSend}, {sv, session.TraceRecv},
+		{sv, session.TraceKeys}, {sv, session.TracePtyWrite}, {sv, session.TracePtyRead},
+		{sv, session.TraceSealed}, {sv, session.TraceSend}, {cl, session.TraceRecv}, {cl, session.TraceDraw},
 	}
-	names := []string{"tmux→client stdin", "stdin→send", "client send→server recv", "recv→pty write",
-		"pty write→pty read (echo)", "pty read→send", "server send→client recv", "recv→draw", "draw→on screen (tmux)"}
+	names := []string{"tmux→client stdin", "stdin→sealed", "client sendto", "client sent→server recv",
+		"recv→keys", "pty write", "pty written→pty read (echo)", "pty read→sealed", "server sendto",
+		"server sent→client recv", "recv→draw", "draw→on screen (tmux)"}
 	spans := make([][]time.Duration, len(names))
 	for _, k := range marks {
 		at := k.sent
