@@ -201,6 +201,32 @@ func TestPumpConvergesOverImpairedNetwork(t *testing.T) {
 	})
 }
 
+// pumpKeys runs a client Pump with app (nil: none) on path, in a synctest
+// bubble, has it type keys, lets a second pass and stops it; it returns the
+// client's transport.
+func pumpKeys(t *testing.T, path interface {
+	Send(b []byte) error
+	Incoming() <-chan Datagram
+}, app App, keys string) *Transport[*logState, *valState] {
+	t.Helper()
+	c, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan func(time.Time))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&Pump[*logState, *valState]{Transport: c, Path: path, App: app, Events: events}).Run(ctx)
+	}()
+	events <- func(time.Time) { c.Current().push(keys) }
+	time.Sleep(time.Second)
+	synctest.Wait()
+	cancel()
+	<-done
+	return c
+}
+
 // mtuPath is an in-memory path with the MTU a test sets, recording the
 // size of each datagram sent.
 type mtuPath struct {
@@ -230,14 +256,6 @@ func TestPumpTakesPathMTU(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		for _, mtu := range []int{wire.MTUv6, wire.MTUFallback} {
 			path := &mtuPath{mtu: mtu, in: make(chan Datagram)}
-			c, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			events := make(chan func(time.Time))
-			ctx, cancel := context.WithCancel(t.Context())
-			done := make(chan error, 1)
-			go func() { done <- (&Pump[*logState, *valState]{Transport: c, Path: path, Events: events}).Run(ctx) }()
 			// Incompressible keys: a state far beyond one datagram.
 			var b bytes.Buffer
 			x := uint32(1)
@@ -245,11 +263,7 @@ func TestPumpTakesPathMTU(t *testing.T) {
 				x = x*1664525 + 1013904223
 				b.WriteByte(byte('!' + (x>>24)%90))
 			}
-			events <- func(time.Time) { c.Current().push(b.String()) }
-			time.Sleep(time.Second)
-			synctest.Wait()
-			cancel()
-			<-done
+			c := pumpKeys(t, path, nil, b.String())
 			if got := c.MTU(); got != mtu {
 				t.Errorf("transport MTU %d, want the path's %d", got, mtu)
 			}
@@ -308,22 +322,7 @@ func (a *orderApp) Handle(Event, time.Time) (bool, error)  { return false, nil }
 func TestPumpTellsSendingAppBeforeEachSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &orderLog{}
-		path := &orderPath{log: log, in: make(chan Datagram)}
-		c, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events := make(chan func(time.Time))
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() {
-			done <- (&Pump[*logState, *valState]{Transport: c, Path: path, App: &orderApp{log}, Events: events}).Run(ctx)
-		}()
-		events <- func(time.Time) { c.Current().push("k") }
-		time.Sleep(time.Second)
-		synctest.Wait()
-		cancel()
-		<-done
+		pumpKeys(t, &orderPath{log: log, in: make(chan Datagram)}, &orderApp{log}, "k")
 		log.mu.Lock()
 		defer log.mu.Unlock()
 		if len(log.evs) == 0 || len(log.evs)%3 != 0 {
