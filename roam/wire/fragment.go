@@ -88,7 +88,15 @@ type Fragmenter struct {
 
 	zw  *zlib.Writer // default level, for instructions worth compressing
 	buf bytes.Buffer
+	// marshalled is the last instruction's encoding, kept for the next:
+	// compress copies what it sends, so one buffer serves every call
+	// instead of a new one grown from nothing on each keystroke.
+	marshalled []byte
 }
+
+// keepMarshalled is the largest encoding buffer a Fragmenter keeps between
+// calls; a bigger one (a screenful of history) is left to the collector.
+const keepMarshalled = 16 << 10
 
 // storeBelow is the marshalled size under which an instruction is sent as
 // a stored (uncompressed) zlib stream. Deflate saves a few bytes at most on
@@ -113,7 +121,11 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("wire: mtu %d leaves no room for fragment data", mtu)
 	}
-	payload := fr.compress(in.AppendMarshal(nil))
+	marshalled := in.AppendMarshal(fr.marshalled[:0])
+	payload := fr.compress(marshalled)
+	if cap(marshalled) <= keepMarshalled {
+		fr.marshalled = marshalled
+	}
 	count := (len(payload) + size - 1) / size // zlib output is never empty
 	if count > MaxFragments {
 		return nil, fmt.Errorf("wire: instruction needs %d fragments at mtu %d, limit %d", count, mtu, MaxFragments)

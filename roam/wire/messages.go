@@ -74,13 +74,14 @@ type HostInstruction struct {
 // appendResize appends the resize extension with both fields set, as mosh
 // always sets them. The caller keeps them within 1..MaxTermDim.
 func appendResize(b []byte, w, h int32) []byte {
-	var m []byte
-	m = protowire.AppendTag(m, fieldWidth, protowire.VarintType)
-	m = protowire.AppendVarint(m, uint64(int64(w)))
-	m = protowire.AppendTag(m, fieldHeight, protowire.VarintType)
-	m = protowire.AppendVarint(m, uint64(int64(h)))
+	wv, hv := uint64(int64(w)), uint64(int64(h))
 	b = protowire.AppendTag(b, fieldResize, protowire.BytesType)
-	return protowire.AppendBytes(b, m)
+	b = protowire.AppendVarint(b, uint64(protowire.SizeTag(fieldWidth)+protowire.SizeVarint(wv)+
+		protowire.SizeTag(fieldHeight)+protowire.SizeVarint(hv)))
+	b = protowire.AppendTag(b, fieldWidth, protowire.VarintType)
+	b = protowire.AppendVarint(b, wv)
+	b = protowire.AppendTag(b, fieldHeight, protowire.VarintType)
+	return protowire.AppendVarint(b, hv)
 }
 
 // appendBytesExt appends extension ext holding a message with one bytes
@@ -90,6 +91,28 @@ func appendBytesExt(b []byte, ext, inner protowire.Number, v []byte) []byte {
 	b = protowire.AppendVarint(b, uint64(protowire.SizeTag(inner)+protowire.SizeBytes(len(v))))
 	b = protowire.AppendTag(b, inner, protowire.BytesType)
 	return protowire.AppendBytes(b, v)
+}
+
+// instructionScratch is the room on the stack for encoding one instruction
+// before it is wrapped: a keystroke's, an echo ack's or a small screen
+// update's fits, so encoding one allocates nothing but its output.
+const instructionScratch = 256
+
+// instructionFraming is room enough for the tags and lengths around one
+// instruction's payload (two nested length-delimited fields and the
+// wrapper), so a message's output buffer is sized once, not grown from
+// nothing field by field. A resize or an echo ack fits in it whole.
+const instructionFraming = 24
+
+// reserve returns b with room for n more bytes, in one allocation when it
+// has to grow (slices.Grow makes two under the race detector).
+func reserve(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), len(b)+n)
+	copy(nb, b)
+	return nb
 }
 
 // appendInstruction wraps an encoded Instruction as UserMessage/HostMessage
@@ -103,7 +126,13 @@ func appendInstruction(b, ins []byte) []byte {
 // order. Instructions of unknown kind are left out. (mosh merges
 // consecutive keystrokes into one instruction; that is the caller's choice.)
 func AppendUserMessage(b []byte, ins []UserInstruction) []byte {
-	var one []byte
+	n := 0
+	for _, in := range ins {
+		n += len(in.Keys) + instructionFraming
+	}
+	b = reserve(b, n)
+	var scratch [instructionScratch]byte
+	one := scratch[:0]
 	for _, in := range ins {
 		one = one[:0]
 		switch in.Kind {
@@ -124,7 +153,13 @@ func AppendUserMessage(b []byte, ins []UserInstruction) []byte {
 // AppendHostMessage appends a HostBuffers.HostMessage holding ins in order.
 // Instructions of unknown kind are left out.
 func AppendHostMessage(b []byte, ins []HostInstruction) []byte {
-	var one []byte
+	n := 0
+	for _, in := range ins {
+		n += len(in.Bytes) + instructionFraming
+	}
+	b = reserve(b, n)
+	var scratch [instructionScratch]byte
+	one := scratch[:0]
 	for _, in := range ins {
 		one = one[:0]
 		switch in.Kind {
@@ -133,11 +168,10 @@ func AppendHostMessage(b []byte, ins []HostInstruction) []byte {
 		case HostResize:
 			one = appendResize(one, in.Width, in.Height)
 		case HostEchoAck:
-			var m []byte
-			m = protowire.AppendTag(m, fieldEchoAckNum, protowire.VarintType)
-			m = protowire.AppendVarint(m, in.EchoAck)
 			one = protowire.AppendTag(one, fieldEchoAck, protowire.BytesType)
-			one = protowire.AppendBytes(one, m)
+			one = protowire.AppendVarint(one, uint64(protowire.SizeTag(fieldEchoAckNum)+protowire.SizeVarint(in.EchoAck)))
+			one = protowire.AppendTag(one, fieldEchoAckNum, protowire.VarintType)
+			one = protowire.AppendVarint(one, in.EchoAck)
 		case HostExitStatus:
 			one = appendExitStatus(one, in.Exit)
 		case HostHistory:
