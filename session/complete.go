@@ -74,7 +74,8 @@ func (c *complete) Equal(o *complete) bool {
 
 // DiffFrom implements roam.State.
 func (c *complete) DiffFrom(existing *complete) []byte {
-	var ins []wire.HostInstruction
+	var insBuf [4]wire.HostInstruction // on the stack: only the message is allocated
+	ins := insBuf[:0]
 	if c.echoAck != existing.echoAck {
 		ins = append(ins, wire.HostInstruction{Kind: wire.HostEchoAck, EchoAck: c.echoAck})
 	}

@@ -106,21 +106,33 @@ func (u *userStream) DiffFrom(existing *userStream) []byte {
 		return nil
 	}
 	rest := u.events[n:]
-	var ins []wire.UserInstruction
+	// The instructions are built on the stack (a keystroke's diff is one
+	// of a few bytes) and their keys in one buffer of the right size.
+	var insBuf [4]wire.UserInstruction
+	nkeys := 0
+	for _, ev := range rest {
+		if !ev.Resize {
+			nkeys++
+		}
+	}
+	ins, keys := insBuf[:0], make([]byte, 0, nkeys)
 	if u.features&^existing.features != 0 {
 		// In its own Instruction, so a stock server sees nothing it knows.
 		ins = append(ins, wire.UserInstruction{Kind: wire.UserExtensionOffer, Features: u.features})
 	}
+	run, runStart := -1, 0 // the keystroke instruction being built and where its keys start
 	for _, ev := range rest {
 		if ev.Resize {
 			ins = append(ins, wire.UserInstruction{Kind: wire.UserResize, Width: ev.Width, Height: ev.Height})
+			run = -1
 			continue
 		}
-		if k := len(ins); k > 0 && ins[k-1].Kind == wire.UserKeystroke {
-			ins[k-1].Keys = append(ins[k-1].Keys, ev.Byte)
-			continue
+		if run < 0 {
+			ins = append(ins, wire.UserInstruction{Kind: wire.UserKeystroke})
+			run, runStart = len(ins)-1, len(keys)
 		}
-		ins = append(ins, wire.UserInstruction{Kind: wire.UserKeystroke, Keys: []byte{ev.Byte}})
+		keys = append(keys, ev.Byte) // within its capacity: no run moves
+		ins[run].Keys = keys[runStart:]
 	}
 	if len(ins) == 0 {
 		return nil
