@@ -120,19 +120,18 @@ func (u *userStream) DiffFrom(existing *userStream) []byte {
 		// In its own Instruction, so a stock server sees nothing it knows.
 		ins = append(ins, wire.UserInstruction{Kind: wire.UserExtensionOffer, Features: u.features})
 	}
-	run, runStart := -1, 0 // the keystroke instruction being built and where its keys start
+	runStart := 0 // where the keys of the last keystroke instruction start
 	for _, ev := range rest {
 		if ev.Resize {
 			ins = append(ins, wire.UserInstruction{Kind: wire.UserResize, Width: ev.Width, Height: ev.Height})
-			run = -1
 			continue
 		}
-		if run < 0 {
+		if k := len(ins); k == 0 || ins[k-1].Kind != wire.UserKeystroke {
 			ins = append(ins, wire.UserInstruction{Kind: wire.UserKeystroke})
-			run, runStart = len(ins)-1, len(keys)
+			runStart = len(keys)
 		}
 		keys = append(keys, ev.Byte) // within its capacity: no run moves
-		ins[run].Keys = keys[runStart:]
+		ins[len(ins)-1].Keys = keys[runStart:]
 	}
 	if len(ins) == 0 {
 		return nil
