@@ -90,12 +90,16 @@ type App interface {
 	Handle(ev Event, now time.Time) (done bool, err error)
 }
 
-// SendingApp is an App that also hears of each datagram just before the
-// path sends it (Sent comes after). The keystroke trace uses it to time the
-// system call that sends, and the peer's wake-up that runs inside it on
-// loopback, apart from the work that built the datagram.
-type SendingApp interface {
+// TracingApp is an App that also hears of each datagram as the loop gets
+// it, before the transport opens it, authentic or not (Arriving; Received
+// comes after, for an authentic one), and just before the path sends one
+// (Sending; Sent comes after). The keystroke trace uses them to time the
+// wake-up that brought a datagram apart from its decryption, and the system
+// call that sends (with the peer's wake-up that runs inside it on loopback)
+// apart from the work that built the datagram.
+type TracingApp interface {
 	App
+	Arriving(d Datagram)
 	Sending(d []byte)
 }
 
@@ -165,7 +169,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 	l.mtuPath, _ = p.Path.(MTUPath)
 	l.hopPath, _ = p.Path.(HopPath)
 	l.wakePath, _ = p.Path.(WakePath)
-	l.sending, _ = p.App.(SendingApp)
+	l.tracing, _ = p.App.(TracingApp)
 	l.incoming = p.Path.Incoming()
 	l.timer = p.timer()
 	defer l.timer.Close()
@@ -236,7 +240,7 @@ type loop[L State[L], R State[R]] struct {
 	mtuPath  MTUPath
 	hopPath  HopPath
 	wakePath WakePath
-	sending  SendingApp // p.App, when it is one
+	tracing  TracingApp // p.App, when it is one
 	incoming <-chan Datagram
 	timer    Timer
 
@@ -353,7 +357,7 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		if c.closed {
 			return true, ErrPathClosed
 		}
-		p.recv(c.d, now, l.log)
+		p.recv(c.d, now, l.log, l.tracing)
 		// Take whatever else already arrived before ticking, so a
 		// multi-fragment frame is handled in one go.
 	drain:
@@ -363,13 +367,13 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 				if !ok {
 					return true, ErrPathClosed
 				}
-				p.recv(d, now, l.log)
+				p.recv(d, now, l.log, l.tracing)
 			default:
 				break drain
 			}
 		}
 	case causeDatagram:
-		p.recv(c.d, now, l.log)
+		p.recv(c.d, now, l.log, l.tracing)
 	case causeApp:
 		done, err := p.App.Handle(c.ev, now)
 		if c.feed != nil {
@@ -394,8 +398,8 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		return true, err
 	}
 	for _, dg := range dgs {
-		if l.sending != nil {
-			l.sending.Sending(dg)
+		if l.tracing != nil {
+			l.tracing.Sending(dg)
 		}
 		err := p.Path.Send(dg)
 		if err != nil {
@@ -486,14 +490,19 @@ func (p *Pump[L, R]) Receive(d Datagram, now time.Time) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p.recv(d, now, log)
+	tr, _ := p.App.(TracingApp)
+	p.recv(d, now, log, tr)
 }
 
 // recv feeds one datagram to the transport and tells the path and the
 // application what it proved: only a datagram newer than every one seen
 // moves a server to a new client address or tells a path of several
-// routes which one works (an older one may be a replay).
-func (p *Pump[L, R]) recv(d Datagram, now time.Time, log *slog.Logger) {
+// routes which one works (an older one may be a replay). tr, when not
+// nil, hears of the datagram first.
+func (p *Pump[L, R]) recv(d Datagram, now time.Time, log *slog.Logger, tr TracingApp) {
+	if tr != nil {
+		tr.Arriving(d)
+	}
 	info, err := p.Transport.Recv(d.Data, now, d.Congested)
 	if err != nil {
 		log.Debug("roam: datagram dropped", "from", d.From, "err", err)

@@ -304,22 +304,23 @@ type orderPath struct {
 func (p *orderPath) Send(b []byte) error       { p.log.add("send", b); return nil }
 func (p *orderPath) Incoming() <-chan Datagram { return p.in }
 
-// orderApp is a SendingApp that logs Sending and Sent.
+// orderApp is a TracingApp that logs Arriving, Received, Sending and Sent.
 type orderApp struct{ log *orderLog }
 
-func (a *orderApp) Step(time.Time) (bool, error)           { return false, nil }
-func (a *orderApp) Sending(d []byte)                       { a.log.add("sending", d) }
-func (a *orderApp) Sent(d []byte, _ error, _ time.Time)    { a.log.add("sent", d) }
-func (a *orderApp) Settle(time.Time) (bool, error)         { return false, nil }
-func (a *orderApp) NextWake(time.Time) time.Time           { return time.Time{} }
-func (a *orderApp) Received(Datagram, RecvInfo, time.Time) {}
-func (a *orderApp) Sources() Sources                       { return Sources{} }
-func (a *orderApp) Handle(Event, time.Time) (bool, error)  { return false, nil }
+func (a *orderApp) Step(time.Time) (bool, error)                 { return false, nil }
+func (a *orderApp) Sending(d []byte)                             { a.log.add("sending", d) }
+func (a *orderApp) Sent(d []byte, _ error, _ time.Time)          { a.log.add("sent", d) }
+func (a *orderApp) Settle(time.Time) (bool, error)               { return false, nil }
+func (a *orderApp) NextWake(time.Time) time.Time                 { return time.Time{} }
+func (a *orderApp) Received(d Datagram, _ RecvInfo, _ time.Time) { a.log.add("received", d.Data) }
+func (a *orderApp) Arriving(d Datagram)                          { a.log.add("arriving", d.Data) }
+func (a *orderApp) Sources() Sources                             { return Sources{} }
+func (a *orderApp) Handle(Event, time.Time) (bool, error)        { return false, nil }
 
-// TestPumpTellsSendingAppBeforeEachSend: a SendingApp hears of each
+// TestPumpTellsTracingAppBeforeEachSend: a TracingApp hears of each
 // datagram just before the path sends it and of the result just after,
 // so a trace can time the send alone.
-func TestPumpTellsSendingAppBeforeEachSend(t *testing.T) {
+func TestPumpTellsTracingAppBeforeEachSend(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &orderLog{}
 		pumpKeys(t, &orderPath{log: log, in: make(chan Datagram)}, &orderApp{log}, "k")
@@ -334,6 +335,57 @@ func TestPumpTellsSendingAppBeforeEachSend(t *testing.T) {
 			if diff := cmp.Diff(want, log.evs[i:i+3]); diff != "" {
 				t.Errorf("datagram %d (-want +got):\n%s", i/3, diff)
 			}
+		}
+	})
+}
+
+// TestPumpTellsTracingAppOfEachArrival: a TracingApp hears of each datagram
+// as the loop gets it, before the transport opens it: a forged one too
+// (which Received never sees), and an authentic one before Received, so a
+// trace can time the wake-up apart from the decryption.
+func TestPumpTellsTracingAppOfEachArrival(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		peer, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer.Current().push("k")
+		dgs, err := peer.Tick(time.Now())
+		if err != nil || len(dgs) == 0 {
+			t.Fatalf("the peer sent %d datagrams (%v), want its state", len(dgs), err)
+		}
+		srv, err := NewTransport(Server, testKey, &valState{}, &logState{}, time.Now(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := &orderLog{}
+		in := make(chan Datagram, 2)
+		forged := bytes.Repeat([]byte{0x5a}, len(dgs[0]))
+		in <- Datagram{Data: forged}
+		in <- Datagram{Data: dgs[0]}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			done <- (&Pump[*valState, *logState]{Transport: srv, Path: &orderPath{log: log, in: in}, App: &orderApp{log}}).Run(ctx)
+		}()
+		synctest.Wait()
+		cancel()
+		<-done
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		var got []string
+		for _, ev := range log.evs {
+			if strings.HasPrefix(ev, "arriving ") || strings.HasPrefix(ev, "received ") {
+				got = append(got, ev)
+			}
+		}
+		want := []string{
+			fmt.Sprintf("arriving %x", forged),
+			fmt.Sprintf("arriving %x", dgs[0]),
+			fmt.Sprintf("received %x", dgs[0]),
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("arrivals and receipts (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -290,6 +290,7 @@ func (c *client) frame(now time.Time) {
 	out = c.display.AppendNewFrame(out, !c.repaint, c.local, next)
 	c.repaint = false
 	if len(out) > 0 {
+		c.trace.mark(TraceFramed, len(out))
 		_, _ = c.cfg.Out.Write(out)
 		c.trace.mark(TraceDraw, len(out))
 	}
@@ -423,8 +424,11 @@ func (c *client) Sent(d []byte, err error, now time.Time) {
 	c.trace.mark(TraceSend, len(d))
 }
 
-// Sending implements roam.SendingApp for the keystroke trace.
+// Sending implements roam.TracingApp for the keystroke trace.
 func (c *client) Sending(d []byte) { c.trace.mark(TraceSealed, len(d)) }
+
+// Arriving implements roam.TracingApp for the keystroke trace.
+func (c *client) Arriving(d roam.Datagram) { c.trace.mark(TraceArrived, len(d.Data)) }
 
 // Settle implements roam.App. Drawing comes after sending, as mosh's loop
 // does (tick, then output_new_frame): a keystroke leaves before the screen

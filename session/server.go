@@ -222,8 +222,11 @@ func (s *server) Sent(d []byte, err error, _ time.Time) {
 	s.trace.mark(TraceSend, len(d))
 }
 
-// Sending implements roam.SendingApp for the keystroke trace.
+// Sending implements roam.TracingApp for the keystroke trace.
 func (s *server) Sending(d []byte) { s.trace.mark(TraceSealed, len(d)) }
+
+// Arriving implements roam.TracingApp for the keystroke trace.
+func (s *server) Arriving(d roam.Datagram) { s.trace.mark(TraceArrived, len(d.Data)) }
 
 // Settle implements roam.App: mosh-server's exit rules, after the step's
 // datagrams (a last ack among them) left.

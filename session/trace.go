@@ -19,10 +19,12 @@ const (
 	TraceStdin    = "stdin"     // client: typed bytes reached the loop
 	TraceSealed   = "sealed"    // a datagram is built and goes to the path (client or server)
 	TraceSend     = "send"      // a datagram left (client or server)
+	TraceArrived  = "arrived"   // a datagram reached the loop, not yet decrypted (client or server)
 	TraceRecv     = "recv"      // an authentic datagram arrived (client or server)
 	TraceKeys     = "keys"      // server: keys decoded, about to be written to the pty
 	TracePtyWrite = "pty-write" // server: keys written to the pty
 	TracePtyRead  = "pty-read"  // server: application output reached the loop
+	TraceFramed   = "framed"    // client: a screen update is computed, about to be written
 	TraceDraw     = "draw"      // client: a screen update was written to the terminal
 )
 

@@ -213,16 +213,22 @@ func traceStages(marks []keyMark, clientTrace, serverTrace string) (string, erro
 	}
 	// A "sealed" to "send" stage is the send system call; on loopback it
 	// also runs the receiver's wake-up, and the receiver often takes the
-	// sender's CPU at once. "keys" to "pty-write" is the pty write, with
-	// the kernel's echo work when it takes the server's CPU.
+	// sender's CPU at once. "send" to "arrived" is the peer's wake-up and
+	// read, "arrived" to "recv" its decryption and the protocol's work.
+	// "keys" to "pty-write" is the pty write, with the kernel's echo work
+	// when it takes the server's CPU; "framed" to "draw" the terminal
+	// write.
 	path := []hop{
-		{cl, session.TraceStdin}, {cl, session.TraceSealed}, {cl, session.TraceSend}, {sv, session.TraceRecv},
+		{cl, session.TraceStdin}, {cl, session.TraceSealed}, {cl, session.TraceSend},
+		{sv, session.TraceArrived}, {sv, session.TraceRecv},
 		{sv, session.TraceKeys}, {sv, session.TracePtyWrite}, {sv, session.TracePtyRead},
-		{sv, session.TraceSealed}, {sv, session.TraceSend}, {cl, session.TraceRecv}, {cl, session.TraceDraw},
+		{sv, session.TraceSealed}, {sv, session.TraceSend},
+		{cl, session.TraceArrived}, {cl, session.TraceRecv}, {cl, session.TraceFramed}, {cl, session.TraceDraw},
 	}
-	names := []string{"tmux→client stdin", "stdin→sealed", "client sendto", "client sent→server recv",
-		"recv→keys", "pty write", "pty written→pty read (echo)", "pty read→sealed", "server sendto",
-		"server sent→client recv", "recv→draw", "draw→on screen (tmux)"}
+	names := []string{"tmux→client stdin", "stdin→sealed", "client sendto", "client sent→server arrived",
+		"arrived→recv (server)", "recv→keys", "pty write", "pty written→pty read (echo)", "pty read→sealed",
+		"server sendto", "server sent→client arrived", "arrived→recv (client)", "recv→framed", "terminal write",
+		"draw→on screen (tmux)"}
 	spans := make([][]time.Duration, len(names))
 	for _, k := range marks {
 		at := k.sent
