@@ -669,10 +669,10 @@ func terminalWriter(out io.Writer) (io.Writer, func()) {
 	if pf == nil {
 		return nil, nil
 	}
-	w, err := nbio.NewFile(pf)
+	w, err := nbio.TakeFile(pf)
 	if err != nil {
 		_ = pf.Close()
 		return nil, nil
 	}
-	return w, func() { _ = pf.Close() }
+	return w, func() { _ = w.Close() }
 }

@@ -3,7 +3,6 @@ package session
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -24,7 +23,7 @@ import (
 type inputReader struct {
 	out   *roam.Feed
 	in    *os.File
-	poll  *os.File // the pollable terminal, or nil
+	poll  *nbio.File // the pollable terminal, or nil
 	wakeR *os.File
 	wakeW *os.File
 	done  chan struct{}
@@ -32,9 +31,12 @@ type inputReader struct {
 
 func newInputReader(in *os.File) (*inputReader, error) {
 	if f := pollableTerminal(in, unix.O_RDONLY); f != nil {
-		ir := &inputReader{out: roam.NewFeed(4), in: in, poll: f, done: make(chan struct{})}
-		go ir.runPolled()
-		return ir, nil
+		if pf, err := nbio.TakeFile(f); err == nil {
+			ir := &inputReader{out: roam.NewFeed(4), in: in, poll: pf, done: make(chan struct{})}
+			go ir.runPolled()
+			return ir, nil
+		}
+		_ = f.Close()
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -50,12 +52,8 @@ func (ir *inputReader) runPolled() {
 	defer close(ir.done)
 	defer ir.out.Close()
 	buf := make([]byte, 16384)
-	var r io.Reader = ir.poll
-	if f, err := nbio.NewFile(ir.poll); err == nil {
-		r = f // no scheduler hand-off per keystroke
-	}
 	for {
-		n, err := r.Read(buf)
+		n, err := ir.poll.Read(buf) // no scheduler hand-off per keystroke
 		if n > 0 {
 			// The loop handles the keys on this goroutine when it is
 			// waiting; otherwise they queue, and stop drains the queue
@@ -111,7 +109,7 @@ func (ir *inputReader) stop() {
 		select {
 		case <-ir.done:
 			if ir.poll != nil {
-				ir.poll.Close()
+				_ = ir.poll.Close()
 			} else {
 				ir.wakeR.Close()
 				ir.wakeW.Close()

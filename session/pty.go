@@ -42,8 +42,7 @@ type startProgram func(cfg *ServerConfig, w, h int, log *slog.Logger) (program, 
 
 // ptyProgram is a child process on a pty.
 type ptyProgram struct {
-	ptmx  *os.File
-	rw    io.ReadWriter // ptmx, through nbio when it is pollable
+	ptmx  master
 	out   *roam.Feed
 	child *childWatch
 }
@@ -89,23 +88,41 @@ func startPty(cfg *ServerConfig, w, h int, log *slog.Logger) (program, error) {
 		ptmx.Close()
 		return nil, fmt.Errorf("starting %s: %w", cfg.Path0, err)
 	}
-	var rw io.ReadWriter = ptmx
+	var m master = fileMaster{ptmx}
 	if p, err := pollable(ptmx); err == nil {
-		ptmx, rw = p, p
-		if f, err := nbio.NewFile(p); err == nil {
-			rw = f // keys and echo without a scheduler hand-off
+		m = fileMaster{p}
+		if f, err := nbio.TakeFile(p); err == nil {
+			m = f // keys and echo without a scheduler hand-off
 		}
 	} else {
 		// Still a working pty; only the hang-up waits for the program's
 		// next output (see Hangup).
 		log.Info("pty master stays blocking", "err", err)
 	}
-	p := &ptyProgram{ptmx: ptmx, rw: rw, out: roam.NewFeed(4), child: watchChild(cmd)}
-	go readPty(rw, p.out)
+	p := &ptyProgram{ptmx: m, out: roam.NewFeed(4), child: watchChild(cmd)}
+	go readPty(m, p.out)
 	return p, nil
 }
 
-func (p *ptyProgram) Write(b []byte) (int, error) { return p.rw.Write(b) }
+// master is the pty master: an nbio.File that took it, or, where that
+// failed, the file itself.
+type master interface {
+	io.ReadWriteCloser
+	Control(fn func(fd uintptr)) error
+}
+
+// fileMaster is an *os.File as a master.
+type fileMaster struct{ *os.File }
+
+func (f fileMaster) Control(fn func(fd uintptr)) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return sc.Control(fn)
+}
+
+func (p *ptyProgram) Write(b []byte) (int, error) { return p.ptmx.Write(b) }
 func (p *ptyProgram) Resize(w, h int) error       { return setWinsize(p.ptmx, w, h) }
 func (p *ptyProgram) Output() *roam.Feed          { return p.out }
 func (p *ptyProgram) Exited() <-chan struct{}     { return p.child.done }
@@ -119,7 +136,7 @@ func (p *ptyProgram) ExitStatus() wire.ExitStatus { return p.child.status }
 // long that takes. The program is reaped in the background when it ends
 // (a daemon exits first, and its orphans go to init).
 func (p *ptyProgram) Hangup() {
-	// ptmx is owned by the runtime poller (see pollable), so Close closes
+	// ptmx waits in the runtime poller (see pollable), so Close closes
 	// the descriptor now, and the blocked read in readPty returns.
 	_ = p.ptmx.Close()
 	for range p.out.C {
@@ -157,13 +174,9 @@ func pollable(f *os.File) (*os.File, error) {
 
 // setWinsize sizes the pty without Fd, which would turn a poller-owned
 // file back to blocking.
-func setWinsize(f *os.File, w, h int) error {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
+func setWinsize(f master, w, h int) error {
 	var ioErr error
-	if err := sc.Control(func(fd uintptr) {
+	if err := f.Control(func(fd uintptr) {
 		ioErr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(w), Row: uint16(h)})
 	}); err != nil {
 		return err

@@ -17,6 +17,12 @@
 // Every call goes through syscall.RawConn: a call that would block parks
 // the goroutine in the poller as os and net do, deadlines and Close work as
 // there, and the descriptor cannot be closed under a call.
+//
+// Go's poller wakes for every change of readiness in either direction. For
+// a terminal or a pty master, which becomes writable each time the other
+// side reads, that is a wake-up per frame shown for nothing; TakeFile keeps
+// such a descriptor out of the poller and watches it for room to write only
+// while a write waits (Linux; take_linux.go).
 package nbio
 
 import (
@@ -28,14 +34,17 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// File is a non-blocking file in the poller (see NewFile).
+// File is a non-blocking file in the poller (see NewFile and TakeFile).
 type File struct {
-	f    *os.File
-	rc   syscall.RawConn
+	name string
+	f    *os.File        // NewFile's file
+	rc   syscall.RawConn // NewFile's: where calls wait
+	w    *watch          // TakeFile's, where it differs (Linux)
 	rd   fileRead
 	wr   fileWrite
 	read func(fd int, p []byte) (int, error) // ReadEach's read(2); tests count the calls
@@ -115,7 +124,7 @@ func NewFile(f *os.File) (*File, error) {
 	if flags&unix.O_NONBLOCK == 0 {
 		return nil, fmt.Errorf("%s: not in non-blocking mode", f.Name())
 	}
-	file := &File{f: f, rc: rc, read: read}
+	file := &File{name: f.Name(), f: f, rc: rc, read: read}
 	file.rd.run = file.rd.step
 	file.wr.run = file.wr.step
 	return file, nil
@@ -127,10 +136,14 @@ func (f *File) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	rc, err := f.readConn()
+	if err != nil {
+		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
+	}
 	o := &f.rd
 	o.mu.Lock()
 	o.p, o.n, o.errno = p, 0, nil
-	err := fileErr(f.rc.Read(o.run))
+	err = fileErr(rc.Read(o.run))
 	if err == nil {
 		err = o.errno
 	}
@@ -138,7 +151,7 @@ func (f *File) Read(p []byte) (int, error) {
 	o.p = nil
 	o.mu.Unlock()
 	if err != nil {
-		return 0, &os.PathError{Op: "read", Path: f.f.Name(), Err: err}
+		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
 	}
 	if n == 0 {
 		return 0, io.EOF
@@ -170,10 +183,14 @@ func (f *File) ReadEach(buf []byte, deliver func([]byte)) error {
 	if len(buf) == 0 {
 		return io.ErrShortBuffer
 	}
+	rc, err := f.readConn()
+	if err != nil {
+		return &os.PathError{Op: "read", Path: f.name, Err: err}
+	}
 	var errno error
-	err := fileErr(f.rc.Read(func(fd uintptr) bool {
+	err = fileErr(rc.Read(func(fd uintptr) bool {
 		for {
-			n, e := f.read(int(fd), buf)
+			n, e := f.read(f.dataFD(fd), buf)
 			switch {
 			case e == unix.EINTR:
 				continue
@@ -198,7 +215,7 @@ func (f *File) ReadEach(buf []byte, deliver func([]byte)) error {
 	if err == io.EOF {
 		return err
 	}
-	return &os.PathError{Op: "read", Path: f.f.Name(), Err: err}
+	return &os.PathError{Op: "read", Path: f.name, Err: err}
 }
 
 // Write writes all of p, waiting in the poller while the descriptor is
@@ -207,7 +224,7 @@ func (f *File) Write(p []byte) (int, error) {
 	o := &f.wr
 	o.mu.Lock()
 	o.p, o.n, o.errno = p, 0, nil
-	err := fileErr(f.rc.Write(o.run))
+	err := fileErr(f.waitWrite(o.run))
 	if err == nil {
 		err = o.errno
 	}
@@ -215,10 +232,21 @@ func (f *File) Write(p []byte) (int, error) {
 	o.p = nil
 	o.mu.Unlock()
 	if err != nil {
-		return n, &os.PathError{Op: "write", Path: f.f.Name(), Err: err}
+		return n, &os.PathError{Op: "write", Path: f.name, Err: err}
 	}
 	return n, nil
 }
+
+// Close closes the file; calls waiting in the poller return an error.
+func (f *File) Close() error { return f.closeFile() }
+
+// SetReadDeadline sets when a waiting Read or ReadEach gives up, as
+// os.File's; a past time ends them at once.
+func (f *File) SetReadDeadline(t time.Time) error { return f.setReadDeadline(t) }
+
+// Control runs fn with the descriptor (for an ioctl), which stays open
+// while fn runs. fn must not keep it.
+func (f *File) Control(fn func(fd uintptr)) error { return f.control(fn) }
 
 // UDP is a UDP socket (see NewUDP).
 type UDP struct {

@@ -1,0 +1,101 @@
+package nbio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+// takePair is a pipe's ends as TakeFile's Files.
+func takePair(t *testing.T) (fr, fw *File) {
+	t.Helper()
+	r, w := pipe(t)
+	fr, err := TakeFile(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fr.Close() })
+	fw, err = TakeFile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fw.Close() })
+	return fr, fw
+}
+
+// TestTakeFileReadWrite: as TestFileReadWrite, through TakeFile: a write
+// larger than the pipe waits for room (its own watch, armed only then)
+// while the reader drains it, in order, and the reader sees io.EOF once
+// the writer is closed.
+func TestTakeFileReadWrite(t *testing.T) {
+	fr, fw := takePair(t)
+	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, beyond a pipe's 64 KiB
+	done := make(chan error, 1)
+	go func() {
+		n, err := fw.Write(want)
+		if err == nil && n != len(want) {
+			err = io.ErrShortWrite
+		}
+		fw.Close()
+		done <- err
+	}()
+	var got bytes.Buffer
+	buf := make([]byte, 4096)
+	for {
+		n, err := fr.Read(buf)
+		got.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("read %d bytes, not the %d written in order", got.Len(), len(want))
+	}
+
+	// Writes after one that waited find room at once again.
+	fr2, fw2 := takePair(t)
+	for i := range 3 {
+		go func() { _, _ = io.Copy(io.Discard, io.LimitReader(fr2, int64(len(want)))) }()
+		if n, err := fw2.Write(want); err != nil || n != len(want) {
+			t.Fatalf("write %d: %d, %v", i, n, err)
+		}
+	}
+}
+
+// TestTakeFileDeadlineControlClose: the File owns the descriptor: its read
+// deadline ends a waiting read, Control reaches the descriptor while it is
+// open, and Close ends a waiting read and a waiting write.
+func TestTakeFileDeadlineControlClose(t *testing.T) {
+	fr, _ := takePair(t)
+	if err := fr.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fr.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	if err := fr.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var fd uintptr
+	if err := fr.Control(func(d uintptr) { fd = d }); err != nil || fd == 0 {
+		t.Fatalf("Control: fd %d, %v", fd, err)
+	}
+	endsOnClose(t, func() error { _, err := fr.Read(make([]byte, 8)); return err }, fr.Close, os.ErrClosed)
+	if err := fr.Control(func(uintptr) { t.Error("Control ran on a closed File") }); err == nil {
+		t.Error("Control on a closed File: no error")
+	}
+
+	// Fill the pipe, then a write waits for room until Close.
+	_, fw := takePair(t)
+	big := make([]byte, 1<<20)
+	endsOnClose(t, func() error { _, err := fw.Write(big); return err }, fw.Close, os.ErrClosed)
+}
