@@ -122,6 +122,7 @@ func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
 // in-memory pipe, a netem wrapper) with the given MTU, and starts its reader.
 // The path owns pc and closes it.
 func NewServerPath(pc net.PacketConn, mtu int) *UDPServer {
+	pc = takeUDP(pc)
 	s := &UDPServer{pc: pc, u: rawUDP(pc), rd: newReaders(), mtu: mtu}
 	s.rd.start(pc)
 	return s
@@ -313,6 +314,7 @@ func (c *UDPClient) Hop() error {
 		_ = pc.Close()
 		return net.ErrClosed
 	}
+	pc = takeUDP(pc)
 	c.socks = append(c.socks, clientSock{pc: pc, u: rawUDP(pc), opened: c.now()})
 	c.rd.start(pc)
 	c.pruneLocked()
@@ -391,9 +393,26 @@ func (c *UDPClient) Close() error {
 	return errors.Join(errs...)
 }
 
+// takeUDP is pc as an nbio.TakeUDP when it is a UDP socket, which from then
+// on wakes the process only for datagrams (see nbio); other conns (pipes,
+// wrappers), and a socket that cannot be taken, stay as they are.
+func takeUDP(pc net.PacketConn) net.PacketConn {
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		return pc
+	}
+	if u, err := nbio.TakeUDP(uc); err == nil {
+		return u
+	}
+	return pc
+}
+
 // rawUDP is pc for nbio when it is a UDP socket: its datagrams then go out
 // without a scheduler hand-off. nil for other conns (pipes, wrappers).
 func rawUDP(pc net.PacketConn) *nbio.UDP {
+	if u, ok := pc.(*nbio.UDP); ok {
+		return u
+	}
 	uc, ok := pc.(*net.UDPConn)
 	if !ok {
 		return nil
@@ -408,7 +427,7 @@ func rawUDP(pc net.PacketConn) *nbio.UDP {
 // writeTo sends b to to on pc, through u when there is one.
 func writeTo(pc net.PacketConn, u *nbio.UDP, b []byte, to net.Addr) error {
 	if ua, ok := to.(*net.UDPAddr); ok && u != nil {
-		_, err := u.WriteTo(b, ua)
+		_, err := u.WriteToUDP(b, ua)
 		return err
 	}
 	_, err := pc.WriteTo(b, to)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"golang.org/x/sys/unix"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
 )
 
 func recvOne(t *testing.T, p Path) Datagram {
@@ -182,11 +184,14 @@ func TestUDPSocketOptionsAndECN(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeAtCleanup(t, srv)
-	uc := srv.pc.(*net.UDPConn)
-	rc, _ := uc.SyscallConn()
+	// The path took the socket (nbio.TakeUDP); its options stay.
+	u, ok := srv.pc.(*nbio.UDP)
+	if !ok {
+		t.Fatalf("the path's socket is a %T, not taken", srv.pc)
+	}
 	var tos int
 	var fragErr error
-	_ = rc.Control(func(fd uintptr) {
+	_ = u.Control(func(fd uintptr) {
 		tos, _ = unix.GetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TOS)
 		fragErr = fragmentsAllowed(int(fd), false)
 	})

@@ -18,11 +18,12 @@
 // the goroutine in the poller as os and net do, deadlines and Close work as
 // there, and the descriptor cannot be closed under a call.
 //
-// Go's poller wakes for every change of readiness in either direction. For
-// a terminal or a pty master, which becomes writable each time the other
-// side reads, that is a wake-up per frame shown for nothing; TakeFile keeps
-// such a descriptor out of the poller and watches it for room to write only
-// while a write waits (Linux; take_linux.go).
+// Go's poller wakes for every change of readiness in either direction. A
+// terminal or a pty master becomes writable each time the other side reads,
+// and a UDP socket each time a datagram it sent is freed: wake-ups for
+// nothing. TakeFile and TakeUDP keep such a descriptor out of the poller
+// and watch it for room to write only while a write waits (Linux;
+// watch_linux.go).
 package nbio
 
 import (
@@ -41,13 +42,20 @@ import (
 
 // File is a non-blocking file in the poller (see NewFile and TakeFile).
 type File struct {
-	name string
-	f    *os.File        // NewFile's file
-	rc   syscall.RawConn // NewFile's: where calls wait
-	w    *watch          // TakeFile's, where it differs (Linux)
+	waiter
+	f    *os.File // NewFile's file
 	rd   fileRead
 	wr   fileWrite
 	read func(fd int, p []byte) (int, error) // ReadEach's read(2); tests count the calls
+}
+
+// waiter is where a descriptor's calls wait: NewFile's and NewUDP's in Go's
+// poller, through rc; a taken one's (TakeFile, TakeUDP; Linux) through the
+// epoll instances of its watch.
+type waiter struct {
+	name string
+	rc   syscall.RawConn
+	w    *watch
 }
 
 // The operations below keep a call's arguments and results with the
@@ -124,7 +132,7 @@ func NewFile(f *os.File) (*File, error) {
 	if flags&unix.O_NONBLOCK == 0 {
 		return nil, fmt.Errorf("%s: not in non-blocking mode", f.Name())
 	}
-	file := &File{name: f.Name(), f: f, rc: rc, read: read}
+	file := &File{waiter: waiter{name: f.Name(), rc: rc}, f: f, read: read}
 	file.rd.run = file.rd.step
 	file.wr.run = file.wr.step
 	return file, nil
@@ -238,24 +246,35 @@ func (f *File) Write(p []byte) (int, error) {
 }
 
 // Close closes the file; calls waiting in the poller return an error.
-func (f *File) Close() error { return f.closeFile() }
+func (f *File) Close() error {
+	if taken, err := f.closeTaken(); taken {
+		return err
+	}
+	return f.f.Close()
+}
 
 // SetReadDeadline sets when a waiting Read or ReadEach gives up, as
 // os.File's; a past time ends them at once.
-func (f *File) SetReadDeadline(t time.Time) error { return f.setReadDeadline(t) }
+func (f *File) SetReadDeadline(t time.Time) error {
+	if taken, err := f.setDeadline(t, true, false); taken {
+		return err
+	}
+	return f.f.SetReadDeadline(t)
+}
 
 // Control runs fn with the descriptor (for an ioctl), which stays open
 // while fn runs. fn must not keep it.
 func (f *File) Control(fn func(fd uintptr)) error { return f.control(fn) }
 
-// UDP is a UDP socket (see NewUDP).
+// UDP is a UDP socket (see NewUDP and TakeUDP). It is a net.PacketConn.
 type UDP struct {
-	c    *net.UDPConn
-	rc   syscall.RawConn
-	v6   bool // the socket is AF_INET6 (IPv4 peers then go as mapped addresses)
-	rd   udpRead
-	wr   udpWrite
-	recv func(fd int, b *batch) (int, error) // ReadEach's call; tests count them
+	waiter
+	c     *net.UDPConn // NewUDP's socket
+	laddr *net.UDPAddr // TakeUDP's local address
+	v6    bool         // the socket is AF_INET6 (IPv4 peers then go as mapped addresses)
+	rd    udpRead
+	wr    udpWrite
+	recv  func(fd int, b *batch) (int, error) // ReadEach's call; tests count them
 }
 
 // udpRead is ReadMsg's call. last is the sender of the previous datagram,
@@ -305,19 +324,93 @@ func NewUDP(c *net.UDPConn) (*UDP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udp socket: %w", err)
 	}
-	var sa unix.Sockaddr
-	var serr error
-	if err := rc.Control(func(fd uintptr) { sa, serr = unix.Getsockname(int(fd)) }); err != nil {
-		return nil, fmt.Errorf("udp socket: %w", err)
+	v6, err := isV6(rc)
+	if err != nil {
+		return nil, err
 	}
-	if serr != nil {
-		return nil, fmt.Errorf("udp socket: getsockname: %w", serr)
-	}
-	_, v6 := sa.(*unix.SockaddrInet6)
-	u := &UDP{c: c, rc: rc, v6: v6, recv: recvBatch}
+	u := &UDP{waiter: waiter{name: "udp socket", rc: rc}, c: c, v6: v6, recv: recvBatch}
 	u.rd.run = u.rd.step
 	u.wr.run = u.wr.step
 	return u, nil
+}
+
+// isV6 reports whether rc's socket is AF_INET6.
+func isV6(rc syscall.RawConn) (bool, error) {
+	var sa unix.Sockaddr
+	var serr error
+	if err := rc.Control(func(fd uintptr) { sa, serr = unix.Getsockname(int(fd)) }); err != nil {
+		return false, fmt.Errorf("udp socket: %w", err)
+	}
+	if serr != nil {
+		return false, fmt.Errorf("udp socket: getsockname: %w", serr)
+	}
+	_, v6 := sa.(*unix.SockaddrInet6)
+	return v6, nil
+}
+
+// LocalAddr is the socket's address.
+func (u *UDP) LocalAddr() net.Addr {
+	if u.c != nil {
+		return u.c.LocalAddr()
+	}
+	if u.laddr == nil {
+		return nil
+	}
+	return u.laddr
+}
+
+// Close closes the socket; calls waiting in the poller end with
+// net.ErrClosed.
+func (u *UDP) Close() error {
+	if taken, err := u.closeTaken(); taken {
+		if err != nil {
+			return &net.OpError{Op: "close", Net: "udp", Source: u.LocalAddr(), Err: net.ErrClosed}
+		}
+		return nil
+	}
+	return u.c.Close()
+}
+
+// SetDeadline sets the read and write deadlines, as net.UDPConn's.
+func (u *UDP) SetDeadline(t time.Time) error {
+	if taken, err := u.setDeadline(t, true, true); taken {
+		return err
+	}
+	return u.c.SetDeadline(t)
+}
+
+// SetReadDeadline sets the read deadline, as net.UDPConn's.
+func (u *UDP) SetReadDeadline(t time.Time) error {
+	if taken, err := u.setDeadline(t, true, false); taken {
+		return err
+	}
+	return u.c.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the write deadline, as net.UDPConn's.
+func (u *UDP) SetWriteDeadline(t time.Time) error {
+	if taken, err := u.setDeadline(t, false, true); taken {
+		return err
+	}
+	return u.c.SetWriteDeadline(t)
+}
+
+// ReadFrom receives one datagram, as net.PacketConn's.
+func (u *UDP) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, _, from, err := u.ReadMsg(p, nil)
+	if err != nil || from == nil {
+		return n, nil, err
+	}
+	return n, from, nil
+}
+
+// WriteTo sends p to addr, a *net.UDPAddr, as net.PacketConn's.
+func (u *UDP) WriteTo(p []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.LocalAddr(), Addr: addr, Err: syscall.EINVAL}
+	}
+	return u.WriteToUDP(p, ua)
 }
 
 // ReadMsg receives one datagram into p and its control messages into oob,
@@ -325,10 +418,14 @@ func NewUDP(c *net.UDPConn) (*UDP, error) {
 // sender's address is shared with earlier results from the same sender: it
 // must not be modified.
 func (u *UDP) ReadMsg(p, oob []byte) (n, oobn int, from *net.UDPAddr, err error) {
+	rc, err := u.readConn()
+	if err != nil {
+		return 0, 0, nil, u.readErr(err)
+	}
 	o := &u.rd
 	o.mu.Lock()
 	o.p, o.oob, o.errno = p, oob, nil
-	err = u.rc.Read(o.run)
+	err = rc.Read(o.run)
 	if err == nil {
 		err = o.errno
 	}
@@ -339,7 +436,7 @@ func (u *UDP) ReadMsg(p, oob []byte) (n, oobn int, from *net.UDPAddr, err error)
 	o.p, o.oob, o.from = nil, nil, nil
 	o.mu.Unlock()
 	if err != nil {
-		return 0, 0, nil, &net.OpError{Op: "read", Net: "udp", Source: u.c.LocalAddr(), Err: wrapSyscall("recvmsg", err)}
+		return 0, 0, nil, u.readErr(err)
 	}
 	return n, oobn, from, nil
 }
@@ -375,12 +472,16 @@ func (u *UDP) ReadEach(size, oobSize int, deliver func(Msg) bool) error {
 	if size <= 0 {
 		return io.ErrShortBuffer
 	}
+	rc, err := u.readConn()
+	if err != nil {
+		return u.readErr(err)
+	}
 	b := newBatch(size, oobSize)
 	var last *net.UDPAddr
 	var errno error
-	err := u.rc.Read(func(fd uintptr) bool {
+	err = rc.Read(func(fd uintptr) bool {
 		for {
-			n, e := u.recv(int(fd), b)
+			n, e := u.recv(u.dataFD(fd), b)
 			switch {
 			case e == unix.EINTR:
 				continue
@@ -408,25 +509,52 @@ func (u *UDP) ReadEach(size, oobSize int, deliver func(Msg) bool) error {
 		err = errno
 	}
 	if err != nil {
-		return &net.OpError{Op: "read", Net: "udp", Source: u.c.LocalAddr(), Err: wrapSyscall("recvmsg", err)}
+		return u.readErr(err)
 	}
 	return nil
 }
 
-// WriteTo sends p to to as one datagram, waiting in the poller while the
-// socket's buffer is full.
-func (u *UDP) WriteTo(p []byte, to *net.UDPAddr) (int, error) {
+// readErr words a read's error as net does.
+func (u *UDP) readErr(err error) error {
+	return &net.OpError{Op: "read", Net: "udp", Source: u.LocalAddr(), Err: wrapSyscall("recvmsg", udpErr(err))}
+}
+
+// udpErr words a taken socket's "closed" (the poller's for its epoll
+// instance, or the watch's) as net does.
+func udpErr(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return net.ErrClosed
+}
+
+// WriteToUDP sends p to to as one datagram, waiting in the poller while
+// the socket's buffer is full.
+func (u *UDP) WriteToUDP(p []byte, to *net.UDPAddr) (int, error) {
 	o := &u.wr
 	o.mu.Lock()
 	var ok bool
-	if o.to, ok = rawSockaddr(to, u.v6); !ok {
+	if o.to, ok = rawSockaddr(to, u.v6); !ok && u.c != nil {
 		o.mu.Unlock()
 		// A zone given by name, or a family the socket does not have:
 		// the net package resolves the one and words the other.
 		return u.c.WriteTo(p, to)
 	}
+	if !ok && to != nil && to.Zone != "" {
+		// A zone by interface name: by number, as net would send it.
+		if ifi, err := net.InterfaceByName(to.Zone); err == nil {
+			alt := *to
+			alt.Zone = strconv.Itoa(ifi.Index)
+			o.to, ok = rawSockaddr(&alt, u.v6)
+		}
+	}
+	if !ok {
+		o.mu.Unlock()
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.LocalAddr(), Addr: to, Err: errUnroutable}
+	}
 	o.p, o.errno = p, nil
-	err := u.rc.Write(o.run)
+	err := u.waitWrite(o.run)
 	if err == nil {
 		err = o.errno
 	}
@@ -434,10 +562,15 @@ func (u *UDP) WriteTo(p []byte, to *net.UDPAddr) (int, error) {
 	o.p = nil
 	o.mu.Unlock()
 	if err != nil {
-		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.c.LocalAddr(), Addr: to, Err: wrapSyscall("sendto", err)}
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: u.LocalAddr(), Addr: to, Err: wrapSyscall("sendto", udpErr(err))}
 	}
 	return n, nil
 }
+
+// errUnroutable is a taken socket's answer for a destination it cannot
+// name itself: another family, or a zone given by interface name (a
+// NewUDP's socket leaves both to net).
+var errUnroutable = errors.New("address not reachable from this socket")
 
 // fileErr words the poller's error for a file as os.File does: the poller
 // returns only its own two (the file is closing; the deadline passed), and
@@ -474,3 +607,7 @@ func zoneName(id uint32) string {
 	}
 	return strconv.FormatUint(uint64(id), 10)
 }
+
+// Control runs fn with the socket's descriptor (for a socket option),
+// which stays open while fn runs. fn must not keep it.
+func (u *UDP) Control(fn func(fd uintptr)) error { return u.control(fn) }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,5 +106,87 @@ func TestTakeFileCallsDoNotAllocate(t *testing.T) {
 		}
 	}); a != 0 {
 		t.Errorf("write and read: %v allocations", a)
+	}
+}
+
+// TestTakeUDPWatchesWritingOnlyWhileWaiting: as for a File: a UDP socket
+// in Go's poller is watched for room to send (and woken each time a
+// datagram it sent is freed); a taken one only for datagrams.
+func TestTakeUDPWatchesWritingOnlyWhileWaiting(t *testing.T) {
+	_, _, plain, _ := udpPair(t, "udp4", "127.0.0.1", "udp4", "127.0.0.1")
+	var pfd uintptr
+	if err := plain.Control(func(d uintptr) { pfd = d }); err != nil {
+		t.Fatal(err)
+	}
+	if regs := registrations(t, pfd); len(regs) != 1 || regs[0]&unix.EPOLLOUT == 0 {
+		t.Fatalf("NewUDP's socket: registrations %x, want Go's poller's, with EPOLLOUT", regs)
+	}
+
+	a, b := listenUDP(t, "udp4", "127.0.0.1"), listenUDP(t, "udp4", "127.0.0.1")
+	to := b.LocalAddr().(*net.UDPAddr)
+	ua, err := TakeUDP(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	ub, err := TakeUDP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ub.Close()
+	for range 3 {
+		if _, err := ua.WriteToUDP([]byte("d"), to); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := ub.ReadMsg(make([]byte, 8), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var afd, bfd uintptr
+	_ = ua.Control(func(d uintptr) { afd = d })
+	_ = ub.Control(func(d uintptr) { bfd = d })
+	if out := registrations(t, afd); len(out) != 1 || out[0]&(unix.EPOLLOUT|unix.EPOLLIN) != 0 {
+		t.Errorf("sender: registrations %x, want one, disarmed", out)
+	}
+	if in := registrations(t, bfd); len(in) != 1 || in[0]&unix.EPOLLIN == 0 || in[0]&unix.EPOLLOUT != 0 {
+		t.Errorf("receiver: registrations %x, want one, for EPOLLIN only", in)
+	}
+}
+
+// TestTakeUDPCallsDoNotAllocate: as TestCallsDoNotAllocate, through
+// TakeUDP (the sessions' sockets take this path).
+func TestTakeUDPCallsDoNotAllocate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	a, b := listenUDP(t, "udp4", "127.0.0.1"), listenUDP(t, "udp4", "127.0.0.1")
+	to := b.LocalAddr().(*net.UDPAddr)
+	ua, err := TakeUDP(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	ub, err := TakeUDP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ub.Close()
+	buf, oob, dg := make([]byte, 16), make([]byte, 64), []byte("datagram")
+	var first *net.UDPAddr
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ua.WriteToUDP(dg, to); err != nil {
+			t.Fatal(err)
+		}
+		_, _, from, err := ub.ReadMsg(buf, oob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = from
+		} else if from != first {
+			t.Fatal("a new address for the same sender")
+		}
+	}); allocs != 0 {
+		t.Errorf("send and receive: %v allocations", allocs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -98,4 +99,60 @@ func TestTakeFileDeadlineControlClose(t *testing.T) {
 	_, fw := takePair(t)
 	big := make([]byte, 1<<20)
 	endsOnClose(t, func() error { _, err := fw.Write(big); return err }, fw.Close, os.ErrClosed)
+}
+
+// TestTakeUDP: a taken socket is a net.PacketConn that carries datagrams
+// both ways (to an IPv4 peer and, on a dual-stack socket, to a mapped
+// one), keeps its address, honours deadlines, and whose Close ends a
+// waiting read with net.ErrClosed, as a net.UDPConn's does.
+func TestTakeUDP(t *testing.T) {
+	a := listenUDP(t, "udp4", "127.0.0.1")
+	b := listenUDP(t, "udp", "::")
+	aAddr, bPort := a.LocalAddr().(*net.UDPAddr), b.LocalAddr().(*net.UDPAddr).Port
+	ua, err := TakeUDP(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	ub, err := TakeUDP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ub.Close()
+	var pc net.PacketConn = ua
+	if got := pc.LocalAddr().String(); got != aAddr.String() {
+		t.Fatalf("LocalAddr %s, want %s", got, aAddr)
+	}
+	if _, err := pc.WriteTo([]byte("ping"), &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: bPort}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, from, err := ub.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("ReadFrom: %q, %v", buf[:n], err)
+	}
+	if _, err := ub.WriteTo([]byte("pong"), from); err != nil {
+		t.Fatal(err)
+	}
+	if err := ua.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := ua.ReadFrom(buf); err != nil || string(buf[:n]) != "pong" {
+		t.Fatalf("reply: %q, %v", buf[:n], err)
+	}
+	if err := ua.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ua.ReadFrom(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	if err := ua.SetDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	endsOnClose(t, func() error {
+		return ub.ReadEach(64, 0, func(Msg) bool { return true })
+	}, ub.Close, net.ErrClosed)
+	if _, err := ub.WriteTo([]byte("x"), aAddr); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write on a closed socket: %v", err)
+	}
 }
