@@ -3,6 +3,7 @@ package nbio
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -62,13 +63,28 @@ func TestTakeFileReadWrite(t *testing.T) {
 		t.Fatalf("read %d bytes, not the %d written in order", got.Len(), len(want))
 	}
 
-	// Writes after one that waited find room at once again.
+	// Writes after one that waited wait for room again and get it, however
+	// the reader's draining falls between their tries and the arming.
 	fr2, fw2 := takePair(t)
-	for i := range 3 {
-		go func() { _, _ = io.Copy(io.Discard, io.LimitReader(fr2, int64(len(want)))) }()
-		if n, err := fw2.Write(want); err != nil || n != len(want) {
-			t.Fatalf("write %d: %d, %v", i, n, err)
+	const rounds = 200
+	go func() { _, _ = io.Copy(io.Discard, io.LimitReader(fr2, rounds*int64(len(want)))) }()
+	wrote := make(chan error, 1)
+	go func() {
+		for i := range rounds {
+			if n, err := fw2.Write(want); err != nil || n != len(want) {
+				wrote <- fmt.Errorf("write %d: %d, %v", i, n, err)
+				return
+			}
 		}
+		wrote <- nil
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a write waiting for room was not woken when the reader made some (a lost wake-up)")
 	}
 }
 

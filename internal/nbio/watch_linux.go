@@ -261,7 +261,12 @@ func (p *waiter) bindWrite(step func(uintptr) bool, errno *error) func(uintptr) 
 			*errno = err
 			return true
 		}
-		return false
+		// Try once more: when room came between the call above and the
+		// arming, the arming's own look finds it but wakes nobody if an
+		// earlier event of the instance is still queued there (it is never
+		// taken out: nothing calls epoll_wait on it). Room that comes after
+		// this try goes through the armed instance to the poller.
+		return step(uintptr(w.fd))
 	}
 }
 
