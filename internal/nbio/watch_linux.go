@@ -110,7 +110,8 @@ func TakeUDP(c *net.UDPConn) (*UDP, error) {
 }
 
 // epollOn makes an epoll instance in the poller that watches fd for
-// events (EPOLLONESHOT alone: registered, disabled until armed).
+// events (EPOLLONESHOT alone: until armed, only for the error and hang-up
+// that epoll always reports, which end a waiting write anyway).
 func epollOn(fd int, events uint32, name string) (*os.File, syscall.RawConn, error) {
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
@@ -153,8 +154,8 @@ func (w *watch) input(name string) (*os.File, syscall.RawConn, error) {
 	return w.in, w.inRC, nil
 }
 
-// output returns the epoll instance a write waits on, making it (disarmed)
-// at the first call.
+// output returns the epoll instance a write waits on, making it (not
+// armed) at the first call.
 func (w *watch) output(name string) (*os.File, syscall.RawConn, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
