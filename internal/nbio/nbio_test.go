@@ -67,14 +67,22 @@ func filePair(t *testing.T) (fr, fw *File, r, w *os.File) {
 // reader sees io.EOF once the writer is closed.
 func TestFileReadWrite(t *testing.T) {
 	fr, fw, _, w := filePair(t)
-	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, beyond a pipe's 64 KiB
+	checkReadWrite(t, fr, fw, w.Close)
+}
+
+// checkReadWrite writes 1 MiB, beyond a pipe's 64 KiB, to fw while fr
+// drains it, then closes the writer with closeW: fr must read it all in
+// order, then io.EOF.
+func checkReadWrite(t *testing.T, fr, fw *File, closeW func() error) []byte {
+	t.Helper()
+	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
 	done := make(chan error, 1)
 	go func() {
 		n, err := fw.Write(want)
 		if err == nil && n != len(want) {
 			err = io.ErrShortWrite
 		}
-		w.Close()
+		_ = closeW()
 		done <- err
 	}()
 	var got bytes.Buffer
@@ -95,6 +103,7 @@ func TestFileReadWrite(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Fatalf("read %d bytes, not the %d written in order", got.Len(), len(want))
 	}
+	return want
 }
 
 // TestFileReadDeadlineAndClose: a read waiting in the poller ends with the
@@ -246,27 +255,26 @@ func TestCallsDoNotAllocate(t *testing.T) {
 		t.Skip("allocation counts")
 	}
 	fr, fw, _, _ := filePair(t)
-	buf, key, dg := make([]byte, 16), []byte("k"), []byte("datagram")
-	if a := testing.AllocsPerRun(100, func() {
-		if _, err := fw.Write(key); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fr.Read(buf); err != nil {
-			t.Fatal(err)
-		}
-	}); a != 0 {
-		t.Errorf("File write and read: %v allocations", a)
-	}
+	checkFileAllocs(t, fr, fw)
 
 	a, b, ua, ub := udpPair(t, "udp4", "127.0.0.1:0", "udp4", "127.0.0.1:0")
-	to := b.LocalAddr().(*net.UDPAddr)
-	oob := make([]byte, 64)
+	if from := checkUDPAllocs(t, ua, ub, b.LocalAddr().(*net.UDPAddr)); !from.IP.IsLoopback() || from.Port != a.LocalAddr().(*net.UDPAddr).Port {
+		t.Errorf("sender %v, want %v", from, a.LocalAddr())
+	}
+}
+
+// checkUDPAllocs checks that a datagram from a to b (at to) and its
+// receipt, from the sender of the last one, allocate nothing, and returns
+// the sender b saw.
+func checkUDPAllocs(t *testing.T, a, b *UDP, to *net.UDPAddr) *net.UDPAddr {
+	t.Helper()
+	buf, oob, dg := make([]byte, 16), make([]byte, 64), []byte("datagram")
 	var first *net.UDPAddr
 	if allocs := testing.AllocsPerRun(100, func() {
-		if _, err := ua.WriteTo(dg, to); err != nil {
+		if _, err := a.WriteToUDP(dg, to); err != nil {
 			t.Fatal(err)
 		}
-		_, _, from, err := ub.ReadMsg(buf, oob)
+		_, _, from, err := b.ReadMsg(buf, oob)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +286,22 @@ func TestCallsDoNotAllocate(t *testing.T) {
 	}); allocs != 0 {
 		t.Errorf("UDP send and receive: %v allocations", allocs)
 	}
-	if !first.IP.IsLoopback() || first.Port != a.LocalAddr().(*net.UDPAddr).Port {
-		t.Errorf("sender %v, want %v", first, a.LocalAddr())
+	return first
+}
+
+// checkFileAllocs checks that a key written to fw and read from fr
+// allocates nothing.
+func checkFileAllocs(t *testing.T, fr, fw *File) {
+	t.Helper()
+	buf, key := make([]byte, 16), []byte("k")
+	if a := testing.AllocsPerRun(100, func() {
+		if _, err := fw.Write(key); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fr.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("File write and read: %v allocations", a)
 	}
 }

@@ -96,17 +96,7 @@ func TestTakeFileCallsDoNotAllocate(t *testing.T) {
 		t.Skip("allocation counts")
 	}
 	fr, fw := takePair(t)
-	buf, key := make([]byte, 16), []byte("k")
-	if a := testing.AllocsPerRun(100, func() {
-		if _, err := fw.Write(key); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fr.Read(buf); err != nil {
-			t.Fatal(err)
-		}
-	}); a != 0 {
-		t.Errorf("write and read: %v allocations", a)
-	}
+	checkFileAllocs(t, fr, fw)
 }
 
 // TestTakeUDPWatchesWritingOnlyWhileWaiting: as for a File: a UDP socket
@@ -122,18 +112,7 @@ func TestTakeUDPWatchesWritingOnlyWhileWaiting(t *testing.T) {
 		t.Fatalf("NewUDP's socket: registrations %x, want Go's poller's, with EPOLLOUT", regs)
 	}
 
-	a, b := listenUDP(t, "udp4", "127.0.0.1"), listenUDP(t, "udp4", "127.0.0.1")
-	to := b.LocalAddr().(*net.UDPAddr)
-	ua, err := TakeUDP(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ua.Close()
-	ub, err := TakeUDP(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ub.Close()
+	ua, ub, to := takeUDPPair(t)
 	for range 3 {
 		if _, err := ua.WriteToUDP([]byte("d"), to); err != nil {
 			t.Fatal(err)
@@ -159,34 +138,23 @@ func TestTakeUDPCallsDoNotAllocate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
 	}
-	a, b := listenUDP(t, "udp4", "127.0.0.1"), listenUDP(t, "udp4", "127.0.0.1")
-	to := b.LocalAddr().(*net.UDPAddr)
-	ua, err := TakeUDP(a)
-	if err != nil {
+	ua, ub, to := takeUDPPair(t)
+	checkUDPAllocs(t, ua, ub, to)
+}
+
+// takeUDPPair is two taken IPv4 sockets on loopback and b's address.
+func takeUDPPair(t *testing.T) (a, b *UDP, to *net.UDPAddr) {
+	t.Helper()
+	ca, cb := listenUDP(t, "udp4", "127.0.0.1"), listenUDP(t, "udp4", "127.0.0.1")
+	to = cb.LocalAddr().(*net.UDPAddr)
+	var err error
+	if a, err = TakeUDP(ca); err != nil {
 		t.Fatal(err)
 	}
-	defer ua.Close()
-	ub, err := TakeUDP(b)
-	if err != nil {
+	t.Cleanup(func() { a.Close() })
+	if b, err = TakeUDP(cb); err != nil {
 		t.Fatal(err)
 	}
-	defer ub.Close()
-	buf, oob, dg := make([]byte, 16), make([]byte, 64), []byte("datagram")
-	var first *net.UDPAddr
-	if allocs := testing.AllocsPerRun(100, func() {
-		if _, err := ua.WriteToUDP(dg, to); err != nil {
-			t.Fatal(err)
-		}
-		_, _, from, err := ub.ReadMsg(buf, oob)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first == nil {
-			first = from
-		} else if from != first {
-			t.Fatal("a new address for the same sender")
-		}
-	}); allocs != 0 {
-		t.Errorf("send and receive: %v allocations", allocs)
-	}
+	t.Cleanup(func() { b.Close() })
+	return a, b, to
 }

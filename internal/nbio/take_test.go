@@ -1,7 +1,6 @@
 package nbio
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -34,34 +33,7 @@ func takePair(t *testing.T) (fr, fw *File) {
 // the writer is closed.
 func TestTakeFileReadWrite(t *testing.T) {
 	fr, fw := takePair(t)
-	want := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, beyond a pipe's 64 KiB
-	done := make(chan error, 1)
-	go func() {
-		n, err := fw.Write(want)
-		if err == nil && n != len(want) {
-			err = io.ErrShortWrite
-		}
-		fw.Close()
-		done <- err
-	}()
-	var got bytes.Buffer
-	buf := make([]byte, 4096)
-	for {
-		n, err := fr.Read(buf)
-		got.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Fatalf("read %d bytes, not the %d written in order", got.Len(), len(want))
-	}
+	want := checkReadWrite(t, fr, fw, fw.Close)
 
 	// Writes after one that waited wait for room again and get it, however
 	// the reader's draining falls between their tries and the arming.

@@ -68,17 +68,16 @@ func take(rc syscall.RawConn) (int, error) {
 // other side reads. It takes f: f is closed, and from then on the File is
 // the descriptor's only owner (Close, SetReadDeadline, Control).
 func TakeFile(f *os.File) (*File, error) {
-	rc, err := f.SyscallConn()
+	file, err := NewFile(f) // checks that f is non-blocking
+	if err != nil {
+		return nil, err
+	}
+	fd, err := take(file.rc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	fd, err := take(rc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	name := f.Name()
 	_ = f.Close()
-	file := &File{waiter: waiter{name: name, w: &watch{fd: fd}}, read: read}
+	file.f, file.waiter = nil, waiter{name: file.name, w: &watch{fd: fd}}
 	file.rd.run = file.bindRead(file.rd.step)
 	file.wr.run = file.bindWrite(file.wr.step, &file.wr.errno)
 	return file, nil
@@ -89,21 +88,17 @@ func TakeFile(f *os.File) (*File, error) {
 // one it sent is freed. It takes c: c is closed, and the UDP is from then
 // on the socket's only owner, as a net.PacketConn.
 func TakeUDP(c *net.UDPConn) (*UDP, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("udp socket: %w", err)
-	}
-	v6, err := isV6(rc)
+	u, err := NewUDP(c)
 	if err != nil {
 		return nil, err
 	}
-	fd, err := take(rc)
+	fd, err := take(u.rc)
 	if err != nil {
 		return nil, fmt.Errorf("udp socket: %w", err)
 	}
-	laddr, _ := c.LocalAddr().(*net.UDPAddr)
+	u.laddr, _ = c.LocalAddr().(*net.UDPAddr)
 	_ = c.Close()
-	u := &UDP{waiter: waiter{name: "udp socket", w: &watch{fd: fd}}, laddr: laddr, v6: v6, recv: recvBatch}
+	u.c, u.waiter = nil, waiter{name: u.name, w: &watch{fd: fd}}
 	u.rd.run = u.bindRead(u.rd.step)
 	u.wr.run = u.bindWrite(u.wr.step, &u.wr.errno)
 	return u, nil
