@@ -111,11 +111,16 @@ const (
 // The wire does not care about pacing, so unless StrictMoshPacing is set a
 // Transport sends a changed state at once when the link is idle, defined as:
 // the first pending change happened at least one send interval after the last
-// datagram that carried data. Bursts are still coalesced exactly as mosh
-// does: a state that changes again within the send interval waits until the
-// interval has passed (and SendMinDelay since its first change). Datagrams
-// that carry data are therefore still at least one send interval apart, the
-// frame-rate cap mosh relies on; only the waiting on an idle link is gone.
+// datagram that carried data; or the peer has acknowledged every state sent
+// (nothing is in flight, which within an interval happens only on a link
+// faster than the interval's floor, and only when the peer sends data of its
+// own: it delays its other acks by AckDelay). Bursts are still coalesced
+// exactly as mosh does: a state that changes again within the send interval,
+// while the last is unacknowledged, waits until the interval has passed (and
+// SendMinDelay since its first change). Datagrams that carry data are
+// therefore still at least one send interval apart unless the peer answers
+// each one, the frame-rate cap mosh relies on; only the waiting on an idle
+// or acknowledged link is gone.
 // Empty acks (heartbeats) do not count as data, so a keystroke right after a
 // heartbeat is not delayed either; nor, when LightDiff is set, do datagrams
 // whose diff is that small (bookkeeping such as a terminal's echo ack), so a

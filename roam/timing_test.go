@@ -127,6 +127,43 @@ func TestIdleLinkSendsAtOnceBurstsCoalesce(t *testing.T) {
 	}
 }
 
+// TestAcknowledgedLinkSendsAtOnce: a change within the send interval of
+// the last data still goes at once when the peer has acknowledged every
+// state sent (keys repeating faster than the interval, each echoed before
+// the next), at both ends; with a state in flight it waits as before.
+func TestAcknowledgedLinkSendsAtOnce(t *testing.T) {
+	p := newPair(t, Config{})
+	p.handshake()
+	iv := p.client.SendInterval()
+	p.advance(time.Second)
+	p.client.Current().push("a")
+	a := p.one(p.tickClient(), "idle keystroke")
+	p.toServer([]sent{a})
+	p.server.Current().v = []byte("a")
+	echoA := p.one(p.tickServer(), "echo on an idle link")
+	p.toClient([]sent{echoA})
+
+	p.advance(iv / 2)
+	p.client.Current().push("b")
+	b := p.one(p.tickClient(), "keystroke after the last was acknowledged, within the interval")
+	if string(b.inst.Diff) != "b" || b.inst.AckNum != echoA.inst.NewNum {
+		t.Fatalf("keystroke %v %q, want \"b\" acknowledging the echo", b.nums(), b.inst.Diff)
+	}
+	p.toServer([]sent{b})
+	p.server.Current().v = []byte("ab")
+	p.one(p.tickServer(), "echo after the last frame was acknowledged, within the interval")
+
+	// The client has not heard that echo: "b" is in flight, and the next
+	// key waits for the interval.
+	p.advance(time.Millisecond)
+	p.client.Current().push("c")
+	p.none(p.tickClient(), "keystroke while the last is in flight")
+	if got := p.client.NextWake(p.now); !got.Equal(p.now.Add(-time.Millisecond).Add(iv)) {
+		t.Fatalf("keystroke in a burst due at +%v after the last send, want the send interval %v",
+			got.Sub(p.now.Add(-time.Millisecond)), iv)
+	}
+}
+
 func TestStrictMoshPacingWaits(t *testing.T) {
 	p := newPair(t, Config{StrictMoshPacing: true})
 	p.handshake()
