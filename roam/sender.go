@@ -115,17 +115,16 @@ func (s *sender[L]) pacedSendTime(interval time.Duration) time.Time {
 	if s.cfg.StrictMoshPacing {
 		return later(burst, s.pendingChange.Add(s.cfg.SendMinDelay))
 	}
-	if s.lastDataSent.IsZero() || !s.pendingChange.Before(s.lastDataSent.Add(interval)) {
-		// Idle link: the change came a full interval after the last data.
-		return later(s.pendingChange, s.emptyDueAt.Add(interval))
-	}
-	if len(s.sent) == 1 {
-		// Nothing in flight: the peer has acknowledged every state sent,
-		// within the interval (so the link's round trip is shorter than
-		// the interval's 20 ms floor). There is no burst to coalesce,
-		// and waiting only delays: keys repeating 15 ms apart waited
-		// 8 ms each way. The frame rate stays bounded by the peer's own:
-		// it acknowledges data at once only with data of its own.
+	// Idle link: the change came a full interval after the last data.
+	idle := s.lastDataSent.IsZero() || !s.pendingChange.Before(s.lastDataSent.Add(interval))
+	// Nothing in flight: the peer has acknowledged every state sent,
+	// within the interval if not idle (so the link's round trip is shorter
+	// than the interval's 20 ms floor). There is no burst to coalesce, and
+	// waiting only delays: keys repeating 15 ms apart waited 8 ms each way.
+	// The frame rate stays bounded by the peer's own: it acknowledges data
+	// at once only with data of its own.
+	acked := len(s.sent) == 1
+	if idle || acked {
 		return later(s.pendingChange, s.emptyDueAt.Add(interval))
 	}
 	return later(burst, s.pendingChange.Add(s.cfg.SendMinDelay))

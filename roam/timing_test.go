@@ -85,13 +85,20 @@ func TestRetransmitAfterRTOPlusAckDelay(t *testing.T) {
 	}
 }
 
-func TestIdleLinkSendsAtOnceBurstsCoalesce(t *testing.T) {
+// idleKeystroke is a pair past its handshake, its send interval, and the
+// client's keystroke "a", sent at once on the idle link.
+func idleKeystroke(t *testing.T) (*pair, time.Duration, sent) {
+	t.Helper()
 	p := newPair(t, Config{})
 	p.handshake()
 	iv := p.client.SendInterval()
 	p.advance(time.Second)
 	p.client.Current().push("a")
-	a := p.one(p.tickClient(), "idle keystroke")
+	return p, iv, p.one(p.tickClient(), "idle keystroke")
+}
+
+func TestIdleLinkSendsAtOnceBurstsCoalesce(t *testing.T) {
+	p, iv, a := idleKeystroke(t)
 	if string(a.inst.Diff) != "a" {
 		t.Fatalf("diff %q", a.inst.Diff)
 	}
@@ -132,12 +139,7 @@ func TestIdleLinkSendsAtOnceBurstsCoalesce(t *testing.T) {
 // state sent (keys repeating faster than the interval, each echoed before
 // the next), at both ends; with a state in flight it waits as before.
 func TestAcknowledgedLinkSendsAtOnce(t *testing.T) {
-	p := newPair(t, Config{})
-	p.handshake()
-	iv := p.client.SendInterval()
-	p.advance(time.Second)
-	p.client.Current().push("a")
-	a := p.one(p.tickClient(), "idle keystroke")
+	p, iv, a := idleKeystroke(t)
 	p.toServer([]sent{a})
 	p.server.Current().v = []byte("a")
 	echoA := p.one(p.tickServer(), "echo on an idle link")
