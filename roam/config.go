@@ -56,6 +56,7 @@ const (
 	MoshShutdownRetries        = 16
 	MoshActiveRetryTimeout     = 10000 * time.Millisecond
 	MoshSendMinDelay           = 8 * time.Millisecond
+	MoshClientSendMinDelay     = 1 * time.Millisecond // stmclient.cc: set_send_delay( 1 )
 	MoshMinRTO                 = 50 * time.Millisecond
 	MoshMaxRTO                 = 1000 * time.Millisecond
 	MoshServerAssociationLimit = 40000 * time.Millisecond
@@ -139,7 +140,9 @@ type Config struct {
 	// the peer was heard within this long; it is also the shutdown timeout.
 	ActiveRetryTimeout time.Duration
 	// SendMinDelay is the collection delay applied to bursts (mosh's
-	// SEND_MINDELAY).
+	// SEND_MINDELAY). Zero means mosh's value for the side: 8 ms on the
+	// server, and 1 ms on the client, where mosh-client sets it for
+	// keystrokes (set_send_delay).
 	SendMinDelay time.Duration
 	// MinRTO and MaxRTO clamp the retransmission timeout.
 	MinRTO, MaxRTO time.Duration
@@ -162,8 +165,9 @@ type Config struct {
 	StrictMoshPacing bool
 }
 
-// withDefaults returns a copy with every zero field set to its default.
-func (c Config) withDefaults() Config {
+// withDefaults returns a copy with every zero field set to its default for
+// side.
+func (c Config) withDefaults(side Side) Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -174,6 +178,9 @@ func (c Config) withDefaults() Config {
 	def(&c.AckInterval, MoshAckInterval)
 	def(&c.AckDelay, MoshAckDelay)
 	def(&c.ActiveRetryTimeout, MoshActiveRetryTimeout)
+	if side == Client {
+		def(&c.SendMinDelay, MoshClientSendMinDelay)
+	}
 	def(&c.SendMinDelay, MoshSendMinDelay)
 	def(&c.MinRTO, MoshMinRTO)
 	def(&c.MaxRTO, MoshMaxRTO)

@@ -166,17 +166,68 @@ func TestAcknowledgedLinkSendsAtOnce(t *testing.T) {
 	}
 }
 
+// TestStrictMoshPacingWaits: with mosh's timing every change waits
+// SEND_MINDELAY, which mosh-client sets to 1 ms for keystrokes and
+// mosh-server leaves at 8 ms for frames.
 func TestStrictMoshPacingWaits(t *testing.T) {
 	p := newPair(t, Config{StrictMoshPacing: true})
 	p.handshake()
 	p.advance(time.Second)
 	p.client.Current().push("a")
-	if got := p.client.NextWake(p.now); !got.Equal(p.now.Add(MoshSendMinDelay)) {
-		t.Fatalf("strict pacing: due at +%v, want SEND_MINDELAY", got.Sub(p.now))
+	if got := p.client.NextWake(p.now); !got.Equal(p.now.Add(MoshClientSendMinDelay)) {
+		t.Fatalf("strict pacing: keystroke due at +%v, want the client's SEND_MINDELAY %v", got.Sub(p.now), MoshClientSendMinDelay)
 	}
-	p.none(p.tickClient(), "within SEND_MINDELAY")
+	p.none(p.tickClient(), "within the client's SEND_MINDELAY")
+	p.advance(MoshClientSendMinDelay)
+	p.toServer([]sent{p.one(p.tickClient(), "after the client's SEND_MINDELAY")})
+
+	p.server.Current().v = []byte("a")
+	if got := p.server.NextWake(p.now); !got.Equal(p.now.Add(MoshSendMinDelay)) {
+		t.Fatalf("strict pacing: echo due at +%v, want the server's SEND_MINDELAY %v", got.Sub(p.now), MoshSendMinDelay)
+	}
+	p.none(p.tickServer(), "within the server's SEND_MINDELAY")
 	p.advance(MoshSendMinDelay)
-	p.one(p.tickClient(), "after SEND_MINDELAY")
+	p.one(p.tickServer(), "after the server's SEND_MINDELAY")
+}
+
+// TestBurstWaitsSideMinDelay: a change late in a burst's send interval
+// waits SEND_MINDELAY after it, 1 ms for a client's keystroke (as
+// mosh-client) and 8 ms for a server's frame; a configured value wins.
+func TestBurstWaitsSideMinDelay(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want time.Duration
+	}{
+		{"default", Config{}, MoshClientSendMinDelay},
+		{"configured", Config{SendMinDelay: 5 * time.Millisecond}, 5 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPair(t, tc.cfg)
+			p.handshake()
+			p.advance(time.Second)
+			iv := p.client.SendInterval()
+			p.client.Current().push("a")
+			p.one(p.tickClient(), "keystroke on an idle link")
+			// "a" is in flight; "b" comes just before the interval ends.
+			p.advance(iv - time.Millisecond/2)
+			p.client.Current().push("b")
+			if got := p.client.NextWake(p.now); !got.Equal(p.now.Add(tc.want)) {
+				t.Fatalf("client burst due at +%v after the change, want %v", got.Sub(p.now), tc.want)
+			}
+		})
+	}
+	p := newPair(t, Config{})
+	p.handshake()
+	p.advance(time.Second)
+	iv := p.server.SendInterval()
+	p.server.Current().v = []byte("a")
+	p.one(p.tickServer(), "frame on an idle link")
+	p.advance(iv - time.Millisecond/2)
+	p.server.Current().v = []byte("ab")
+	if got := p.server.NextWake(p.now); !got.Equal(p.now.Add(MoshSendMinDelay)) {
+		t.Fatalf("server burst due at +%v after the change, want %v", got.Sub(p.now), MoshSendMinDelay)
+	}
 }
 
 func TestRTTEstimatorNumbers(t *testing.T) {

@@ -86,7 +86,7 @@ func NewTransport[L State[L], R State[R]](side Side, key wire.Key, local L, remo
 	if side != Client && side != Server {
 		return nil, fmt.Errorf("bad side %v", side)
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.withDefaults(side)
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
