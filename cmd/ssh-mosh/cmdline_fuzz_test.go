@@ -9,10 +9,11 @@ import (
 // FuzzCommandLine runs a whole ssh-mosh command line (NUL-separated words)
 // through what main does with it: the ssh-style parse, the choice between
 // a roaming session and OpenSSH, and the argv handed to OpenSSH.
-// Properties: nothing panics; a session always has a destination that is
-// not an option; PassthroughArgv is idempotent (what it hands to ssh holds
-// none of ssh-mosh's own options, so a second pass changes nothing) and
-// keeps the destination and the command words.
+// Properties: nothing panics; for a command line that parses, a session
+// always has a destination that is not an option, and PassthroughArgv is
+// idempotent (what it hands to ssh holds none of ssh-mosh's own options, so
+// a second pass changes nothing) and keeps the destination and the command
+// words.
 func FuzzCommandLine(f *testing.F) {
 	for _, s := range []string{
 		"host", "host\x00-p\x002201\x00-l\x00alice", "-4\x00host\x00ls\x00-l", "--\x00host\x00-p\x001",
@@ -26,8 +27,8 @@ func FuzzCommandLine(f *testing.F) {
 			return
 		}
 		args := strings.Split(line, "\x00")
-		o, rest, err := parseSSHStyle(args...)
-		if err == nil {
+		o, rest, perr := parseSSHStyle(args...)
+		if perr == nil {
 			if m, _ := Decide(o, rest, tty, tty); m == ModeSession {
 				if len(rest) == 0 || rest[0] == "" || strings.HasPrefix(rest[0], "-") {
 					t.Fatalf("session without a destination: %q", rest)
@@ -36,12 +37,27 @@ func FuzzCommandLine(f *testing.F) {
 		}
 		argv := append([]string{"ssh-mosh"}, args...)
 		out, err := PassthroughArgv("/usr/bin/ssh", argv)
-		if err != nil {
+		if err != nil || perr != nil {
+			// main hands an argv to OpenSSH only after parsing it, which
+			// refuses a --ssh whose words are not ssh's flags (--ssh="ssh
+			// --ssh"): the properties below hold for what parses.
 			return
 		}
 		again, err := PassthroughArgv("/usr/bin/ssh", out)
 		if err != nil || !slices.Equal(again, out) {
 			t.Fatalf("PassthroughArgv is not idempotent:\n%q\n%q (%v)", out, again, err)
+		}
+		// The destination and the command words reach ssh in order
+		// (ssh's own options may stand between them).
+		i := 1
+		for _, w := range rest {
+			for i < len(out) && out[i] != w {
+				i++
+			}
+			if i == len(out) {
+				t.Fatalf("PassthroughArgv lost %q of %q: %q", w, rest, out)
+			}
+			i++
 		}
 	})
 }
