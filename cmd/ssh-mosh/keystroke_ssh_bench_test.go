@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,7 +28,8 @@ import (
 //   - direct: the shell straight in tmux, the floor of the harness.
 //
 // The sessions take turns key by key, so all see the same load. Reported:
-// medians and p90s, ours/ssh and ours/mosh. With -ab-client and -ab-server
+// medians and p90s, ours/ssh and ours/mosh, each ratio with a bootstrap
+// interval over the rounds (ratioInterval). With -ab-client and -ab-server
 // (another build's binaries, e.g. of the last commit) a session "B" of
 // that build takes mosh's place and ours/B is reported: a change's effect
 // measured side by side, under the same load. Also reported: the CPU time
@@ -47,7 +50,10 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	noPredict := "MOSH_PREDICTION_DISPLAY=never"
 	client := testenv.GoBuild(b, "./cmd/ssh-mosh", "mosh-client")
 	ourServer := testenv.GoBuild(b, "./cmd/mosh-server", "mosh-server")
-	traceDir := b.TempDir()
+	traceDir := *keepTrace
+	if traceDir == "" {
+		traceDir = b.TempDir()
+	}
 	clientTrace, serverTrace := filepath.Join(traceDir, "client"), filepath.Join(traceDir, "server")
 
 	srv := testenv.StartMoshServerEnv(b, ourServer, env, "--", "/bin/sh")
@@ -99,6 +105,7 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		before[i] = p.cost()
 	}
 	round := 0
+	rotation := time.Now()
 	for b.Loop() {
 		for range *keysPerOp {
 			// Each round starts with the next probe: the first key after
@@ -116,12 +123,18 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	for i, p := range probes {
 		after[i] = p.cost()
 	}
+	// The traced keys come as far apart as ours' keys did in the rotation.
+	// A plain -keygap would not do: at its default of 50 ms, each key would
+	// meet the previous one's echo acknowledgement (the server's new state
+	// 50 ms after the input, mosh's ECHO_TIMEOUT) and the trace would time
+	// the two together.
+	period := time.Since(rotation) / time.Duration(max(round, 1))
 	var marks []keyMark // ours-traced's keys on the monotonic clock
 	for range *keysPerOp {
 		start := session.MonotonicNanos()
 		traced.key(b)
 		marks = append(marks, keyMark{start, session.MonotonicNanos()})
-		time.Sleep(*keyGap)
+		time.Sleep(period - time.Duration(session.MonotonicNanos()-start))
 	}
 	med, cpu := map[string]time.Duration{}, map[string]time.Duration{}
 	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each:", len(ours.lat))
@@ -138,11 +151,16 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		costs += fmt.Sprintf(" %s %v %.1f;", p.name, cpu[p.name].Round(time.Microsecond),
 			float64(after[i].wakeups-before[i].wakeups)/float64(n))
 	}
+	byName := map[string]*latencyProbe{}
+	for _, p := range probes {
+		byName[p.name] = p
+	}
 	for _, other := range []string{"ssh", "mosh", "B"} {
 		if med[other] > 0 {
 			r := float64(med["ours"]) / float64(med[other])
+			lo, hi := ratioInterval(ours.lat, byName[other].lat)
 			b.ReportMetric(r, "ours/"+other+"-p50")
-			summary += fmt.Sprintf(" ours/%s p50 %.3f;", other, r)
+			summary += fmt.Sprintf(" ours/%s p50 %.3f (95%% interval %.3f-%.3f);", other, r, lo, hi)
 			costs += fmt.Sprintf(" ours/%s CPU %.3f;", other, float64(cpu["ours"])/float64(cpu[other]))
 		}
 	}
@@ -163,6 +181,33 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		b.Fatalf("trace: %v", err)
 	}
 	b.Log("ours-traced, median (p10) per stage: " + stages)
+}
+
+// keepTrace keeps the traced session's two traces for a closer look.
+var keepTrace = flag.String("keep-trace", "", "BenchmarkKeystrokeVsSSH: write the traced session's traces to this directory (files client and server)")
+
+// ratioInterval is a 95% bootstrap interval of median(a)/median(b), where
+// a[i] and b[i] were typed in the same round: whole rounds are resampled,
+// so a slow spell of the host weighs on both sides of a pair alike. An
+// interval that holds 1 says the two cannot be told apart in this run.
+func ratioInterval(a, b []time.Duration) (lo, hi float64) {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0, 0
+	}
+	const resamples = 2000
+	rng := rand.New(rand.NewPCG(1, 2)) // a fixed seed: the same data gives the same interval
+	ratios := make([]float64, resamples)
+	ra, rb := make([]time.Duration, n), make([]time.Duration, n)
+	for k := range ratios {
+		for i := range n {
+			j := rng.IntN(n)
+			ra[i], rb[i] = a[j], b[j]
+		}
+		ratios[k] = float64(quantile(ra, 0.5)) / float64(quantile(rb, 0.5))
+	}
+	slices.Sort(ratios)
+	return ratios[resamples*25/1000], ratios[resamples*975/1000]
 }
 
 // keyMark is one key's send-keys and seen-on-screen times (CLOCK_MONOTONIC ns).
