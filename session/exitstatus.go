@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -100,6 +101,57 @@ type serverExtensions struct {
 // normally exits as it closes its terminal; one that closes it and runs
 // on ends the session without a status, as it would without the wait.
 const exitStatusWait = time.Second
+
+// orphanQuiet is how long the terminal of a program that exited must stay
+// silent before the session ends without its closing, and orphanWaitMax
+// how long the session waits for that at most (a background job still
+// printing). A shell that exits normally closes its terminal as it goes,
+// and the session ends at once on the close (ptyClosed); a background job
+// started from it (`sleep 100 &`) keeps the terminal open, and mosh-server
+// would wait for that job's end. sshd ends the session when the shell
+// exits, with its status, and the job runs on, its terminal hung up: so
+// do we. The quiet time lets the program's last output, already in the
+// terminal, through first.
+const (
+	orphanQuiet   = 200 * time.Millisecond
+	orphanWaitMax = 5 * time.Second
+)
+
+// orphaned ends the session as ptyClosed would once the program has
+// exited and its terminal, still held open by a job it left behind, has
+// been quiet for orphanQuiet (or after orphanWaitMax).
+func (s *server) orphaned(now time.Time) {
+	if s.progExited.IsZero() {
+		return
+	}
+	if s.ptyOut == nil {
+		// The terminal closed after all: ptyClosed ran.
+		s.progExited = time.Time{}
+		return
+	}
+	if now.Before(s.orphanWake()) {
+		return
+	}
+	s.log.Info("the program exited, but a job it left holds its terminal open: ending the session as sshd does")
+	s.progExited = time.Time{}
+	// The rest of the job's output is not read; the hang-up at the end
+	// of the session (stopChild) closes the terminal under it.
+	s.ptyOut = nil
+	s.ptyClosed(now)
+}
+
+// orphanWake is when orphaned next has something to decide (zero: nothing
+// pending).
+func (s *server) orphanWake() time.Time {
+	if s.progExited.IsZero() || s.ptyOut == nil {
+		return time.Time{}
+	}
+	quiet := s.progExited
+	if s.lastOutput.After(quiet) {
+		quiet = s.lastOutput
+	}
+	return roam.Earliest(quiet.Add(orphanQuiet), s.progExited.Add(orphanWaitMax))
+}
 
 // ptyClosed ends the session when the program's terminal has closed, as
 // mosh-server does; for a client that asked for it, the program's exit

@@ -75,6 +75,13 @@ func (p *fakeProgram) exit(code uint8) {
 	close(p.exited)
 }
 
+// exitLeavingTerminal ends the program with code while its terminal stays
+// open, as when a background job it started holds it.
+func (p *fakeProgram) exitLeavingTerminal(code uint8) {
+	p.status = wire.ExitStatus{Code: code}
+	close(p.exited)
+}
+
 func (p *fakeProgram) typed() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()

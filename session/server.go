@@ -101,6 +101,13 @@ type server struct {
 	// ptyEOF is when the program's terminal closed while the server waits
 	// (up to exitStatusWait) for the program's exit status; zero otherwise.
 	ptyEOF time.Time
+	// exitSeen is set once the program's end arrived as an event;
+	// progExited is when it did while the terminal stayed open (a
+	// background job holds it), until orphaned ends the session or the
+	// terminal closes after all; lastOutput is the newest output's arrival.
+	exitSeen   bool
+	progExited time.Time
+	lastOutput time.Time
 	// histDrain is when the program's terminal closed while history was
 	// still to be sent (up to historyDrainWait, drainHistory); zero
 	// otherwise.
@@ -205,6 +212,7 @@ func (s *server) Step(now time.Time) (bool, error) {
 	if s.echo.update(now) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
+	s.orphaned(now)
 	s.drainHistory(now)
 	s.awaitExitStatus(now)
 	// History flows at most historyPerState lines (historyBytesPerState
@@ -236,7 +244,7 @@ func (s *server) Settle(now time.Time) (bool, error) { return s.finished(now) }
 // program's end while its exit status is awaited.
 func (s *server) Sources() roam.Sources {
 	src := roam.Sources{Feed: s.ptyOut, Signals: s.cfg.Signals}
-	if !s.ptyEOF.IsZero() {
+	if s.prog != nil && !s.exitSeen {
 		src.Exited = s.prog.Exited()
 	}
 	return src
@@ -252,6 +260,7 @@ func (s *server) Handle(ev roam.Event, now time.Time) (bool, error) {
 			return false, nil
 		}
 		s.trace.mark(TracePtyRead, len(ev.Bytes))
+		s.lastOutput = now
 		s.hostOutput(ev.Bytes, now)
 	case roam.EventSignal:
 		if ev.Signal == syscall.SIGUSR1 {
@@ -260,7 +269,12 @@ func (s *server) Handle(ev roam.Event, now time.Time) (bool, error) {
 			return true, nil
 		}
 	case roam.EventExited:
-		// Step reads the status.
+		// Step reads the status (awaitExitStatus), or ends a session
+		// whose terminal outlives the program (orphaned).
+		s.exitSeen = true
+		if s.ptyOut != nil {
+			s.progExited = now
+		}
 	}
 	return false, nil
 }
@@ -287,7 +301,7 @@ func (s *server) NextWake(now time.Time) time.Time {
 	if !s.histDrain.IsZero() {
 		status = s.histDrain.Add(historyDrainWait)
 	}
-	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, s.retiredWake(now))
+	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, s.orphanWake(), s.retiredWake(now))
 }
 
 // finished applies mosh-server's exit rules after each step.

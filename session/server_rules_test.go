@@ -218,3 +218,68 @@ func TestServerRuleExitStatusWaitIsBounded(t *testing.T) {
 		r.close()
 	})
 }
+
+// A program that exits while a job it left holds its terminal open ends
+// the session with its status, as sshd does, once the terminal has been
+// quiet for orphanQuiet: its last output still reaches the client, and a
+// job that keeps printing delays the end by orphanWaitMax at most.
+func TestServerRuleOrphanedTerminalEndsSession(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after func(p *fakeProgram) // runs once the program has exited
+		min   time.Duration        // the end, after the exit
+		max   time.Duration
+	}{
+		{"quiet", func(*fakeProgram) {}, orphanQuiet, orphanQuiet + 100*time.Millisecond},
+		{"last-output-late", func(p *fakeProgram) {
+			time.Sleep(orphanQuiet / 2)
+			p.print(" late")
+		}, orphanQuiet * 3 / 2, orphanQuiet*3/2 + 100*time.Millisecond},
+		{"job-keeps-printing", func(p *fakeProgram) {
+			for range int(orphanWaitMax / (orphanQuiet / 2)) {
+				time.Sleep(orphanQuiet / 2)
+				p.print(".")
+			}
+		}, orphanWaitMax, orphanWaitMax + 100*time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newServerRig(t, ServerConfig{}, false)
+				r.connect()
+				r.prog.print("logout")
+				exited := time.Now()
+				r.prog.exitLeavingTerminal(3)
+				go tc.after(r.prog)
+				select {
+				case err := <-r.pumped:
+					if err != nil {
+						t.Fatalf("client pump: %v", err)
+					}
+				case <-time.After(2 * orphanWaitMax):
+					t.Fatal("the session did not end after the program exited")
+				}
+				r.pumped <- nil
+				if d := time.Since(exited); d < tc.min || d > tc.max {
+					t.Errorf("the session ended %v after the program, want %v to %v", d, tc.min, tc.max)
+				}
+				if st, ok := r.ct.Remote().ExitStatus(); !ok || st != (wire.ExitStatus{Code: 3}) {
+					t.Errorf("exit status %+v (%v), want code 3", st, ok)
+				}
+				row := rowText(r.ct.Remote(), 0)
+				if !strings.HasPrefix(row, "logout") {
+					t.Errorf("row 0 is %q, want the program's last output", row)
+				}
+				if tc.name == "last-output-late" && row != "logout late" {
+					t.Errorf("row 0 is %q, want the output the job printed before the end", row)
+				}
+				synctest.Wait()
+				r.close()
+				r.prog.mu.Lock()
+				defer r.prog.mu.Unlock()
+				if !r.prog.hungUp {
+					t.Error("the terminal was not hung up")
+				}
+			})
+		})
+	}
+}
