@@ -101,6 +101,9 @@ type ClientConfig struct {
 type ClientResult struct {
 	Connected bool // a server state ever arrived
 	Clean     bool // the shutdown handshake completed
+	// ServerEnded says the server started that shutdown (the program
+	// ended, or the server was told to stop), not the user's quit.
+	ServerEnded bool
 	// Exited says the server sent the program's exit status, Exit (only
 	// with SSHMosh, and only from our server).
 	Exited bool
@@ -390,7 +393,7 @@ func (c *client) Step(now time.Time) (bool, error) {
 	case c.t.ShutdownInProgress() && c.t.ShutdownAckTimedOut(now):
 		return true, nil
 	case c.t.CounterpartyShutdownAckSent():
-		c.res.Clean = true
+		c.res.Clean, c.res.ServerEnded = true, true
 		return true, nil
 	}
 	if c.stillConnecting() && c.cfg.GiveUpAfter > 0 && now.Sub(c.started) >= c.cfg.GiveUpAfter {

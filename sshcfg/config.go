@@ -121,6 +121,10 @@ func (j JumpHost) String() string {
 	return s
 }
 
+// Logs reports whether ssh, at c's LogLevel, shows messages of level
+// ("ERROR", "INFO", …): "Connection to host closed." is an INFO one.
+func (c *Config) Logs(level string) bool { return logLevelAtLeast(c.LogLevel, level) }
+
 // Chain returns the hops from the first jump host to c itself.
 func (c *Config) Chain() []*Config {
 	var chain []*Config

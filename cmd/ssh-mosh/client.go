@@ -74,9 +74,19 @@ func takeKey() (wire.Key, error) {
 // closing messages. It ends as mosh-client 1.4 does: status 1 unless the
 // shutdown was clean, and "[mosh is exiting.]" on stdout whatever happened.
 func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, status func() string) int {
-	code, _ := runSessionWith(ctx, addr, key, s, sessionHooks{status: status, moshExit: true})
+	end := runSessionWith(ctx, addr, key, s, sessionHooks{status: status, moshExit: true})
 	fmt.Println("[mosh is exiting.]")
-	return code
+	return end.code
+}
+
+// sessionEnd is how a session ended: the status to exit with, whether the
+// server was ever reached, and whether the server ended it cleanly without
+// the program's exit status (it was told to stop, or a stock mosh-server
+// ended it).
+type sessionEnd struct {
+	code      int
+	connected bool
+	noStatus  bool
 }
 
 // sessionHooks are what ssh-mosh adds to a plain mosh-client session.
@@ -102,15 +112,14 @@ type sessionHooks struct {
 	moshExit bool
 }
 
-// runSessionWith is runSession with hooks; connected reports whether the
-// server was ever reached.
-func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, h sessionHooks) (code int, connected bool) {
+// runSessionWith is runSession with hooks.
+func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSettings, h sessionHooks) sessionEnd {
 	path := h.path
 	if path == nil {
 		udp, err := roam.DialUDP(addr)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-			return 1, false
+			return sessionEnd{code: 1}
 		}
 		defer udp.Close()
 		path = udp
@@ -120,7 +129,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 	traceLog, closeTrace, err := s.log.Session()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 1, false
+		return sessionEnd{code: 1}
 	}
 	defer closeTrace()
 	s.log.Info("session started", "server", addr.String())
@@ -151,27 +160,27 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 	if err != nil {
 		s.log.Error(err)
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		return 1, res.Connected
+		return sessionEnd{code: 1, connected: res.Connected}
 	}
 	switch {
 	case !res.Connected && h.giveUp > 0:
-		return 1, false
+		return sessionEnd{code: 1}
 	case !res.Connected:
 		fmt.Fprintf(os.Stderr, "\nmosh did not make a successful connection to %s.\n", addr)
 		fmt.Fprintf(os.Stderr, "Please verify that UDP port %d is not firewalled and can reach the server.\n\n", addr.Port)
 		fmt.Fprintf(os.Stderr, "(By default, mosh uses a UDP port between 60000 and 61000. The -p option\nselects a specific UDP port number.)\n")
-		return 1, false
+		return sessionEnd{code: 1}
 	case !res.Clean:
 		fmt.Fprintf(os.Stderr, "\n\nmosh did not shut down cleanly. Please note that the\nmosh-server process may still be running on the server.\n")
 		if h.moshExit && !res.Exited {
-			return 1, true
+			return sessionEnd{code: 1, connected: true}
 		}
 	}
 	if res.Exited {
 		// Our server told how the program ended: end as ssh would.
-		return session.SSHExitCode(res.Exit), true
+		return sessionEnd{code: session.SSHExitCode(res.Exit), connected: true}
 	}
-	return 0, true
+	return sessionEnd{connected: true, noStatus: res.Clean && res.ServerEnded}
 }
 
 // parseHostPort accepts "IP PORT" (mosh-client's two arguments) or "IP:PORT".

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,6 +298,9 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 				if sc.absent != "" && strings.Contains(r.screen, sc.absent) {
 					t.Errorf("%s: %q on the screen:\n%s", who, sc.absent, testenv.FrameScreen(r.screen))
 				}
+			}
+			if got, want := closingRE.FindAllString(ours.screen, -1), closingRE.FindAllString(ssh.screen, -1); !slices.Equal(got, want) {
+				t.Errorf("closing lines: ssh-mosh %q, ssh %q", got, want)
 			}
 			if ours.knownHosts != ssh.knownHosts {
 				t.Errorf("known_hosts lines added by ssh:\n%s\nby ssh-mosh:\n%s", ssh.knownHosts, ours.knownHosts)

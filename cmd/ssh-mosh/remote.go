@@ -176,10 +176,7 @@ func runRemote(o *Options, argv, args []string) int {
 	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 
-	var (
-		code      int
-		connected bool
-	)
+	var end sessionEnd
 	fwd.setLive(true)
 	if tmode == datapath.TransportUDP {
 		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
@@ -195,26 +192,24 @@ func runRemote(o *Options, argv, args []string) int {
 			hooks.statusChanged = side.changed
 			hooks.prompts = side.prompts
 		}
-		code, connected = runSessionWith(context.Background(), addr, key, s, hooks)
+		end = runSessionWith(context.Background(), addr, key, s, hooks)
 		if side != nil {
 			conn = side.conn() // re-dialled ones included, for the fallback
 		}
 	} else if side != nil {
-		r := runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, true, fwd.status)
+		end = runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, true, fwd.status)
 		conn = side.conn() // re-dialled ones included, for the fallback
-		code, connected = r.code, r.connected
 	} else {
 		// The SSH connection stays: it carries the datagrams when UDP
 		// does not get through, and is dialled again when it dies.
 		side := newSideLink(conn)
-		r := runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, false, nil)
+		end = runWithSSHPath(side, info, startNotice.Socket(), tmode, server, key, s, false, nil)
 		side.stop()
 		conn = side.conn() // re-dialled ones included, for the fallback; closeConn closes it
-		code, connected = r.code, r.connected
 	}
 	fwd.setLive(false)
-	if connected {
-		return code
+	if end.connected {
+		return sessionClosed(cfg, end, startNotice.Socket() != "")
 	}
 	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
 		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
@@ -227,12 +222,35 @@ func runRemote(o *Options, argv, args []string) int {
 	return plainShell(conn, args[1:])
 }
 
+// sessionClosed prints what ssh prints when an interactive session ends and
+// returns the status ssh would end with. Our server sends the program's
+// exit status; when it ends the session without one (it was told to stop:
+// SIGTERM, `--kill`, another client's `--attach`), that is ssh's
+// "closed by remote host", status 255, shown at every LogLevel. A stock
+// mosh-server never sends a status, so its ends keep mosh's status 0. At
+// LogLevel INFO and above ssh then says "Connection to host closed." (the
+// host as it connected to it, after HostName).
+func sessionClosed(cfg *sshcfg.Config, end sessionEnd, ourServer bool) int {
+	code := end.code
+	if end.noStatus && ourServer {
+		fmt.Fprintf(os.Stderr, "Connection to %s closed by remote host.\n", cfg.HostName)
+		code = 255
+	}
+	if cfg.Logs("INFO") {
+		fmt.Fprintf(os.Stderr, "Connection to %s closed.\n", cfg.HostName)
+	}
+	return code
+}
+
 // plainShell continues over the SSH connection already open: a remote
 // shell (or command) on a pty, as `ssh -t` would give.
 func plainShell(conn *sshcfg.Conn, command []string) int {
 	code, err := sshcfg.InteractiveShell(context.Background(), conn, os.Getenv("TERM"), os.Stdin, os.Stdout, os.Stderr, strings.Join(command, " "))
 	if err != nil {
 		return fail(err)
+	}
+	if conn.Config.Logs("INFO") {
+		fmt.Fprintf(os.Stderr, "Connection to %s closed.\n", conn.Config.HostName)
 	}
 	return code
 }

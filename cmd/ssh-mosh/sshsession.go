@@ -51,19 +51,13 @@ func (n *serverStartNotice) Socket() string {
 	return n.socket
 }
 
-// sshPathResult is how a session with an SSH path ended.
-type sshPathResult struct {
-	code      int
-	connected bool
-}
-
 // runWithSSHPath runs the session over ClientPaths: UDP first (auto) and
 // the SSH stream, or the SSH stream alone (ssh), on side's connection. The
 // one-line notices of route changes are printed once the terminal is
 // restored. keep says that more than the path rides side (forwards): it
 // then stays up after a UDP handover.
 func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode datapath.TransportMode,
-	serverCmd string, key wire.Key, s clientSettings, keep bool, extraStatus func() string) sshPathResult {
+	serverCmd string, key wire.Key, s clientSettings, keep bool, extraStatus func() string) sessionEnd {
 	var (
 		noticeMu sync.Mutex
 		notices  []string
@@ -131,10 +125,10 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		if err := <-link.attached; err != nil {
 			stop()
 			fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-			return sshPathResult{code: 1}
+			return sessionEnd{code: 1}
 		}
 	}
-	code, connected := runSessionWith(context.Background(), addr, key, s, sessionHooks{
+	end := runSessionWith(context.Background(), addr, key, s, sessionHooks{
 		path:          paths,
 		status:        func() string { return side.status(extraStatus) },
 		statusChanged: side.changed,
@@ -149,5 +143,5 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		fmt.Fprintln(os.Stderr, n)
 	}
 	noticeMu.Unlock()
-	return sshPathResult{code: code, connected: connected}
+	return end
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+)
+
+// How an interactive session ends, under ssh (the oracle, through a real
+// sshd) and under ssh-mosh (our server), compared: the status and the
+// closing lines ssh prints ("Connection to H closed by remote host.", and
+// at LogLevel INFO "Connection to H closed.").
+
+// closingRE matches ssh's closing lines.
+var closingRE = regexp.MustCompile(`Connection to \S+ closed( by remote host)?\.`)
+
+// endRig is an sshd and the two clients to compare.
+type endRig struct {
+	cfg     string
+	clients []endClient
+}
+
+type endClient struct {
+	name string
+	argv []string
+}
+
+func newEndRig(t *testing.T) *endRig {
+	t.Helper()
+	testenv.Short(t)
+	testenv.MustHaveRoot(t)
+	testenv.MustHaveExec(t, "tmux")
+	sshBin := testenv.MustHaveExec(t, "ssh")
+	key, pub := testenv.NewUserKey(t, "", "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfg, _ := sshd.ClientConfig(t, "target", key)
+	sshMosh := testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")
+	server := testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")
+	return &endRig{cfg: cfg, clients: []endClient{
+		{"ssh", []string{sshBin}},
+		{"ssh-mosh", []string{sshMosh, "--server=" + server}},
+	}}
+}
+
+// login starts c in a tmux pane with extra options and waits for the
+// remote shell's prompt.
+func (r *endRig) login(t *testing.T, c endClient, opts ...string) *testenv.Tmux {
+	t.Helper()
+	argv := append(append(append([]string{}, c.argv...), "-F", r.cfg), opts...)
+	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 100, Height: 30, Env: []string{"SSH_AUTH_SOCK="}},
+		append(argv, "target")...)
+	m.WaitForFunc("a shell prompt", func(s string) bool { return strings.HasSuffix(strings.TrimRight(s, "\n "), "#") }, waitLong)
+	return m
+}
+
+// closing is the closing lines on the screen and in the history, in order.
+func closing(m *testenv.Tmux) []string {
+	return closingRE.FindAllString(m.CaptureHistory(false), -1)
+}
+
+// TestExitLeavingBackgroundJobLikeOpenSSH: a shell that exits while a job
+// it started in the background still holds its terminal ends the session
+// at once, with its status, under ssh and under ssh-mosh alike, and the
+// job runs on. mosh-server would wait for the job to end.
+func TestExitLeavingBackgroundJobLikeOpenSSH(t *testing.T) {
+	r := newEndRig(t)
+	jobRE := regexp.MustCompile(`JOB=(\d+)`)
+	var lines [][]string
+	for _, c := range r.clients {
+		m := r.login(t, c, "-o", "LogLevel=INFO")
+		// The quotes keep the marker out of the echoed command line.
+		m.SendText("sleep 300 & echo JO''B=$!\r")
+		screen := m.WaitForFunc("the job's pid", jobRE.MatchString, waitLong)
+		pid, _ := strconv.Atoi(jobRE.FindStringSubmatch(screen)[1])
+		t.Cleanup(func() { testenv.KillPID(pid) })
+		m.SendText("exit 3\r")
+		start := time.Now()
+		if st := m.WaitExit(waitLong); st != 3 {
+			t.Errorf("%s ended with %d, want 3; screen:\n%s", c.name, st, testenv.FrameScreen(m.Capture()))
+		}
+		// ssh takes a few ms; ours waits for the terminal to be quiet
+		// (orphanQuiet, 200 ms) and shuts the session down.
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s ended %v after the shell's exit", c.name, d.Round(time.Millisecond))
+		}
+		if err := syscall.Kill(pid, 0); err != nil {
+			t.Errorf("%s: the background job (pid %d) did not survive the session: %v", c.name, pid, err)
+		}
+		lines = append(lines, closing(m))
+	}
+	if want := []string{"Connection to 127.0.0.1 closed."}; !slices.Equal(lines[0], want) || !slices.Equal(lines[1], lines[0]) {
+		t.Errorf("closing lines: ssh %q, ssh-mosh %q; want %q from both", lines[0], lines[1], want)
+	}
+}
+
+// TestServerEndLikeOpenSSH: the session's server is told to stop (SIGTERM
+// to sshd's session process, to our mosh-server) while the shell runs.
+// Both clients end with 255 and "Connection to H closed by remote host.",
+// at every LogLevel, and add "Connection to H closed." at INFO.
+func TestServerEndLikeOpenSSH(t *testing.T) {
+	r := newEndRig(t)
+	for _, level := range []string{"ERROR", "INFO"} {
+		t.Run(level, func(t *testing.T) {
+			var lines [][]string
+			for _, c := range r.clients {
+				m := r.login(t, c, "-o", "LogLevel="+level)
+				// The shell's parent is sshd's session process, or our
+				// mosh-server.
+				m.SendText("kill -TERM $PPID\r")
+				if st := m.WaitExit(waitLong); st != 255 {
+					t.Errorf("%s ended with %d, want 255; screen:\n%s", c.name, st, testenv.FrameScreen(m.CaptureHistory(false)))
+				}
+				lines = append(lines, closing(m))
+			}
+			want := []string{"Connection to 127.0.0.1 closed by remote host."}
+			if level == "INFO" {
+				want = append(want, "Connection to 127.0.0.1 closed.")
+			}
+			if !slices.Equal(lines[0], want) {
+				t.Fatalf("oracle: ssh's closing lines %q, want %q", lines[0], want)
+			}
+			if !slices.Equal(lines[1], lines[0]) {
+				t.Errorf("closing lines: ssh-mosh %q, ssh %q", lines[1], lines[0])
+			}
+		})
+	}
+}
