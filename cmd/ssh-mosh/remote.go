@@ -225,14 +225,15 @@ func runRemote(o *Options, argv, args []string) int {
 // sessionClosed prints what ssh prints when an interactive session ends and
 // returns the status ssh would end with. Our server sends the program's
 // exit status; when it ends the session without one (it was told to stop:
-// SIGTERM, `--kill`, another client's `--attach`), that is ssh's
-// "closed by remote host", status 255, shown at every LogLevel. A stock
-// mosh-server never sends a status, so its ends keep mosh's status 0. At
-// LogLevel INFO and above ssh then says "Connection to host closed." (the
-// host as it connected to it, after HostName).
+// SIGTERM, `--kill`, another client's `--attach`), that is ssh's "closed
+// by remote host", status 255, shown at every LogLevel. The user's quit
+// (Ctrl-^ .) keeps mosh-client's status 0, as the escape key is mosh's, and
+// a stock mosh-server never sends a status, so its sessions keep mosh's 0.
+// At LogLevel INFO and above ssh then says "Connection to host closed."
+// (the host as it connected to it, after HostName).
 func sessionClosed(cfg *sshcfg.Config, end sessionEnd, ourServer bool) int {
 	code := end.code
-	if end.noStatus && ourServer {
+	if end.noStatus && end.byServer && ourServer {
 		fmt.Fprintf(os.Stderr, "Connection to %s closed by remote host.\n", cfg.HostName)
 		code = 255
 	}
