@@ -50,7 +50,12 @@ type ServerConfig struct {
 	Argv  []string // argv; Argv[0] may be "-bash" for a login shell
 	Env   []string
 	Dir   string
-	Motd  bool // print /etc/motd first, unless ~/.hushlogin exists (as sshd and mosh do)
+	Motd  bool // print the motd first, unless ~/.hushlogin exists (as sshd and mosh do)
+	// LoginNotice, when set, is asked once, with the motd, for a notice to
+	// print after it (mosh-server's reminder of detached sessions).
+	LoginNotice func() string
+	// motdFiles replaces mosh's motd files in tests (nil: motdFiles).
+	motdFiles [][]string
 
 	// NetworkTimeout ends the session after that long without a new client
 	// state (MOSH_SERVER_NETWORK_TMOUT; 0 = never). SignalTimeout makes
@@ -470,11 +475,38 @@ func (s *server) printMotd() {
 			return
 		}
 	}
-	b, err := os.ReadFile("/etc/motd")
+	files := s.cfg.motdFiles
+	if files == nil {
+		files = motdFiles
+	}
+	for _, group := range files {
+		for _, name := range group {
+			if s.printFile(name) {
+				break
+			}
+		}
+	}
+	if s.cfg.LoginNotice != nil {
+		if n := s.cfg.LoginNotice(); n != "" {
+			_, _ = s.emu.Write([]byte(strings.ReplaceAll(n, "\n", "\r\n")))
+		}
+	}
+}
+
+// motdFiles are what mosh-server prints as the motd, in order: the first
+// file of each group that has anything. Ubuntu's pam_motd writes the
+// dynamic motd at each SSH login (the one that started this server) and
+// leaves /etc/motd empty.
+var motdFiles = [][]string{{"/run/motd.dynamic", "/var/run/motd.dynamic"}, {"/etc/motd"}}
+
+// printFile writes the file at name to the terminal, if it has anything.
+func (s *server) printFile(name string) bool {
+	b, err := os.ReadFile(name)
 	if err != nil || len(b) == 0 {
-		return
+		return false
 	}
 	_, _ = s.emu.Write([]byte(strings.ReplaceAll(string(b), "\n", "\r\n")))
+	return true
 }
 
 // stopChild hangs up on the program (ptyProgram.Hangup says how).

@@ -1,6 +1,10 @@
 package session
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -278,6 +282,58 @@ func TestServerRuleOrphanedTerminalEndsSession(t *testing.T) {
 				defer r.prog.mu.Unlock()
 				if !r.prog.hungUp {
 					t.Error("the terminal was not hung up")
+				}
+			})
+		})
+	}
+}
+
+// The login session's motd: the first file of each group that has
+// anything (Ubuntu's dynamic motd, then /etc/motd), then the login notice;
+// ~/.hushlogin silences all of it, as in mosh-server.
+func TestServerRuleMotdAndLoginNotice(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files := [][]string{
+		{filepath.Join(dir, "missing"), write("empty", ""), write("dynamic", "DYNAMIC\n"), write("dynamic2", "NOT-SHOWN\n")},
+		{write("motd", "ETC\n")},
+	}
+	for _, hushed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hushlogin=%v", hushed), func(t *testing.T) {
+			home := t.TempDir()
+			if hushed {
+				if err := os.WriteFile(filepath.Join(home, ".hushlogin"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			synctest.Test(t, func(t *testing.T) {
+				asked := 0
+				r := newServerRig(t, ServerConfig{Motd: true, Dir: home, motdFiles: files,
+					LoginNotice: func() string { asked++; return "NOTICE\n" }}, false)
+				defer r.close()
+				r.connect()
+				r.prog.print("$ ")
+				waitFor(t, "the prompt", time.Second, func() bool {
+					var rows []string
+					r.do(func(time.Time) {
+						for y := range 4 {
+							rows = append(rows, rowText(r.ct.Remote(), y))
+						}
+					})
+					want := []string{"DYNAMIC", "ETC", "NOTICE", "$"}
+					if hushed {
+						want = []string{"$", "", "", ""}
+					}
+					return slices.Equal(rows, want)
+				})
+				if want := map[bool]int{false: 1, true: 0}[hushed]; asked != want {
+					t.Errorf("the notice was asked for %d times, want %d", asked, want)
 				}
 			})
 		})

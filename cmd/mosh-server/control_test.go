@@ -115,7 +115,7 @@ func TestControlSocketRequests(t *testing.T) {
 	go func() { defer close(done); cs.serve() }()
 	defer func() { close(ctl); ln.Close(); <-done; sf.remove() }()
 
-	ss := listSessions([]string{dir})
+	ss := listSessions([]string{dir}, 0)
 	if len(ss) != 1 || ss[0].ID != 4242 || ss[0].Attached || ss[0].Width != 100 || ss[0].Command != "-bash" {
 		t.Fatalf("listing: %+v", ss)
 	}

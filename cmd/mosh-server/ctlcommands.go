@@ -37,7 +37,7 @@ func ctlCommand(args []string, stdout, stderr io.Writer) (status int, ok bool) {
 			fmt.Fprintln(stderr, "usage: mosh-server sessions")
 			return 2, true
 		}
-		printSessions(stdout, listSessions(dirs))
+		printSessions(stdout, listSessions(dirs, 0))
 		return 0, true
 	case attachCommand:
 		if len(args) > 2 {
@@ -162,11 +162,15 @@ func parseSessionLine(b []byte) (sessionLine, error) {
 	return s, nil
 }
 
-// listSessions asks every socket; those that do not answer (a server
-// that died without removing its file) are removed when nothing listens.
-func listSessions(dirs []string) []sessionLine {
+// listSessions asks every socket but skip's (0: none); those that do not
+// answer (a server that died without removing its file) are removed when
+// nothing listens.
+func listSessions(dirs []string, skip int) []sessionLine {
 	var out []sessionLine
 	for id, path := range sessionSockets(dirs) {
+		if id == skip {
+			continue
+		}
 		lines, err := ask(path, reqInfo)
 		if err != nil {
 			removeStale(path)
@@ -202,7 +206,7 @@ func attach(dirs []string, id string, stdout, stderr io.Writer) int {
 	var path string
 	if id == "" {
 		var detached []sessionLine
-		for _, s := range listSessions(dirs) {
+		for _, s := range listSessions(dirs, 0) {
 			if !s.Attached {
 				detached = append(detached, s)
 			}
@@ -251,4 +255,27 @@ func kill(dirs []string, id string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "killed %d\n", n)
 	return 0
+}
+
+// detachedNotice is what a new login session shows after the motd when
+// the user has detached sessions on this server, as mosh-server reminds
+// of them (in its colours): the way back into one ("" when there is none).
+func detachedNotice(ss []sessionLine) string {
+	var ids []string
+	for _, s := range ss {
+		if !s.Attached {
+			ids = append(ids, strconv.Itoa(s.ID))
+		}
+	}
+	var msg string
+	switch len(ids) {
+	case 0:
+		return ""
+	case 1:
+		msg = fmt.Sprintf("You have a detached session on this server (ID %s): `ssh-mosh --attach=%s HOST` takes it over.", ids[0], ids[0])
+	default:
+		msg = fmt.Sprintf("You have %d detached sessions on this server (IDs %s): `ssh-mosh --attach=ID HOST` takes one over.",
+			len(ids), strings.Join(ids, ", "))
+	}
+	return "\x1b[37;44m" + msg + "\x1b[m\n\n"
 }

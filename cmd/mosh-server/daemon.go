@@ -10,11 +10,16 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
 )
+
+// loginNoticeWait bounds how long a new session's start waits for the
+// listing of the user's other sessions (detachedNotice).
+const loginNoticeWait = 300 * time.Millisecond
 
 // runDaemon is the detached half: it reads its configuration from the pipe,
 // takes over the bound socket and serves until the session ends.
@@ -97,6 +102,21 @@ func runDaemon() int {
 		log.Info("no control socket: the session cannot be re-attached", "err", err)
 	}
 	defer stopCtl()
+	// The other sessions are listed while the client connects: asking
+	// them takes a round over each socket, and the loop must not wait for
+	// a hung one.
+	notice := make(chan string, 1)
+	if cfg.Motd {
+		go func() { notice <- detachedNotice(listSessions(controlDirs(os.Getenv, os.Getuid()), os.Getpid())) }()
+	}
+	loginNotice := func() string {
+		select {
+		case n := <-notice:
+			return n
+		case <-time.After(loginNoticeWait):
+			return ""
+		}
+	}
 	session.OneProc()
 	session.WarmHeap(4 << 20)
 	err = session.Serve(context.Background(), session.ServerConfig{
@@ -109,6 +129,7 @@ func runDaemon() int {
 		Env:             cfg.Env,
 		Dir:             cfg.Dir,
 		Motd:            cfg.Motd,
+		LoginNotice:     loginNotice,
 		NetworkTimeout:  cfg.NetworkTimeout,
 		SignalTimeout:   cfg.SignalTimeout,
 		NoClientTimeout: cfg.NoClientTimeout,
