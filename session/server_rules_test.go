@@ -240,7 +240,9 @@ func TestServerRuleOrphanedTerminalEndsSession(t *testing.T) {
 			p.print(" late")
 		}, orphanQuiet * 3 / 2, orphanQuiet*3/2 + 100*time.Millisecond},
 		{"job-keeps-printing", func(p *fakeProgram) {
-			for range int(orphanWaitMax / (orphanQuiet / 2)) {
+			// Until just before the end: the fake's terminal must not
+			// be written to once the session closed it.
+			for range int(orphanWaitMax/(orphanQuiet/2)) - 1 {
 				time.Sleep(orphanQuiet / 2)
 				p.print(".")
 			}
@@ -253,7 +255,11 @@ func TestServerRuleOrphanedTerminalEndsSession(t *testing.T) {
 				r.prog.print("logout")
 				exited := time.Now()
 				r.prog.exitLeavingTerminal(3)
-				go tc.after(r.prog)
+				printed := make(chan struct{})
+				go func() {
+					defer close(printed)
+					tc.after(r.prog)
+				}()
 				select {
 				case err := <-r.pumped:
 					if err != nil {
@@ -263,6 +269,7 @@ func TestServerRuleOrphanedTerminalEndsSession(t *testing.T) {
 					t.Fatal("the session did not end after the program exited")
 				}
 				r.pumped <- nil
+				<-printed
 				if d := time.Since(exited); d < tc.min || d > tc.max {
 					t.Errorf("the session ended %v after the program, want %v to %v", d, tc.min, tc.max)
 				}
