@@ -402,6 +402,12 @@ func (m *Tmux) Exited() (bool, int) {
 	if !m.paneDead() {
 		return false, 0
 	}
+	// The program may have ended, and the wrapper recorded its status and
+	// exited, since the read above (the wrapper lingers only 50 ms, less
+	// than a loaded machine can take between the two looks).
+	if st, ok := readIntFile(filepath.Join(m.dir, "status")); ok {
+		return true, st
+	}
 	// The wrapper itself was killed before it could record the status:
 	// ask tmux, which may know.
 	f := strings.Split(m.format("#{pane_dead_status}:#{pane_dead_signal}"), ":")
