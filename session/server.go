@@ -487,10 +487,14 @@ func (s *server) printMotd() {
 		}
 	}
 	if s.cfg.LoginNotice != nil {
-		if n := s.cfg.LoginNotice(); n != "" {
-			_, _ = s.emu.Write([]byte(strings.ReplaceAll(n, "\n", "\r\n")))
-		}
+		s.printText(s.cfg.LoginNotice())
 	}
+}
+
+// printText writes text to the terminal as a program's output through the
+// pty would arrive (each newline a CR LF).
+func (s *server) printText(text string) {
+	_, _ = s.emu.Write([]byte(strings.ReplaceAll(text, "\n", "\r\n")))
 }
 
 // motdFiles are what mosh-server prints as the motd, in order: the first
@@ -505,7 +509,7 @@ func (s *server) printFile(name string) bool {
 	if err != nil || len(b) == 0 {
 		return false
 	}
-	_, _ = s.emu.Write([]byte(strings.ReplaceAll(string(b), "\n", "\r\n")))
+	s.printText(string(b))
 	return true
 }
 

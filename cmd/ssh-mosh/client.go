@@ -80,13 +80,12 @@ func runSession(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clientSe
 }
 
 // sessionEnd is how a session ended: the status to exit with, whether the
-// server was ever reached, whether the session ran and ended without the
-// program's exit status (the user quit, the server was told to stop, a
-// stock mosh-server), and whether the server ended it.
+// server was ever reached, and whether the server ended it cleanly without
+// the program's exit status (it was told to stop, or it is a stock
+// mosh-server, which never sends one).
 type sessionEnd struct {
 	code      int
 	connected bool
-	noStatus  bool
 	byServer  bool
 }
 
@@ -181,7 +180,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		// Our server told how the program ended: end as ssh would.
 		return sessionEnd{code: session.SSHExitCode(res.Exit), connected: true}
 	}
-	return sessionEnd{connected: true, noStatus: true, byServer: res.Clean && res.ServerEnded}
+	return sessionEnd{connected: true, byServer: res.Clean && res.ServerEnded}
 }
 
 // parseHostPort accepts "IP PORT" (mosh-client's two arguments) or "IP:PORT".

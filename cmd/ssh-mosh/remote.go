@@ -233,14 +233,19 @@ func runRemote(o *Options, argv, args []string) int {
 // (the host as it connected to it, after HostName).
 func sessionClosed(cfg *sshcfg.Config, end sessionEnd, ourServer bool) int {
 	code := end.code
-	if end.noStatus && end.byServer && ourServer {
+	if end.byServer && ourServer {
 		fmt.Fprintf(os.Stderr, "Connection to %s closed by remote host.\n", cfg.HostName)
 		code = 255
 	}
+	sayClosed(cfg)
+	return code
+}
+
+// sayClosed prints ssh's last line of an interactive session, an INFO one.
+func sayClosed(cfg *sshcfg.Config) {
 	if cfg.Logs("INFO") {
 		fmt.Fprintf(os.Stderr, "Connection to %s closed.\n", cfg.HostName)
 	}
-	return code
 }
 
 // plainShell continues over the SSH connection already open: a remote
@@ -250,9 +255,7 @@ func plainShell(conn *sshcfg.Conn, command []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	if conn.Config.Logs("INFO") {
-		fmt.Fprintf(os.Stderr, "Connection to %s closed.\n", conn.Config.HostName)
-	}
+	sayClosed(conn.Config)
 	return code
 }
 
