@@ -250,7 +250,7 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 				}
 				var r result
 				if sc.shell {
-					m.WaitForFunc("a shell prompt", func(s string) bool { return strings.HasSuffix(strings.TrimRight(s, "\n "), "#") }, 45*time.Second)
+					waitRootPrompt(m, 45*time.Second)
 					// The quotes keep the marker out of the echoed command line.
 					m.SendText("echo PA''RENT:$(ps -o comm= -p $PPID):\r")
 					screen := m.WaitFor("PARENT:", 10*time.Second)

@@ -55,8 +55,14 @@ func (r *endRig) login(t *testing.T, c endClient, opts ...string) *testenv.Tmux 
 	argv := append(append(append([]string{}, c.argv...), "-F", r.cfg), opts...)
 	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 100, Height: 30, Env: []string{"SSH_AUTH_SOCK="}},
 		append(argv, "target")...)
-	m.WaitForFunc("a shell prompt", func(s string) bool { return strings.HasSuffix(strings.TrimRight(s, "\n "), "#") }, waitLong)
+	waitRootPrompt(m, waitLong)
 	return m
+}
+
+// waitRootPrompt waits for root's shell prompt ("#") at the end of the
+// screen, through whichever client.
+func waitRootPrompt(m *testenv.Tmux, timeout time.Duration) string {
+	return m.WaitForFunc("a shell prompt", func(s string) bool { return strings.HasSuffix(strings.TrimRight(s, "\n "), "#") }, timeout)
 }
 
 // closing is the closing lines on the screen and in the history, in order.
