@@ -2,6 +2,7 @@ package session
 
 import (
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
@@ -46,21 +47,28 @@ func osClock() clock {
 // The bytes come back to the heap at once (runtime.GC), where the next
 // allocations reuse them.
 //
-// They can be lost again: the runtime's scavenger releases free pages above
-// 1.1 times the heap in use at the last collection (gcPaceScavenger), and
-// this collection leaves that small. The scavenger does not run while the
-// process sleeps, so the pages survive the wait for the first key, but once
-// the session is busy it may release them. In one run of four (13 s of keys
-// 40 ms apart), both ends faulted about as often as without the warm-up;
-// in the other three the client faulted a tenth as often and the server a
-// quarter to a half as often. Warming 2 MiB kept the server's faults lower
-// in all four runs but left the client at about half the cold rate.
+// No collection may run while the bytes are in use. The runtime's scavenger
+// returns free pages to the system beyond 1.1 times the heap in use at the
+// last collection's mark termination (gcPaceScavenger), and an unswept free
+// block counts as in use there. The one collection here must therefore be
+// the one that finds the bytes dead, still unswept: then the scavenger
+// keeps them. The bytes alone pass the default heap goal (4 MiB), so with
+// collection on, allocating them started one on its own; the forced one
+// after it found a heap of almost nothing in use, and the scavenger gave
+// the warmed pages back within a second of the start: for their first few
+// hundred keys the client then faulted about three times per key and the
+// server twice, as with no warm-up at all; with collection off while
+// warming, a tenth to a third as often (typing into the real binaries, 300
+// keys; TestWarmHeap). A later collection that finds little in use (the
+// runtime forces one after two idle minutes) may still give pages back.
 func WarmHeap(n int) {
+	old := debug.SetGCPercent(-1)
 	b := make([]byte, n)
 	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1
 	}
 	runtime.KeepAlive(b)
 	b = nil
+	debug.SetGCPercent(old)
 	runtime.GC()
 }
