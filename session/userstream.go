@@ -76,9 +76,16 @@ func (u *userStream) Events() []userEvent { return u.events }
 // Len is the number of events.
 func (u *userStream) Len() int { return len(u.events) }
 
-// Clone implements roam.State.
+// Clone implements roam.State. The clone shares the log's storage, capped
+// at its length: the log only grows by appending and Subtract copies, so no
+// event is ever rewritten in place, and an append to the clone (the
+// receiver applies a diff to a clone of its base) reallocates instead of
+// writing where the original appends next. A key's state is cloned six
+// times between the two ends (sent, received, acknowledged); each copy was
+// an allocation and a copy of the log on the keystroke's way.
 func (u *userStream) Clone() *userStream {
-	return &userStream{events: append([]userEvent(nil), u.events...), features: u.features}
+	n := len(u.events)
+	return &userStream{events: u.events[:n:n], features: u.features}
 }
 
 // Equal implements roam.State.

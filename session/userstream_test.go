@@ -1,6 +1,8 @@
 package session
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -121,4 +123,48 @@ func TestCompleteApplyHugeResizeIsClamped(t *testing.T) {
 	if w, h := c.Framebuffer().Width(), c.Framebuffer().Height(); w*h > maxScreenCells {
 		t.Fatalf("a hostile resize made a %dx%d screen", w, h)
 	}
+}
+
+// TestUserStreamClonesStayIndependent: clones share the log's storage
+// (Clone), so whatever either side does afterwards (append keys or a
+// resize, apply a diff, subtract a prefix) must leave the other's events
+// as they were.
+func TestUserStreamClonesStayIndependent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		streams := []*userStream{genEvents(t, "start")}
+		want := [][]userEvent{append([]userEvent(nil), streams[0].events...)}
+		for step := range rapid.IntRange(1, 30).Draw(t, "steps") {
+			i := rapid.IntRange(0, len(streams)-1).Draw(t, fmt.Sprint("which", step))
+			u := streams[i]
+			switch rapid.IntRange(0, 4).Draw(t, fmt.Sprint("op", step)) {
+			case 0:
+				streams = append(streams, u.Clone())
+				want = append(want, append([]userEvent(nil), u.events...))
+			case 1:
+				k := rapid.Byte().Draw(t, fmt.Sprint("key", step))
+				u.PushKeys([]byte{k})
+				want[i] = append(want[i], userEvent{Byte: k})
+			case 2:
+				u.PushResize(80, 24)
+				want[i] = append(want[i], u.events[len(u.events)-1])
+			case 3:
+				more := genEvents(t, fmt.Sprint("more", step))
+				next := u.Clone()
+				next.events = append(next.events, more.events...)
+				if err := u.Apply(next.DiffFrom(u)); err != nil {
+					t.Fatal(err)
+				}
+				want[i] = append(want[i], more.events...)
+			case 4:
+				j := rapid.IntRange(0, len(streams)-1).Draw(t, fmt.Sprint("prefix", step))
+				u.Subtract(streams[j])
+				want[i] = append([]userEvent(nil), u.events...)
+			}
+			for j, s := range streams {
+				if !slices.Equal(s.events, want[j]) {
+					t.Fatalf("step %d: stream %d has %v, want %v", step, j, s.events, want[j])
+				}
+			}
+		}
+	})
 }
