@@ -149,17 +149,17 @@ const coldKeys = 300
 
 // BenchmarkKeystrokeStatesCold is BenchmarkKeystrokeStates with the caches
 // emptied before each step, as the other processes of a keystroke's chain
-// leave them between our two ends' turns (the terminal, the kernel, the
-// shell): 64 MiB written a byte per cache line, more than the last-level
+// (the terminal, the kernel, the shell) leave them between our two ends'
+// turns: 64 MiB written a byte per cache line, more than the last-level
 // cache of the machines this runs on, and a system call, which on a guest
 // with page-table isolation also empties the TLB. A user typing at human
 // speed meets our code this way at every key, and on a small virtual
-// machine it is most of a keystroke's time at both ends (docs/ARCHITECTURE:
-// 180-300 µs cold against 12 µs hot, with each new heap page's fault). It
-// reports each step's median in µs, and their sum, for coldKeys keys per
-// op (the time per op is the evictions'): a change's effect on what a key
-// really costs shows here when the hot benchmark hides it. The heap is warmed first, as the binaries do
-// (WarmHeap), so that page faults do not blur the steps.
+// machine it is most of a keystroke's time at both ends (115-130 µs cold
+// against 10-15 µs hot; docs/ARCHITECTURE.md). It reports each step's
+// median in µs, and their sum, over coldKeys keys per op (the time per op
+// is the evictions'): a change's effect on what a key really costs shows
+// here when the hot benchmark hides it. The heap is warmed first, as the
+// binaries do (WarmHeap), so that page faults do not blur the steps.
 func BenchmarkKeystrokeStatesCold(b *testing.B) {
 	evict := make([]byte, 64<<20)
 	WarmHeap(16 << 20) // after the large allocation, which would otherwise reuse the pages
