@@ -87,18 +87,10 @@ func (r *keystrokeRig) clientSeal() {
 		_, _ = r.emu.Write([]byte("\r\n$ "))
 	}
 	r.ct.Current().PushKeys([]byte{k})
-	dgs, err := r.ct.Tick(r.now)
-	if err != nil || len(dgs) != 1 {
-		r.tb.Fatalf("client tick: %d datagrams, %v", len(dgs), err)
-	}
-	r.dgs = dgs
+	r.dgs = tickOne(r.tb, "client", r.ct, r.now)
 }
 
-func (r *keystrokeRig) serverOpen() {
-	if info, err := r.st.Recv(r.dgs[0], r.now, false); err != nil || !info.NewState {
-		r.tb.Fatalf("server recv: %+v %v", info, err)
-	}
-}
+func (r *keystrokeRig) serverOpen() { recvNew(r.tb, "server", r.st, r.dgs[0], r.now) }
 
 func (r *keystrokeRig) serverKeys() {
 	us := newUserStream()
@@ -110,17 +102,23 @@ func (r *keystrokeRig) serverKeys() {
 
 func (r *keystrokeRig) serverEcho() { _, _ = r.emu.Write(r.keys) }
 
-func (r *keystrokeRig) serverSeal() {
-	dgs, err := r.st.Tick(r.now)
+func (r *keystrokeRig) serverSeal() { r.dgs = tickOne(r.tb, "server", r.st, r.now) }
+
+func (r *keystrokeRig) clientOpen() { recvNew(r.tb, "client", r.ct, r.dgs[0], r.now) }
+
+// tickOne ticks t, which must send exactly one datagram.
+func tickOne[L roam.State[L], R roam.State[R]](tb testing.TB, side string, t *roam.Transport[L, R], now time.Time) [][]byte {
+	dgs, err := t.Tick(now)
 	if err != nil || len(dgs) != 1 {
-		r.tb.Fatalf("server tick: %d datagrams, %v", len(dgs), err)
+		tb.Fatalf("%s tick: %d datagrams, %v", side, len(dgs), err)
 	}
-	r.dgs = dgs
+	return dgs
 }
 
-func (r *keystrokeRig) clientOpen() {
-	if info, err := r.ct.Recv(r.dgs[0], r.now, false); err != nil || !info.NewState {
-		r.tb.Fatalf("client recv: %+v %v", info, err)
+// recvNew gives t a datagram, which must bring a new state.
+func recvNew[L roam.State[L], R roam.State[R]](tb testing.TB, side string, t *roam.Transport[L, R], dg []byte, now time.Time) {
+	if info, err := t.Recv(dg, now, false); err != nil || !info.NewState {
+		tb.Fatalf("%s recv: %+v %v", side, info, err)
 	}
 }
 
@@ -154,7 +152,7 @@ const coldKeys = 300
 // cache of the machines this runs on, and a system call, which on a guest
 // with page-table isolation also empties the TLB. A user typing at human
 // speed meets our code this way at every key, and on a small virtual
-// machine it is most of a keystroke's time at both ends (115-130 µs cold
+// machine it is most of a keystroke's time at both ends (115-155 µs cold
 // against 10-15 µs hot; docs/ARCHITECTURE.md). It reports each step's
 // median in µs, and their sum, over coldKeys keys per op (the time per op
 // is the evictions'): a change's effect on what a key really costs shows
