@@ -318,6 +318,13 @@ func appendTopRegion(out []byte, bottom int) []byte {
 // the old contents, so that the terminal marks the line as continued.
 func (d Display) putRow(initialized bool, fs *frameState, f *Framebuffer, y int, oldRow *Row, wrap bool) bool {
 	row := f.Row(y)
+	if initialized && !wrap && row == oldRow {
+		// The very same row, and nothing to finish from the row above:
+		// decided without reading the row, which for the rows a key did
+		// not change is most of a frame's cache misses when it comes
+		// cold (one row struct each, and copied rows lie apart).
+		return false
+	}
 	cells := row.Cells()
 	x := 0
 	if wrap {
