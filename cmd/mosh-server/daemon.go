@@ -118,7 +118,11 @@ func runDaemon() int {
 		}
 	}
 	session.OneProc()
-	session.WarmHeap(4 << 20)
+	// Half the client's warm-up: a host may run hundreds of sessions, and
+	// what is warmed stays resident for the session. Typing 700 keys, the
+	// server then faulted 0.6 times per key (0.17 with 4 MiB, 2.0 with
+	// none), all of it in the first few hundred keys.
+	session.WarmHeap(2 << 20)
 	err = session.Serve(context.Background(), session.ServerConfig{
 		Path:            path,
 		Key:             key,
