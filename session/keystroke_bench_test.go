@@ -53,16 +53,15 @@ func newKeystrokeRig(tb testing.TB) *keystrokeRig {
 	return r
 }
 
-// steps are the rig's steps in order, named as the cold benchmark reports
-// them.
-func (r *keystrokeRig) steps() []struct {
+// rigStep is one of the rig's steps, named as the cold benchmark reports it.
+type rigStep struct {
 	name string
 	run  func()
-} {
-	return []struct {
-		name string
-		run  func()
-	}{
+}
+
+// steps are the rig's steps in order.
+func (r *keystrokeRig) steps() []rigStep {
+	return []rigStep{
 		{"client-seal", r.clientSeal},
 		{"server-open", r.serverOpen},
 		{"server-keys", r.serverKeys},
