@@ -60,6 +60,12 @@ var (
 	abServer = flag.String("ab-server", "", "BenchmarkKeystrokeVsSSH: that build's mosh-server (with -ab-client)")
 )
 
+// pollScreen makes the latency probes poll the screen for the echo, as
+// they did before they waited for the pane's output: the poll keeps tmux
+// and the prober busy on every CPU, which the measured programs then
+// compete with (a loaded machine rather than an idle terminal).
+var pollScreen = flag.Bool("poll", false, "keystroke latency benchmarks: poll the screen for each echo instead of waiting for the pane's output")
+
 // keysPerOp is how many keys each session gets per op: enough for a p90
 // from a single op, so the default -benchtime gives a usable sample.
 var keysPerOp = flag.Int("keys", 100, "BenchmarkKeystrokeLatency: keys per session per op")
@@ -74,7 +80,7 @@ func newLatencyProbe(b *testing.B, name string, argv, env []string) *latencyProb
 	pane.SendKeys("Enter")
 	pane.WaitFor("ready-42\n$", waitLong)
 	_, y := pane.Cursor()
-	return &latencyProbe{name: name, pane: pane, ctl: pane.Control(), row: y}
+	return &latencyProbe{name: name, pane: pane, ctl: pane.ControlOutput(), row: y}
 }
 
 // line returns the prompt row of the screen.
@@ -86,16 +92,25 @@ func (p *latencyProbe) line(screen string) string {
 	return strings.TrimRight(rows[p.row], " ")
 }
 
-// await polls the screen until the prompt line reads "$ "+want.
-func (p *latencyProbe) await(b *testing.B, want string) {
+// await waits until the prompt line reads "$ "+want and returns when it
+// did: when tmux read the output that made it so (or, with -poll, when a
+// poll of the screen first showed it).
+func (p *latencyProbe) await(b *testing.B, want string) time.Time {
 	deadline := time.Now().Add(keystrokeTimeout)
 	for {
+		at := time.Now()
+		if !*pollScreen {
+			var err error
+			if at, err = p.ctl.AwaitOutput(time.Until(deadline)); err != nil {
+				at = time.Now() // a last look, to report the screen
+			}
+		}
 		screen, err := p.ctl.Capture()
 		if err != nil {
 			b.Fatalf("%s: capture: %v", p.name, err)
 		}
 		if p.line(screen) == strings.TrimRight("$ "+want, " ") {
-			return
+			return at
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("%s: %q did not appear on row %d:\n%s", p.name, want, p.row, testenv.FrameScreen(screen))
@@ -118,8 +133,7 @@ func (p *latencyProbe) key(b *testing.B) {
 		b.Fatalf("%s: %v", p.name, err)
 	}
 	p.typed += k
-	p.await(b, p.typed)
-	p.lat = append(p.lat, time.Since(start))
+	p.lat = append(p.lat, p.await(b, p.typed).Sub(start))
 }
 
 func quantile(d []time.Duration, q float64) time.Duration {

@@ -26,6 +26,13 @@ type TmuxControl struct {
 	r      *bufio.Reader
 	closed bool
 	waited chan struct{}
+	// output: the client hears the pane's output (ControlOutput).
+	// outputs counts %output notifications read while reading a reply,
+	// which AwaitOutput has not yet returned; outputAt is when the last
+	// of them was read.
+	output   bool
+	outputs  int
+	outputAt time.Time
 }
 
 // controlReplyTimeout bounds the wait for one reply, so a wedged server
@@ -39,6 +46,22 @@ var ErrControlClosed = errors.New("testenv: tmux control client closed")
 // cleanup (also by pid); Close may be called earlier.
 func (m *Tmux) Control() *TmuxControl {
 	m.t.Helper()
+	return m.control(false)
+}
+
+// ControlOutput is Control for a client that also hears the pane's output
+// as it arrives (AwaitOutput), so that a latency probe can sleep until the
+// pane wrote something instead of polling the screen: a poll loop keeps
+// tmux and the prober running on every CPU, so the program measured
+// competes with them for each wake-up, where a user's terminal sits idle
+// until output comes.
+func (m *Tmux) ControlOutput() *TmuxControl {
+	m.t.Helper()
+	return m.control(true)
+}
+
+func (m *Tmux) control(output bool) *TmuxControl {
+	m.t.Helper()
 	// The pipe is made by hand, not by StdoutPipe, so that reads can have
 	// a deadline.
 	pr, pw, err := os.Pipe()
@@ -46,9 +69,12 @@ func (m *Tmux) Control() *TmuxControl {
 		m.t.Fatalf("testenv: tmux control pipe: %v", err)
 	}
 	// no-output: pane output would arrive as %output notifications
-	// between replies; a latency poller only wants captures.
-	cmd := exec.Command(m.bin, "-u", "-S", m.socket, "-f", "/dev/null", "-C",
-		"attach-session", "-f", "no-output", "-t", tmuxSession)
+	// between replies; a poller only wants captures.
+	args := []string{"-u", "-S", m.socket, "-f", "/dev/null", "-C", "attach-session", "-t", tmuxSession}
+	if !output {
+		args = append(args, "-f", "no-output")
+	}
+	cmd := exec.Command(m.bin, args...)
 	cmd.Env = m.env
 	cmd.Stdout = pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -68,6 +94,7 @@ func (m *Tmux) Control() *TmuxControl {
 		stdout: pr,
 		r:      bufio.NewReaderSize(pr, 64<<10),
 		waited: make(chan struct{}),
+		output: output,
 	}
 	go func() { // owned by Close, which waits for it
 		_ = cmd.Wait()
@@ -140,6 +167,10 @@ func (c *TmuxControl) readReply() ([]string, error) {
 			return nil, fmt.Errorf("testenv: tmux control read: %w", err)
 		}
 		line = strings.TrimSuffix(line, "\n")
+		if !inBlock && strings.HasPrefix(line, "%output ") {
+			c.noteOutput()
+			continue
+		}
 		if !inBlock {
 			if f := strings.Fields(line); len(f) == 4 && f[0] == "%begin" {
 				inBlock, ours, number, body = true, f[3] == "1", f[2], body[:0]
@@ -162,6 +193,48 @@ func (c *TmuxControl) readReply() ([]string, error) {
 			return body, nil
 		}
 		body = append(body, line)
+	}
+}
+
+// noteOutput records a %output notification read while waiting for
+// something else, for the next AwaitOutput.
+func (c *TmuxControl) noteOutput() {
+	c.outputs++
+	c.outputAt = time.Now()
+}
+
+// AwaitOutput blocks until the pane writes something (a %output
+// notification; the client must come from ControlOutput) or timeout
+// passes, and returns when the notification was read. Output that arrived
+// while a command's reply was read counts: the call then returns at once,
+// with the time the last such notification was read (what a capture made
+// after it shows), and forgets them all.
+func (c *TmuxControl) AwaitOutput(timeout time.Duration) (time.Time, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return time.Time{}, ErrControlClosed
+	case !c.output:
+		return time.Time{}, errors.New("testenv: AwaitOutput on a control client without output (use ControlOutput)")
+	case c.outputs > 0:
+		c.outputs = 0
+		return c.outputAt, nil
+	}
+	if err := c.stdout.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return time.Time{}, fmt.Errorf("testenv: tmux control deadline: %w", err)
+	}
+	for {
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return time.Time{}, fmt.Errorf("testenv: tmux control read: %w", err)
+		}
+		switch {
+		case strings.HasPrefix(line, "%output "):
+			return time.Now(), nil
+		case strings.HasPrefix(line, "%exit"):
+			return time.Time{}, fmt.Errorf("testenv: tmux control client detached: %s", strings.TrimSpace(line))
+		}
 	}
 }
 

@@ -236,6 +236,52 @@ func TestTmuxControlSkipsForeignBlocks(t *testing.T) {
 	}
 }
 
+func TestTmuxControlAwaitOutput(t *testing.T) {
+	m := startSh(t, TmuxOptions{Width: 30, Height: 5})
+	if _, err := m.Control().AwaitOutput(time.Millisecond); err == nil {
+		t.Fatal("AwaitOutput on a client without output: no error")
+	}
+	c := m.ControlOutput()
+	// Nothing written: the wait ends at its timeout, with an error.
+	if _, err := c.AwaitOutput(50 * time.Millisecond); err == nil {
+		t.Fatal("AwaitOutput returned with nothing written")
+	}
+	// The echo of typed text wakes it, after the send.
+	sent := time.Now()
+	if _, err := c.Command("send-keys -l z"); err != nil {
+		t.Fatal(err)
+	}
+	at, err := c.AwaitOutput(waitLong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at.Before(sent) {
+		t.Fatalf("output read at %v, before the key was sent at %v", at, sent)
+	}
+	// Output read while a command's reply was awaited is kept for the
+	// next AwaitOutput, which then returns at once with that time.
+	if _, err := c.Command("send-keys -l y"); err != nil {
+		t.Fatal(err)
+	}
+	m.WaitFor("zy", waitLong) // the echo is in the pipe, not yet read
+	before := time.Now()
+	if got, err := c.Capture(); err != nil || !strings.Contains(got, "zy") {
+		t.Fatalf("capture: %v\n%s", err, got)
+	}
+	after := time.Now()
+	at, err = c.AwaitOutput(time.Millisecond)
+	if err != nil {
+		t.Fatalf("output read during the capture was not kept: %v", err)
+	}
+	if at.Before(before) || at.After(after) {
+		t.Fatalf("kept output read at %v, not during the capture (%v-%v)", at, before, after)
+	}
+	// And it is returned once.
+	if _, err := c.AwaitOutput(50 * time.Millisecond); err == nil {
+		t.Fatal("kept output returned twice")
+	}
+}
+
 func BenchmarkTmuxControlCapture(b *testing.B) {
 	m := StartTmux(b, TmuxOptions{}, "/bin/sh")
 	c := m.Control()
