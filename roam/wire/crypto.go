@@ -110,9 +110,16 @@ var (
 // RFC 7253 vectors (ocb_test.go). A Session is not safe for concurrent use:
 // neither that implementation nor the nonce scratch buffer here is. Use one
 // per goroutine.
+//
+// Sealing and opening have a cipher instance each. The implementation
+// keeps the encryption of the last nonce's top bits (all but the low six
+// of the sequence number) for the next call; the two directions' nonces
+// differ in their top bit, so one instance for both recomputed it at every
+// call of an interactive session, which alternates: two allocations and a
+// block encryption more, each time (TestSessionAlternatingAllocations).
 type Session struct {
-	aead  cipher.AEAD
-	nonce [12]byte // first 4 bytes stay zero
+	seal, open cipher.AEAD
+	nonce      [12]byte // first 4 bytes stay zero
 }
 
 // NewSession prepares the cipher for key k.
@@ -121,11 +128,15 @@ func NewSession(k Key) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wire: aes: %w", err)
 	}
-	aead, err := ocb.NewOCBWithNonceAndTagSize(block, 12, TagLen)
+	seal, err := ocb.NewOCBWithNonceAndTagSize(block, 12, TagLen)
 	if err != nil {
 		return nil, fmt.Errorf("wire: ocb: %w", err)
 	}
-	return &Session{aead: aead}, nil
+	open, err := ocb.NewOCBWithNonceAndTagSize(block, 12, TagLen)
+	if err != nil {
+		return nil, fmt.Errorf("wire: ocb: %w", err)
+	}
+	return &Session{seal: seal, open: open}, nil
 }
 
 // nonceTail is the wire form of (dir, seq): seq's top bit is dropped like
@@ -141,7 +152,7 @@ func nonceTail(dir Direction, seq uint64) uint64 {
 func (s *Session) Seal(dst []byte, dir Direction, seq uint64, plaintext []byte) []byte {
 	binary.BigEndian.PutUint64(s.nonce[4:], nonceTail(dir, seq))
 	dst = append(dst, s.nonce[4:]...)
-	return s.aead.Seal(dst, s.nonce[:], plaintext, nil)
+	return s.seal.Seal(dst, s.nonce[:], plaintext, nil)
 }
 
 // Open authenticates a datagram and appends its plaintext to dst, returning
@@ -156,7 +167,7 @@ func (s *Session) Open(dst, datagram []byte) (dir Direction, seq uint64, plainte
 		return 0, 0, nil, ErrTooLong
 	}
 	copy(s.nonce[4:], datagram[:NonceTailLen])
-	plaintext, err = s.aead.Open(dst, s.nonce[:], datagram[NonceTailLen:], nil)
+	plaintext, err = s.open.Open(dst, s.nonce[:], datagram[NonceTailLen:], nil)
 	if err != nil {
 		return 0, 0, nil, ErrAuth
 	}
