@@ -26,7 +26,8 @@ func (e *Emulator) Framebuffer() *Framebuffer { return e.fb }
 // Write parses p and applies it to the framebuffer. It never fails; the
 // signature lets an Emulator be an io.Writer.
 func (e *Emulator) Write(p []byte) (int, error) {
-	e.parser.Parse(p, (*actions)(e))
+	a := (*actions)(e)
+	e.parser.parse(p, a, a)
 	return len(p), nil
 }
 

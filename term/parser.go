@@ -127,6 +127,14 @@ type Parser struct {
 // Parse feeds data to the parser, calling h for everything it completes.
 func (p *Parser) Parse(data []byte, h Handler) {
 	ap, _ := h.(ASCIIPrinter)
+	p.parse(data, h, ap)
+}
+
+// parse is Parse with h's ASCIIPrinter (nil: none) given by the caller. The
+// emulator passes its own: the dynamic check in Parse is a probe of the
+// runtime's interface table, a few cache misses on each keystroke's write
+// when the table is cold.
+func (p *Parser) parse(data []byte, h Handler, ap ASCIIPrinter) {
 	for i := 0; i < len(data); i++ {
 		b := data[i]
 		if p.utf8.have == 0 && b < 0x80 {
