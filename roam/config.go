@@ -75,7 +75,7 @@ const (
 	receivedStatesLimit = 1024
 	receiverQuench      = 15 * time.Second
 	// receivedStatesBytes bounds the bytes of the remote states a receiver
-	// keeps, by State Sizer estimates. mosh has no such bound: 1024 states
+	// keeps, by State.Size estimates. mosh has no such bound: 1024 states
 	// of a 2 Mi-cell screen would be 64 GiB. Beyond it the states between
 	// the oldest and the newest go, oldest first (receiver.trim). Not a
 	// protocol limit: it changes nothing on the wire, only which diffs a

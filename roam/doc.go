@@ -53,7 +53,7 @@
 //     so only once the whole datagram decoded, so a malformed one changes
 //     nothing.
 //   - Beyond mosh's 1024 received states, the receiver also bounds their
-//     bytes (States that implement Sizer): past the budget it drops the
+//     bytes (State.Size): past the budget it drops the
 //     states between the oldest and the newest, where mosh keeps them all.
 //     Acks are unchanged; a diff from a dropped state is ignored.
 //   - A fragment that is not newer than every datagram seen and completes

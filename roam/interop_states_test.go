@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -76,6 +77,7 @@ func (k *keyState) Subtract(p *keyState) {
 	}
 	k.ev = slices.Clone(k.ev[n:])
 }
+func (k *keyState) Size() int { return len(k.ev) * int(unsafe.Sizeof(wire.UserInstruction{})) }
 
 // hostLog is the client's view of the server in interop 1: the host
 // instructions applied along the chain of states, which is all the test
@@ -89,6 +91,7 @@ func (h *hostLog) bytes() []byte { return wire.AppendHostMessage(nil, h.ins) }
 func (h *hostLog) Clone() *hostLog       { return &hostLog{ins: slices.Clone(h.ins)} }
 func (h *hostLog) Equal(o *hostLog) bool { return bytes.Equal(h.bytes(), o.bytes()) }
 func (h *hostLog) Subtract(*hostLog)     {}
+func (h *hostLog) Size() int             { return len(h.bytes()) }
 func (h *hostLog) DiffFrom(o *hostLog) []byte {
 	if h.Equal(o) {
 		return nil
@@ -126,6 +129,7 @@ const drawPrefix = "\x1b[H\x1b[K"
 func (s *screenState) Clone() *screenState       { c := *s; return &c }
 func (s *screenState) Equal(o *screenState) bool { return *s == *o }
 func (s *screenState) Subtract(*screenState)     {}
+func (s *screenState) Size() int                 { return len(s.line) }
 func (s *screenState) DiffFrom(o *screenState) []byte {
 	var ins []wire.HostInstruction
 	if s.echoAck != o.echoAck {

@@ -12,7 +12,7 @@ type receivedState[R any] struct {
 	num   uint64
 	at    time.Time // arrival
 	state R
-	size  int // Sizer estimate when it arrived
+	size  int // Size estimate when it arrived
 }
 
 // receiver keeps the remote states the peer may still diff against (mosh's
@@ -30,21 +30,13 @@ type receiver[R State[R]] struct {
 
 func newReceiver[R State[R]](initial R, now time.Time) *receiver[R] {
 	st := initial.Clone()
-	size := sizeOf(st)
+	size := st.Size()
 	return &receiver[R]{
 		states:   []receivedState[R]{{num: 0, at: now, state: st, size: size}},
 		consumed: initial.Clone(),
 		bytes:    size,
 		budget:   receivedStatesBytes,
 	}
-}
-
-// sizeOf is the state's Sizer estimate, 0 if it has none.
-func sizeOf[R any](st R) int {
-	if s, ok := any(st).(Sizer); ok {
-		return s.Size()
-	}
-	return 0
 }
 
 func (r *receiver[R]) newest() *receivedState[R] { return &r.states[len(r.states)-1] }
@@ -125,7 +117,7 @@ func (r *receiver[R]) commit(c candidate[R], now time.Time) (added, newest bool)
 		r.quenchUntil = now.Add(receiverQuench)
 	}
 
-	rs := receivedState[R]{num: c.num, at: now, state: c.state, size: sizeOf(c.state)}
+	rs := receivedState[R]{num: c.num, at: now, state: c.state, size: c.state.Size()}
 	r.bytes += rs.size
 	defer r.trim()
 	for i := range r.states {

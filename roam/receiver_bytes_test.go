@@ -12,7 +12,6 @@ type sizedState struct{ size int }
 
 var (
 	_ State[*sizedState] = (*sizedState)(nil)
-	_ Sizer              = (*sizedState)(nil)
 )
 
 func (s *sizedState) Clone() *sizedState          { c := *s; return &c }

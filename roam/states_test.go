@@ -22,6 +22,7 @@ func (s *logState) DiffFrom(o *logState) []byte {
 	return bytes.Clone(s.b[len(o.b):])
 }
 func (s *logState) Apply(d []byte) error { s.b = append(s.b, d...); return nil }
+func (s *logState) Size() int            { return len(s.b) }
 func (s *logState) Subtract(p *logState) {
 	if s == p {
 		s.b = nil
@@ -59,3 +60,4 @@ func (s *valState) Apply(d []byte) error {
 	return nil
 }
 func (s *valState) Subtract(*valState) {}
+func (s *valState) Size() int          { return len(s.v) }

@@ -33,7 +33,6 @@ type complete struct {
 
 var (
 	_ roam.State[*complete] = (*complete)(nil)
-	_ roam.Sizer            = (*complete)(nil)
 )
 
 // newComplete returns a blank width×height screen with echo ack 0.
@@ -62,7 +61,7 @@ func (c *complete) Clone() *complete {
 	return &complete{fb: c.fb.Clone(), echoAck: c.echoAck, exit: c.exit, hist: c.hist}
 }
 
-// Size implements roam.Sizer: the framebuffer's estimate, so the client's
+// Size implements roam.State: the framebuffer's estimate, so the client's
 // receiver can bound what a hostile server makes it keep (a resize of a few
 // bytes allocates up to maxScreenCells cells).
 func (c *complete) Size() int { return c.fb.Size() }

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"fmt"
+	"unsafe"
 
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -75,6 +76,11 @@ func (u *userStream) Events() []userEvent { return u.events }
 
 // Len is the number of events.
 func (u *userStream) Len() int { return len(u.events) }
+
+// Size implements roam.State: the bytes of the events, shared with the
+// stream's clones or not, so that the server's receiver bounds what a
+// client's diffs make it keep, as the client's does for screens.
+func (u *userStream) Size() int { return len(u.events) * int(unsafe.Sizeof(userEvent{})) }
 
 // Clone implements roam.State. The clone shares the log's storage, capped
 // at its length: the log only grows by appending and Subtract copies, so no

@@ -168,3 +168,27 @@ func TestUserStreamClonesStayIndependent(t *testing.T) {
 		}
 	})
 }
+
+// TestUserStreamSize: the receiver's byte bound counts a stream's events,
+// its clones' as their own (they share the storage).
+func TestUserStreamSize(t *testing.T) {
+	u := newUserStream()
+	if u.Size() != 0 {
+		t.Fatalf("empty stream: Size %d", u.Size())
+	}
+	u.PushKeys([]byte("abc"))
+	u.PushResize(80, 24)
+	one := u.Size() / 4
+	if one <= 0 || u.Size() != 4*one {
+		t.Fatalf("4 events: Size %d", u.Size())
+	}
+	c := u.Clone()
+	c.PushKeys([]byte("d"))
+	if u.Size() != 4*one || c.Size() != 5*one {
+		t.Fatalf("after a push to the clone: Size %d and %d, want %d and %d", u.Size(), c.Size(), 4*one, 5*one)
+	}
+	c.Subtract(u)
+	if c.Size() != one {
+		t.Fatalf("after subtracting the original: Size %d, want %d", c.Size(), one)
+	}
+}
