@@ -169,7 +169,7 @@ func (p *Pump[L, R]) Run(ctx context.Context) error {
 	l.mtuPath, _ = p.Path.(MTUPath)
 	l.hopPath, _ = p.Path.(HopPath)
 	l.wakePath, _ = p.Path.(WakePath)
-	l.tracing, _ = p.App.(TracingApp)
+	l.caps = p.recvCaps(l.log)
 	l.incoming = p.Path.Incoming()
 	l.timer = p.timer()
 	defer l.timer.Close()
@@ -240,7 +240,7 @@ type loop[L State[L], R State[R]] struct {
 	mtuPath  MTUPath
 	hopPath  HopPath
 	wakePath WakePath
-	tracing  TracingApp // p.App, when it is one
+	caps     recvCaps
 	incoming <-chan Datagram
 	timer    Timer
 
@@ -357,7 +357,7 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		if c.closed {
 			return true, ErrPathClosed
 		}
-		p.recv(c.d, now, l.log, l.tracing)
+		p.recv(c.d, now, &l.caps)
 		// Take whatever else already arrived before ticking, so a
 		// multi-fragment frame is handled in one go.
 	drain:
@@ -367,13 +367,13 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 				if !ok {
 					return true, ErrPathClosed
 				}
-				p.recv(d, now, l.log, l.tracing)
+				p.recv(d, now, &l.caps)
 			default:
 				break drain
 			}
 		}
 	case causeDatagram:
-		p.recv(c.d, now, l.log, l.tracing)
+		p.recv(c.d, now, &l.caps)
 	case causeApp:
 		done, err := p.App.Handle(c.ev, now)
 		if c.feed != nil {
@@ -398,8 +398,8 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		return true, err
 	}
 	for _, dg := range dgs {
-		if l.tracing != nil {
-			l.tracing.Sending(dg)
+		if l.caps.tracing != nil {
+			l.caps.tracing.Sending(dg)
 		}
 		err := p.Path.Send(dg)
 		if err != nil {
@@ -490,30 +490,49 @@ func (p *Pump[L, R]) Receive(d Datagram, now time.Time) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	tr, _ := p.App.(TracingApp)
-	p.recv(d, now, log, tr)
+	caps := p.recvCaps(log)
+	p.recv(d, now, &caps)
+}
+
+// recvCaps is what recv needs of the path, the App and the logger, found
+// once per Run: an optional capability is a dynamic interface check, a
+// probe of the runtime's interface table that costs a few cache misses on
+// each keystroke's path when made per datagram.
+type recvCaps struct {
+	log     *slog.Logger
+	tracing TracingApp // p.App, when it is one
+	roam    RoamPath   // p.Path, when it is one
+	heard   HeardPath  // p.Path, when it is one
+}
+
+func (p *Pump[L, R]) recvCaps(log *slog.Logger) recvCaps {
+	c := recvCaps{log: log}
+	c.tracing, _ = p.App.(TracingApp)
+	c.roam, _ = p.Path.(RoamPath)
+	c.heard, _ = p.Path.(HeardPath)
+	return c
 }
 
 // recv feeds one datagram to the transport and tells the path and the
 // application what it proved: only a datagram newer than every one seen
 // moves a server to a new client address or tells a path of several
-// routes which one works (an older one may be a replay). tr, when not
-// nil, hears of the datagram first.
-func (p *Pump[L, R]) recv(d Datagram, now time.Time, log *slog.Logger, tr TracingApp) {
-	if tr != nil {
-		tr.Arriving(d)
+// routes which one works (an older one may be a replay). The App, when it
+// traces, hears of the datagram first.
+func (p *Pump[L, R]) recv(d Datagram, now time.Time, c *recvCaps) {
+	if c.tracing != nil {
+		c.tracing.Arriving(d)
 	}
 	info, err := p.Transport.Recv(d.Data, now, d.Congested)
 	if err != nil {
-		log.Debug("roam: datagram dropped", "from", d.From, "err", err)
+		c.log.Debug("roam: datagram dropped", "from", d.From, "err", err)
 		return
 	}
 	if info.Newest {
-		if rp, ok := p.Path.(RoamPath); ok && p.Transport.side == Server && rp.Roam(d.From) {
-			log.Info("server now attached to client", "addr", d.From)
+		if c.roam != nil && p.Transport.side == Server && c.roam.Roam(d.From) {
+			c.log.Info("server now attached to client", "addr", d.From)
 		}
-		if hp, ok := p.Path.(HeardPath); ok {
-			hp.Heard(d.From, now)
+		if c.heard != nil {
+			c.heard.Heard(d.From, now)
 		}
 	}
 	if p.App != nil {
