@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -49,9 +50,27 @@ func (p *latencyProbe) cost() procCost {
 // never wraps.
 const keysPerLine = 40
 
-// keyGap is the pause between rounds of keys, longer than the 20 ms minimum
-// send interval: about a fast typist's pace.
-var keyGap = flag.Duration("keygap", 50*time.Millisecond, "BenchmarkKeystrokeLatency: pause between rounds of keys")
+// keyGap is the pause between rounds of keys; zero (the default) is a
+// typist's (typingGaps). A fixed gap lines up with the protocol's own
+// timers: at 50 ms, each key met the server just woken for the previous
+// key's echo acknowledgement (50 ms after it, mosh's ECHO_TIMEOUT), warm,
+// where a typist's next key mostly finds both ends asleep and their caches
+// cold (ours/ssh 0.99-1.05 at 50 ms, 1.17-1.21 at 250 ms, the same day).
+var keyGap = flag.Duration("keygap", 0, "keystroke latency benchmarks: pause between rounds of keys (0: a typist's, 100-300 ms at random)")
+
+// typingGaps gives the pauses between rounds of keys: -keygap, or when it
+// is zero a typist's, uniform in 100-300 ms (about 40 to 120 words a
+// minute), from a fixed seed so that runs are comparable.
+type typingGaps struct{ rng *rand.Rand }
+
+func newTypingGaps() typingGaps { return typingGaps{rand.New(rand.NewPCG(3, 4))} }
+
+func (g typingGaps) next() time.Duration {
+	if *keyGap > 0 {
+		return *keyGap
+	}
+	return 100*time.Millisecond + time.Duration(g.rng.Int64N(int64(200*time.Millisecond)))
+}
 
 // abClient and abServer name another build's binaries for the side-by-side
 // session "B" of BenchmarkKeystrokeVsSSH.
@@ -186,6 +205,7 @@ func BenchmarkKeystrokeLatency(b *testing.B) {
 	direct := newLatencyProbe(b, "direct", []string{"/bin/sh"}, env)
 
 	probes := []*latencyProbe{mosh, ours, oursOurs, direct}
+	gaps := newTypingGaps()
 	for b.Loop() {
 		for range *keysPerOp {
 			for _, p := range probes {
@@ -194,7 +214,7 @@ func BenchmarkKeystrokeLatency(b *testing.B) {
 			// A typist's pause: keys fired back to back would measure
 			// the frame-rate cap (one frame per send interval, 20 ms and
 			// up on both sides), not the latency of a keystroke.
-			time.Sleep(*keyGap)
+			time.Sleep(gaps.next())
 		}
 	}
 	m50 := quantile(mosh.lat, 0.5)

@@ -32,9 +32,9 @@ import (
 // second (rotation; why two, in the body). Each key's time ends when tmux
 // read the echo's output (a %output notification; the probe then checks
 // the screen), so the machine idles while a key is on its way, as under a
-// user's terminal; -poll polls the screen instead. -keygap sets the pause
-// between rounds: at the default 50 ms each end is still warm from the
-// previous key's acknowledgements, at 250 ms (a slow typist) it is not.
+// user's terminal; -poll polls the screen instead. Between rounds comes a
+// typist's pause, 100-300 ms at random, or -keygap (keyGap: a fixed gap
+// that lines up with the protocol's timers flatters ours).
 // Reported: medians and p90s, ours/ssh and ours/mosh, each ratio with a
 // bootstrap interval over the rounds (ratioInterval). With -ab-client and
 // -ab-server (another build's binaries, e.g. of the last commit) a session
@@ -132,20 +132,28 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		second.run(b, withMosh)
 	}
 
-	// The traced keys come as far apart as ours' keys did in the rotation.
-	// A plain -keygap would not do: at its default of 50 ms, each key would
-	// meet the previous one's echo acknowledgement (the server's new state
-	// 50 ms after the input, mosh's ECHO_TIMEOUT) and the trace would time
-	// the two together.
-	period := first.period()
+	// The traced keys come as far apart as the rotation's: after a
+	// typist's pauses again, or with -keygap at the rotation's period (a
+	// plain -keygap of 50 ms would make each key meet the previous one's
+	// echo acknowledgement, the server's new state 50 ms after the input,
+	// mosh's ECHO_TIMEOUT, and the trace would time the two together).
+	tgaps, period := newTypingGaps(), first.period()
 	var marks []keyMark // ours-traced's keys on the monotonic clock
 	for range *keysPerOp {
 		start := session.MonotonicNanos()
 		traced.key(b)
 		marks = append(marks, keyMark{start, session.MonotonicNanos()})
-		time.Sleep(period - time.Duration(session.MonotonicNanos()-start))
+		if *keyGap > 0 {
+			time.Sleep(period - time.Duration(session.MonotonicNanos()-start))
+		} else {
+			time.Sleep(tgaps.next())
+		}
 	}
-	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each, -keygap %v:", len(oursQuiet), *keyGap)
+	gap := "a typist's pause (100-300 ms) between rounds"
+	if *keyGap > 0 {
+		gap = fmt.Sprintf("-keygap %v", *keyGap)
+	}
+	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each, %s:", len(oursQuiet), gap)
 	costs := "CPU and context switches per key, both ends and the shell:"
 	report := func(p *latencyProbe, name string, lat []time.Duration, c procCost) time.Duration {
 		p50, p90 := quantile(lat, 0.5), quantile(lat, 0.9)
@@ -231,6 +239,7 @@ func ratioInterval(a, b []time.Duration) (lo, hi float64) {
 // at a time with -keygap between rounds, and keeps what each probe's
 // processes cost meanwhile. Several runs add up.
 type rotation struct {
+	gaps    typingGaps
 	rounds  int
 	elapsed time.Duration
 	cost    map[*latencyProbe]procCost
@@ -239,6 +248,7 @@ type rotation struct {
 func (r *rotation) run(b *testing.B, probes []*latencyProbe) {
 	if r.cost == nil {
 		r.cost = map[*latencyProbe]procCost{}
+		r.gaps = newTypingGaps()
 	}
 	before := make([]procCost, len(probes))
 	for i, p := range probes {
@@ -253,7 +263,7 @@ func (r *rotation) run(b *testing.B, probes []*latencyProbe) {
 		for i := range probes {
 			probes[(r.rounds+i)%len(probes)].key(b)
 		}
-		time.Sleep(*keyGap)
+		time.Sleep(r.gaps.next())
 	}
 	r.elapsed += time.Since(start)
 	for i, p := range probes {
