@@ -129,6 +129,9 @@ func (p *latencyProbe) await(b *testing.B, want string) time.Time {
 			b.Fatalf("%s: capture: %v", p.name, err)
 		}
 		if p.line(screen) == strings.TrimRight("$ "+want, " ") {
+			if t, ok := p.ctl.TakeOutput(); ok && !*pollScreen {
+				at = t // output read during the capture, which shows it
+			}
 			return at
 		}
 		if time.Now().After(deadline) {

@@ -155,7 +155,7 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 	}
 	summary := fmt.Sprintf("keystroke→screen on loopback, %d keys each, %s:", len(oursQuiet), gap)
 	costs := "CPU and context switches per key, both ends and the shell:"
-	report := func(p *latencyProbe, name string, lat []time.Duration, c procCost) time.Duration {
+	report := func(name string, lat []time.Duration, c procCost) time.Duration {
 		p50, p90 := quantile(lat, 0.5), quantile(lat, 0.9)
 		b.ReportMetric(ms(p50), name+"-p50-ms")
 		b.ReportMetric(ms(p90), name+"-p90-ms")
@@ -178,15 +178,15 @@ func BenchmarkKeystrokeVsSSH(b *testing.B) {
 		if p == ours {
 			lat = oursQuiet
 		}
-		cpu[p.name] = report(p, p.name, lat, first.cost[p])
+		cpu[p.name] = report(p.name, lat, first.cost[p])
 	}
 	for _, p := range quiet[1 : len(quiet)-1] { // ssh and B: not ours, not direct
 		ratio(p.name, oursQuiet, p.lat, cpu["ours"], cpu[p.name])
 	}
 	if withMosh != nil {
 		// ours again, in turn with mosh: "ours-m" is that rotation's.
-		oursM := report(ours, "ours-m", ours.lat, second.cost[ours])
-		moshCPU := report(mosh, "mosh", mosh.lat, second.cost[mosh])
+		oursM := report("ours-m", ours.lat, second.cost[ours])
+		moshCPU := report("mosh", mosh.lat, second.cost[mosh])
 		ratio("mosh", ours.lat, mosh.lat, oursM, moshCPU)
 	}
 	b.Log(summary)
@@ -236,8 +236,8 @@ func ratioInterval(a, b []time.Duration) (lo, hi float64) {
 }
 
 // rotation types -keys keys into each of a set of probes in turn, a round
-// at a time with -keygap between rounds, and keeps what each probe's
-// processes cost meanwhile. Several runs add up.
+// at a time with a typist's pause (typingGaps) between rounds, and keeps
+// what each probe's processes cost meanwhile. Several runs add up.
 type rotation struct {
 	gaps    typingGaps
 	rounds  int

@@ -238,6 +238,21 @@ func (c *TmuxControl) AwaitOutput(timeout time.Duration) (time.Time, error) {
 	}
 }
 
+// TakeOutput returns when the last %output notification read while a
+// command's reply was read (by Capture, say) arrived, and forgets them all;
+// false if none was. A capture reflects that output: a probe that finds
+// what it waits for in a capture takes the time from here when there is
+// one, not from the AwaitOutput before the capture.
+func (c *TmuxControl) TakeOutput() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.outputs == 0 {
+		return time.Time{}, false
+	}
+	c.outputs = 0
+	return c.outputAt, true
+}
+
 // Capture returns the visible screen in the same form as Tmux.Capture.
 func (c *TmuxControl) Capture() (string, error) {
 	lines, err := c.Command("capture-pane -p -N -t " + tmuxSession)

@@ -280,6 +280,25 @@ func TestTmuxControlAwaitOutput(t *testing.T) {
 	if _, err := c.AwaitOutput(50 * time.Millisecond); err == nil {
 		t.Fatal("kept output returned twice")
 	}
+	// TakeOutput returns what a capture read, without waiting.
+	if _, ok := c.TakeOutput(); ok {
+		t.Fatal("TakeOutput with nothing kept")
+	}
+	if _, err := c.Command("send-keys -l x"); err != nil {
+		t.Fatal(err)
+	}
+	m.WaitFor("zyx", waitLong)
+	before = time.Now()
+	if _, err := c.Capture(); err != nil {
+		t.Fatal(err)
+	}
+	at, ok := c.TakeOutput()
+	if !ok || at.Before(before) {
+		t.Fatalf("TakeOutput after a capture that read output: %v %v (capture began %v)", at, ok, before)
+	}
+	if _, ok := c.TakeOutput(); ok {
+		t.Fatal("TakeOutput returned the same output twice")
+	}
 }
 
 func BenchmarkTmuxControlCapture(b *testing.B) {
