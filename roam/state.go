@@ -28,8 +28,8 @@ type State[S any] interface {
 	Subtract(prefix S)
 	// Size estimates the bytes the state holds, counting memory it may
 	// share with its clones as its own (an overestimate, which only makes
-	// the bound below stricter); 0 is no estimate. The receiver bounds the
-	// bytes of the remote states it keeps by these estimates, on top of
+	// the receiver's bound stricter); 0 is no estimate. The receiver bounds
+	// the bytes of the remote states it keeps by these estimates, on top of
 	// mosh's bound on their number: a hostile peer can make each state cost
 	// far more than its diff (a screen resize of a few bytes allocates
 	// every cell anew). It is a method of every State rather than an

@@ -31,9 +31,7 @@ type complete struct {
 	hist    historyState
 }
 
-var (
-	_ roam.State[*complete] = (*complete)(nil)
-)
+var _ roam.State[*complete] = (*complete)(nil)
 
 // newComplete returns a blank width×height screen with echo ack 0.
 func newComplete(width, height int) *complete {

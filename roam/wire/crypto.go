@@ -115,8 +115,8 @@ var (
 // keeps the encryption of the last nonce's top bits (all but the low six
 // of the sequence number) for the next call; the two directions' nonces
 // differ in their top bit, so one instance for both recomputed it at every
-// call of an interactive session, which alternates: two allocations and a
-// block encryption more, each time (TestSessionAlternatingAllocations).
+// call of an interactive session, which alternates: three allocations and
+// a block encryption more, each time (TestSessionAlternatingAllocations).
 type Session struct {
 	seal, open cipher.AEAD
 	nonce      [12]byte // first 4 bytes stay zero
