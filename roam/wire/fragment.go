@@ -90,8 +90,12 @@ type Fragmenter struct {
 	buf bytes.Buffer
 	// marshalled is the last instruction's encoding, kept for the next:
 	// compress copies what it sends, so one buffer serves every call
-	// instead of a new one grown from nothing on each keystroke.
+	// instead of a new one grown from nothing on each keystroke. payload
+	// and frags, the last call's result, are reused the same way: the
+	// caller is done with them before the next call.
 	marshalled []byte
+	payload    []byte
+	frags      []Fragment
 }
 
 // keepMarshalled is the largest encoding buffer a Fragmenter keeps between
@@ -114,8 +118,8 @@ const storedOverhead = 2 + 5 + 4
 // marked final. The id is incremented before use whenever old_num, new_num,
 // ack_num, throwaway_num, chaff, protocol_version or mtu differ from the
 // previous call (so the first id is 1); a retransmission with all of them
-// equal reuses the id and produces identical fragments. The data of the
-// returned fragments shares one fresh buffer owned by the caller.
+// equal reuses the id and produces identical fragments. The fragments and
+// their data are valid until the next call, which reuses their storage.
 func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 	size := FragmentDataSize(mtu)
 	if size <= 0 {
@@ -148,7 +152,7 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 	}
 	fr.lastMTU = mtu
 
-	frags := make([]Fragment, 0, count)
+	frags := fr.frags[:0]
 	for i := 0; i < count; i++ {
 		end := min((i+1)*size, len(payload))
 		frags = append(frags, Fragment{
@@ -158,6 +162,9 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 			Data:  payload[i*size : end : end],
 		})
 	}
+	if cap(payload) <= keepMarshalled {
+		fr.payload, fr.frags = payload, frags
+	}
 	return frags, nil
 }
 
@@ -165,7 +172,7 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 // deflated otherwise.
 func (fr *Fragmenter) compress(b []byte) []byte {
 	if len(b) < storeBelow {
-		return appendStored(make([]byte, 0, len(b)+storedOverhead), b)
+		return appendStored(fr.payload[:0], b)
 	}
 	if fr.zw == nil {
 		fr.zw = zlib.NewWriter(&fr.buf)

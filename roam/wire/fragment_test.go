@@ -181,6 +181,7 @@ func TestAssemblerProperty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			frags = cloneFragments(frags) // kept past the next call
 			ins[frags[0].ID] = in
 			pool = append(pool, frags...)
 			groups = append(groups, frags)
@@ -357,4 +358,15 @@ func TestFragmenterStoresSmallInstructions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cloneFragments copies fragments to keep past the Fragmenter's next call,
+// which reuses their storage.
+func cloneFragments(frags []Fragment) []Fragment {
+	c := make([]Fragment, len(frags))
+	for i, f := range frags {
+		f.Data = bytes.Clone(f.Data)
+		c[i] = f
+	}
+	return c
 }

@@ -86,6 +86,7 @@ func FuzzAssembler(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	frags = cloneFragments(frags) // kept past the next call
 	f.Add(joinFragments(frags))
 	rev := make([]Fragment, 0, 2*len(frags))
 	for i := len(frags) - 1; i >= 0; i-- {
