@@ -169,8 +169,13 @@ func TestForwardsAndAgentThroughJumpChain(t *testing.T) {
 		waitSOCKS(t, fmt.Sprintf("127.0.0.1:%d", dport), fmt.Sprintf("http://localhost:%d/", remoteWeb), "remote side\n", within)
 		deadline := time.Now().Add(within)
 		for n := 0; ; n++ {
+			// The marker ends its line; blanks may follow it in the
+			// capture: tmux's capture-pane -N shows the cells an erase
+			// to the end of the line cleared as spaces when the line held
+			// text there before (here the wrapped command line, when the
+			// echo arrives as a diff rather than on a cleared screen).
 			got := shellSays(t, m, fmt.Sprintf(`echo "agent-$(ssh-add -l >/dev/null; echo $?)-$(stat -c %%a "$(dirname "$SSH_AUTH_SOCK")")-$(ssh-add -l | grep -c testenv-user)-%s-%d"`, when, n),
-				regexp.MustCompile(fmt.Sprintf(`agent-(\d+)-(\d+)-(\d+)-%s-%d"?\n`, when, n)), time.Until(deadline))
+				regexp.MustCompile(fmt.Sprintf(`agent-(\d+)-(\d+)-(\d+)-%s-%d"? *\n`, when, n)), time.Until(deadline))
 			if got[1] == "0" && got[2] == "700" && got[3] == "1" {
 				break
 			}
