@@ -217,9 +217,9 @@ func (c *TmuxControl) AwaitOutput(timeout time.Duration) (time.Time, error) {
 		return time.Time{}, ErrControlClosed
 	case !c.output:
 		return time.Time{}, errors.New("testenv: AwaitOutput on a control client without output (use ControlOutput)")
-	case c.outputs > 0:
-		c.outputs = 0
-		return c.outputAt, nil
+	}
+	if at, ok := c.takeOutput(); ok {
+		return at, nil
 	}
 	if err := c.stdout.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		return time.Time{}, fmt.Errorf("testenv: tmux control deadline: %w", err)
@@ -246,6 +246,11 @@ func (c *TmuxControl) AwaitOutput(timeout time.Duration) (time.Time, error) {
 func (c *TmuxControl) TakeOutput() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.takeOutput()
+}
+
+// takeOutput is TakeOutput with c.mu held.
+func (c *TmuxControl) takeOutput() (time.Time, bool) {
 	if c.outputs == 0 {
 		return time.Time{}, false
 	}
