@@ -2,9 +2,11 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
@@ -52,6 +54,17 @@ func TestLoginNoticeNamesDetachedSession(t *testing.T) {
 	bin := ourServer(t)
 	// No client ever reaches this one: it stays detached.
 	idle := testenv.StartMoshServerEnv(t, bin, env)
+	// Its daemon listens on its control socket a little after MOSH
+	// CONNECT; a login listing the sessions before then finds none (under
+	// CI's load it did). The test is about the notice, so wait for it.
+	sock := filepath.Join(dir, "ssh-mosh-sessions-"+strconv.Itoa(os.Getuid()), strconv.Itoa(idle.PID)+".sock")
+	for deadline := time.Now().Add(waitShort); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := ask(sock, reqInfo); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the detached session's control socket %s does not answer: %v", sock, err)
+		}
+	}
 	login := testenv.StartMoshServerEnv(t, bin, env)
 	argv, cenv := testenv.MoshClientArgv(t, login.Key, login.Port)
 	m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 140, Height: 30, Env: cenv}, argv...)
