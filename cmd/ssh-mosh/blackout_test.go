@@ -74,7 +74,7 @@ func testClientBlackout(t *testing.T, k serverKind) {
 	for i, l := range lines {
 		ref.SendText(l)
 		ref.SendKeys("Enter")
-		ref.WaitFor([]string{"before-2\n", "during-4\n", "after-6\n$"}[i], waitLong)
+		waitTrimmed(ref, []string{"before-2\n", "during-4\n", "after-6\n$"}[i])
 	}
 	want := ref.Capture()
 	wx, wy := ref.Cursor()

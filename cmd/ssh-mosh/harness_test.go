@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -104,7 +105,19 @@ func (s *clientPane) run(cmd, want string) string {
 	s.t.Helper()
 	s.SendText(cmd)
 	s.SendKeys("Enter")
-	return s.WaitFor(want, waitLong)
+	return waitTrimmed(s.Tmux, want)
+}
+
+// waitTrimmed waits for want on the screen with trailing blanks of each
+// row removed: the real mosh-server may write blanks where a terminal
+// would have erased, and tmux's capture-pane -N reports as blanks the
+// cells an erase cleared where the row held longer text before (a display
+// that redraws a row over an older one). Either way the blanks are not the
+// program's output, and a want ending in "\n" must not depend on them.
+func waitTrimmed(m *testenv.Tmux, want string) string {
+	return m.WaitForFunc(fmt.Sprintf("%q", want), func(screen string) bool {
+		return strings.Contains(trimRows(screen), want)
+	}, waitLong)
 }
 
 var sttySize = regexp.MustCompile(`rows \d+; columns \d+;`)

@@ -229,7 +229,7 @@ func TestPredictPasswordHidden(t *testing.T) {
 					t.Fatal(err)
 				}
 				s.SendKeys("Enter")
-				s.WaitFor("got 7\n$", waitLong)
+				waitTrimmed(s.Tmux, "got 7\n$")
 				t.Logf("%d frames checked", frames)
 				s.quit()
 			})

@@ -137,12 +137,3 @@ func startSSHPathPrompt(t *testing.T, f *remoteFixture, config, server string, a
 	m.WaitFor("mosh: Over SSH.", waitLong)
 	return m
 }
-
-// waitTrimmed waits for want on the screen with trailing blanks of each
-// row removed (the real mosh-server may write blanks where a terminal
-// would have erased).
-func waitTrimmed(m *testenv.Tmux, want string) string {
-	return m.WaitForFunc(fmt.Sprintf("%q", want), func(screen string) bool {
-		return strings.Contains(trimRows(screen), want)
-	}, waitLong)
-}
