@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // FragmentHeaderLen is the instruction id (8) and the final bit + fragment
@@ -172,7 +173,8 @@ func (fr *Fragmenter) Fragments(in *Instruction, mtu int) ([]Fragment, error) {
 // deflated otherwise.
 func (fr *Fragmenter) compress(b []byte) []byte {
 	if len(b) < storeBelow {
-		return appendStored(fr.payload[:0], b)
+		// Sized once: the buffer is reused, and grows only for a larger one.
+		return appendStored(slices.Grow(fr.payload[:0], len(b)+storedOverhead), b)
 	}
 	if fr.zw == nil {
 		fr.zw = zlib.NewWriter(&fr.buf)
