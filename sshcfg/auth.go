@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
@@ -142,12 +142,12 @@ func (a *authState) keyboardInteractive(name, instruction string, questions []st
 	// retitle the window or ask the terminal to answer. Shown escaped,
 	// as OpenSSH's log does (strnvis).
 	if name != "" || instruction != "" {
-		a.ui.Notice(strings.TrimSpace(visible(name) + "\n" + visible(instruction)))
+		a.ui.Notice(strings.TrimSpace(vis.Visible(name) + "\n" + vis.Visible(instruction)))
 	}
 	answers := make([]string, len(questions))
 	for i, q := range questions {
 		// OpenSSH shows "(user@host) Password: " for kbd-interactive.
-		ans, err := a.prompt(fmt.Sprintf("(%s) %s", a.destination(), visible(q)), echos[i])
+		ans, err := a.prompt(fmt.Sprintf("(%s) %s", a.destination(), vis.Visible(q)), echos[i])
 		if err != nil {
 			return nil, err
 		}
@@ -435,25 +435,4 @@ func (n *notingSigner) SignWithAlgorithm(rand io.Reader, data []byte, algorithm 
 		return as.SignWithAlgorithm(rand, data, algorithm)
 	}
 	return n.Signer.Sign(rand, data)
-}
-
-// visible escapes what a terminal would act on — C0 controls other than tab
-// and newline, DEL and C1 controls — as \ooo, like OpenSSH's strnvis with
-// VIS_SAFE|VIS_OCTAL. Text from the server passes through it before it is
-// shown.
-func visible(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r == utf8.RuneError:
-			b.WriteByte('?')
-		case r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			fmt.Fprintf(&b, "\\%03o", r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -182,3 +182,39 @@ var ignoreSourceAndForwards = cmp.Options{
 		return cmp.Equal(a, b, cmpopts.EquateEmpty())
 	}),
 }
+
+// TestBadConfigInOpenSSHWords: a keyword OpenSSH does not know, in a file or
+// in -o, fails with what ssh itself says, on one line. ssh ends each line it
+// writes to stderr with "\r\n"; a carriage return left in the message sent
+// the cursor back, and the second line overwrote the first on the terminal.
+func TestBadConfigInOpenSSHWords(t *testing.T) {
+	sshPath := testenv.MustHaveExec(t, "ssh")
+	t.Setenv("HOME", t.TempDir())
+	cfg := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(cfg, []byte("Host target\n  HostName 127.0.0.1\n  NoSuchKeyword yes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-F", cfg, "target"},
+		{"-F", "none", "-o", "BadOption=yes", "target"},
+	} {
+		o, rest := parse(t, args...)
+		_, err := (&Resolver{SSH: sshPath}).Resolve(o, rest[0])
+		if err == nil {
+			t.Fatalf("%q: resolved", args)
+		}
+		out, sshErr := exec.Command(sshPath, append([]string{"-G"}, args...)...).CombinedOutput()
+		if sshErr == nil {
+			t.Fatalf("oracle: ssh -G %q succeeded", args)
+		}
+		var want []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				want = append(want, l)
+			}
+		}
+		if got := err.Error(); got != strings.Join(want, "; ") {
+			t.Errorf("%q: error %q, want ssh's words %q", args, got, want)
+		}
+	}
+}

@@ -46,26 +46,6 @@ func TestReadLineBounded(t *testing.T) {
 	}
 }
 
-// TestVisibleEscapesServerText: what a server sends in keyboard-interactive
-// prompts cannot reach the terminal as control sequences.
-func TestVisibleEscapesServerText(t *testing.T) {
-	for in, want := range map[string]string{
-		"Password: ":                       "Password: ",
-		"line1\nline2\ttab":                "line1\nline2\ttab",
-		"\x1b]0;pwned\x07Password:":        "\\033]0;pwned\\007Password:",
-		"\x1b[2J\x1b[H":                    "\\033[2J\\033[H",
-		"csi\u009b31m":                     "csi\\23331m",
-		"del\x7f":                          "del\\177",
-		"bad\xffutf8":                      "bad?utf8",
-		"Mot de passe pour élodie : ":      "Mot de passe pour élodie : ",
-		"\x1bP+q544e\x1b\\ (DECRQSS-like)": "\\033P+q544e\\033\\ (DECRQSS-like)",
-	} {
-		if got := visible(in); got != want {
-			t.Errorf("visible(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLogLevelAtLeast(t *testing.T) {
 	for _, tt := range []struct {
 		have, want string

@@ -3,10 +3,13 @@ package sshcfg
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 )
 
 // sshGTimeout bounds `ssh -G`, which only reads files (and runs Match exec
@@ -52,11 +55,13 @@ func (r *Resolver) evalSSHG(cl *CommandLine, destination string) (*settings, err
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
+		// OpenSSH's own words (a bad line in a config file, a bad -o)
+		// are what ssh would print, in lines ended by "\r\n": one line
+		// here. Without them, say what failed.
+		if msg := vis.OneLine(stderr.String()); msg != "" {
+			return nil, errors.New(msg)
 		}
-		return nil, fmt.Errorf("ssh -G %s: %s", destination, strings.ReplaceAll(msg, "\n", "; "))
+		return nil, fmt.Errorf("ssh -G %s: %w", destination, err)
 	}
 	s := parseSSHG(stdout.String())
 	applyAlgorithmFlags(s, cl) // not passed to ssh -G

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
@@ -115,7 +116,10 @@ func (e *optionError) Unwrap() error { return e.err }
 
 // fail reports err as ssh does, in one line with one "ssh-mosh: " prefix,
 // and returns ssh's status for it: 130 when the user pressed Ctrl-C at a
-// prompt (nothing more is said, as with ssh), 255 for everything else.
+// prompt (nothing more is said, as with ssh), 255 for everything else. An
+// error may carry text from the command line, a config file, the server or
+// another program: it is shown on one line with control characters escaped,
+// as OpenSSH escapes what it logs.
 func fail(err error) int {
 	return failLog(nil, err)
 }
@@ -129,7 +133,7 @@ func failLog(lg *clientLog, err error) int {
 	if de := (*sshcfg.DialError)(nil); errors.As(err, &de) && de.Quiet {
 		return 255
 	}
-	fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+	fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", vis.OneLine(err.Error()))
 	return 255
 }
 
