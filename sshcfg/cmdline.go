@@ -38,7 +38,8 @@ func (c *CommandLine) Add(letter byte, value string) error {
 	}
 	if letter == 'p' {
 		if _, err := parsePort(value); err != nil {
-			return err
+			//lint:ignore ST1005 ssh's words, which users of ssh know
+			return fmt.Errorf("Bad port '%s'", value)
 		}
 	}
 	c.flags = append(c.flags, flagArg{letter, value})

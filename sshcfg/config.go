@@ -3,6 +3,7 @@ package sshcfg
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"strconv"
@@ -101,6 +102,12 @@ type Config struct {
 	// package) or "ssh -G" (OpenSSH asked, for Match and what else this
 	// package does not evaluate itself).
 	Source string
+
+	// Warnings are what ssh prints while it reads its command line, in
+	// its words: an -i file it cannot read, which it then leaves out. A
+	// caller that logs in itself shows them; one that hands the login to
+	// ssh does not, since ssh prints them.
+	Warnings []string
 }
 
 // JumpHost is one element of a ProxyJump list.
@@ -188,7 +195,43 @@ func (r *Resolver) Resolve(cl *CommandLine, destination string) (*Config, error)
 	if err != nil {
 		return nil, err
 	}
-	return rr.resolve(cl, destination, 0)
+	c, err := rr.resolve(cl, destination, 0)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = rr.identityWarnings(cl)
+	return c, nil
+}
+
+// identityWarnings is ssh's warning for each -i file it cannot stat
+// (ssh.c: "Warning: Identity file %s not accessible: %s."), with the name
+// after ~ expansion and the error in strerror's words.
+func (r *Resolver) identityWarnings(cl *CommandLine) []string {
+	var out []string
+	for _, f := range cl.flags {
+		if f.letter != 'i' {
+			continue
+		}
+		p := expandTilde(f.value, r.Home)
+		if _, err := r.files().Stat(p); err != nil {
+			out = append(out, fmt.Sprintf("Warning: Identity file %s not accessible: %s.", p, strerror(err)))
+		}
+	}
+	return out
+}
+
+// strerror words an error from the operating system as C's strerror does
+// ("No such file or directory"); Go's words are the same in lower case.
+func strerror(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg := err.Error()
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 func (r *Resolver) withDefaults() (*Resolver, error) {

@@ -172,7 +172,8 @@ func (r *Resolver) evalNative(cl *CommandLine, dest destination) (*settings, err
 	case configFile == "none":
 	case configFile != "":
 		if _, err := r.files().Stat(configFile); err != nil {
-			return nil, fmt.Errorf("cannot open config file %s: %w", configFile, err)
+			// ssh: "Can't open user config file %s: %s" (strerror).
+			return nil, fmt.Errorf("cannot open config file %s: %s", configFile, strerror(err))
 		}
 		files = []string{configFile}
 	default:

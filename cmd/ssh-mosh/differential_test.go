@@ -208,6 +208,13 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key))
 			return []string{"-p", "1", "target"}
 		}},
+		// An -i file that is not there: ssh warns, leaves it out and logs
+		// in with the others.
+		{name: "missing-identity-file", shell: true, phrase: "Warning: Identity file /nonexistent-key not accessible: No such file or directory.", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"-i", "/nonexistent-key", "target"}
+		}},
 		// A keyword OpenSSH does not know: its own words (ssh -G's, for
 		// ssh-mosh), not the mechanism that found them.
 		{name: "bad-option", status: 255, phrase: "command-line: line 0: Bad configuration option: badoption", absent: "ssh -G", setup: func(t *testing.T, f *diffFixture) []string {

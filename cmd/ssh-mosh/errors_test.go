@@ -16,7 +16,7 @@ import (
 )
 
 // goPackageName matches a Go package name used as an error prefix.
-var goPackageName = regexp.MustCompile(`\b(sshcfg|session|datapath|forward|roam|wire|netem|locale|overlay|mterm|pflag|cobra|main|testenv): `)
+var goPackageName = regexp.MustCompile(`\b(sshcfg|session|datapath|forward|roam|wire|netem|locale|overlay|mterm|pflag|cobra|main|testenv|strconv\.\w+|time|stat|open): |invalid argument ".*" for ".*" flag`)
 
 // TestErrorsPrefixedOnce runs the binary on failures of each layer (the
 // command line, the ssh config, the connection, the session key, the
@@ -43,10 +43,15 @@ func TestErrorsPrefixedOnce(t *testing.T) {
 		{"unresolvable host", []string{"-F", "none", "no-such-host.invalid"}, nil, true, "Could not resolve hostname"},
 		{"--family without an address of it", []string{"-F", "none", "--family=inet", "-p", "1", "::1"}, nil, true, "no IPv4 address"},
 		{"bad config line", []string{"-F", badCfg, "bad"}, nil, true, `Port "notaport"`},
-		{"missing config file", []string{"-F", filepath.Join(dir, "none-here"), "h"}, nil, true, "cannot open config file"},
+		{"missing config file", []string{"-F", filepath.Join(dir, "none-here"), "h"}, nil, true, "none-here: No such file or directory"},
 		{"unknown option", []string{"-Z", "host"}, nil, false, "unknown option -- Z"},
 		{"unknown long option", []string{"--frobnicate", "host"}, nil, false, "unknown option --frobnicate"},
 		{"option without its value", []string{"host", "-p"}, nil, false, "option requires an argument -- p"},
+		// A value a flag refuses: ssh's words for ssh's flags, ours for
+		// mosh's, never pflag's wrapper or Go's parser.
+		{"bad port", []string{"-p", "notaport", "host"}, nil, false, "ssh-mosh: Bad port 'notaport'"},
+		{"bad --scrollback", []string{"--scrollback=abc", "host"}, nil, false, "ssh-mosh: --scrollback=abc: want a number of lines"},
+		{"bad --delay", []string{"--local", "--delay=xyz"}, nil, false, "ssh-mosh: --delay=xyz: want a duration"},
 		{"bad --family", []string{"--family=ipx", "host"}, nil, false, "--family=ipx"},
 		{"bad session key", []string{"--connect", "127.0.0.1:1"}, []string{"MOSH_KEY=short"}, false, "bad MOSH_KEY"},
 		{"no terminal", []string{"--connect", "127.0.0.1:1"}, []string{goodKey}, false, "standard input is not a terminal"},

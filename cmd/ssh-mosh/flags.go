@@ -287,11 +287,12 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.UDPPort, "port", "", "server-side UDP port or range PORT[:PORT2]")
 	fs.StringVar(&o.Family, "family", "", "address family: inet|inet6|auto|all|prefer-inet|prefer-inet6")
 	fs.BoolVar(&o.NoInit, "no-init", false, "do not switch the terminal to the alternate screen")
-	fs.IntVar(&o.Scrollback, "scrollback", mterm.DefaultHistoryLines, "with our server: lines of the session's history kept for the terminal's scrollback (0: off, and the alternate screen is used)")
+	o.Scrollback = mterm.DefaultHistoryLines
+	fs.Var((*linesValue)(&o.Scrollback), "scrollback", "with our server: lines of the session's history kept for the terminal's scrollback (0: off, and the alternate screen is used)")
 	fs.BoolVar(&o.NoFallback, "no-fallback", false, "fail instead of falling back to a plain ssh session")
 	fs.StringVar(&o.Transport, "transport", "", "datagram path: auto|udp|ssh")
 	fs.BoolVar(&o.Local, "local", false, "run client and server on this machine (testing)")
-	fs.DurationVar(&o.Delay, "delay", 0, "with --local: one-way delay added to each datagram")
+	fs.Var((*delayValue)(&o.Delay), "delay", "with --local: one-way delay added to each datagram")
 	fs.Var((*lossValue)(&o.Loss), "loss", "with --local: datagrams dropped, as a fraction (0.05) or a percentage (5%)")
 	fs.StringVar(&o.Connect, "connect", "", "HOST:PORT of a running mosh-server (key in MOSH_KEY); no SSH")
 	fs.BoolVar(&o.Sessions, "sessions", false, "list this user's sessions of ssh-mosh's mosh-server on the host")
@@ -416,6 +417,40 @@ func (v *sshCommandValue) Set(s string) error {
 }
 
 // lossValue is --loss: a fraction of datagrams (0.05) or a percentage (5%).
+// linesValue is --scrollback's number of lines, worded for the user when
+// it is not one (pflag's IntVar would quote strconv).
+type linesValue int
+
+func (l *linesValue) String() string { return strconv.Itoa(int(*l)) }
+func (l *linesValue) Type() string   { return "lines" }
+func (l *linesValue) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("want a number of lines, 0 for none")
+	}
+	*l = linesValue(v)
+	return nil
+}
+
+// delayValue is --delay's duration, worded for the user when it is not one.
+type delayValue time.Duration
+
+func (d *delayValue) String() string {
+	if *d == 0 {
+		return "0" // what pflag takes for a default not worth showing
+	}
+	return time.Duration(*d).String()
+}
+func (d *delayValue) Type() string { return "duration" }
+func (d *delayValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration like 100ms or 1.5s")
+	}
+	*d = delayValue(v)
+	return nil
+}
+
 type lossValue float64
 
 func (l *lossValue) String() string { return strconv.FormatFloat(float64(*l), 'g', -1, 64) }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -82,6 +83,9 @@ var (
 	unknownLong   = regexp.MustCompile(`^unknown flag: (--\S+)`)
 	needsArgShort = regexp.MustCompile(`^flag needs an argument: '(.)' in -`)
 	needsArgLong  = regexp.MustCompile(`^flag needs an argument: (--\S+)`)
+	// pflag wraps what a flag's value refused: "invalid argument "V" for
+	// "-p, --ssh-port" flag: E" (or "--name" alone for ours).
+	badValue = regexp.MustCompile(`^invalid argument "((?:[^"\\]|\\.)*)" for "(?:-(.), )?(--[\w-]+)" flag: (.*)$`)
 )
 
 // sshFlagError words a command-line error as OpenSSH does where it has
@@ -100,6 +104,18 @@ func sshFlagError(err error) error {
 		if m := r.re.FindStringSubmatch(msg); m != nil {
 			return &optionError{msg: fmt.Sprintf(r.format+" (see ssh-mosh --help)", m[1]), err: err}
 		}
+	}
+	if m := badValue.FindStringSubmatch(msg); m != nil {
+		if m[2] != "" {
+			// An ssh flag: its value's error is already in ssh's words
+			// ("Bad port 'x'").
+			return &optionError{msg: m[4], err: err}
+		}
+		value, uerr := strconv.Unquote(`"` + m[1] + `"`)
+		if uerr != nil {
+			value = m[1]
+		}
+		return &optionError{msg: fmt.Sprintf("%s=%s: %s", m[3], value, m[4]), err: err}
 	}
 	return err
 }

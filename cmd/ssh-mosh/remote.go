@@ -51,6 +51,9 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	cfg.Family = o.Family // which address the SSH connection, the UDP session and mosh-server use
 	verbosef(o, "roaming session: %s", why)
+	for _, w := range cfg.Warnings {
+		o.clog.Prompter().Notice(w)
+	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
