@@ -264,7 +264,7 @@ func (a *authState) identityFiles() identities {
 	var ids identities
 	for _, path := range a.c.IdentityFiles {
 		data, err := os.ReadFile(path)
-		if err != nil {
+		if err != nil || !a.permOK(path) {
 			continue
 		}
 		id := &identity{path: path}

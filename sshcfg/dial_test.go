@@ -398,3 +398,38 @@ func TestDialRefused(t *testing.T) {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
 }
+
+// TestDialUnprotectedKey: a private key file others may read is refused with
+// OpenSSH's warning (sshkey_perm_ok), even though the server would accept
+// it; once it is private again, the same login works.
+func TestDialUnprotectedKey(t *testing.T) {
+	testenv.Short(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	priv, pub := testenv.NewUserKey(t, "", "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfgPath, _ := sshd.ClientConfig(t, "target", priv)
+	if err := os.Chmod(priv, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &recordingPrompter{}
+	if conn, err := Dial(dialCtx(t), resolveFor(t, cfgPath, "target", "-o", "BatchMode=yes"), p.prompter()); err == nil {
+		conn.Close()
+		t.Fatal("logged in with a key file others can read")
+	}
+	want := []string{
+		"WARNING: UNPROTECTED PRIVATE KEY FILE!",
+		fmt.Sprintf("Permissions 0644 for '%s' are too open.", priv),
+		"This private key will be ignored.",
+		fmt.Sprintf("Load key \"%s\": bad permissions", priv),
+	}
+	notices := strings.Join(p.notices, "\n")
+	for _, w := range want {
+		if !strings.Contains(notices, w) {
+			t.Errorf("notices lack %q:\n%s", w, notices)
+		}
+	}
+	if err := os.Chmod(priv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustDial(t, resolveFor(t, cfgPath, "target", "-o", "BatchMode=yes"), p.prompter())
+}

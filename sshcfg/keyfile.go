@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/youmark/pkcs8"
@@ -324,4 +325,30 @@ func (p *pendingKey) SignWithAlgorithm(rand io.Reader, data []byte, algorithm st
 		return s.SignWithAlgorithm(rand, data, algorithm)
 	}
 	return nil, fmt.Errorf("key not loaded")
+}
+
+// permOK is OpenSSH's sshkey_perm_ok: a private key file of the user's own
+// that others may read or write is refused, with ssh's warning, and the
+// login goes on without it. (ssh warns once the server has accepted the
+// key's public half and it needs the private one; keys are read before
+// that here, so the warning comes for every such file ssh would offer.)
+func (a *authState) permOK(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return true // the read that follows fails, and says why
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) != os.Getuid() || fi.Mode().Perm()&0o077 == 0 {
+		return true
+	}
+	if a.ui != nil && logLevelAtLeast(a.c.LogLevel, "ERROR") {
+		a.ui.Notice("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
+			"@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\n" +
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
+			fmt.Sprintf("Permissions 0%03o for '%s' are too open.\n", fi.Mode().Perm(), path) +
+			"It is required that your private key files are NOT accessible by others.\n" +
+			"This private key will be ignored.\n" +
+			"Load key \"" + path + "\": bad permissions")
+	}
+	return false
 }

@@ -215,6 +215,21 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key))
 			return []string{"-i", "/nonexistent-key", "target"}
 		}},
+		// A private key file others can read: refused with ssh's warning,
+		// though the server would take it.
+		{name: "unprotected-key", status: 255, phrase: "WARNING: UNPROTECTED PRIVATE KEY FILE!", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			open := filepath.Join(f.dir, "open_key")
+			data, err := os.ReadFile(f.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(open, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f.writeConfig(t, identity(open)+"  BatchMode yes\n")
+			return []string{"target"}
+		}},
 		// A keyword OpenSSH does not know: its own words (ssh -G's, for
 		// ssh-mosh), not the mechanism that found them.
 		{name: "bad-option", status: 255, phrase: "command-line: line 0: Bad configuration option: badoption", absent: "ssh -G", setup: func(t *testing.T, f *diffFixture) []string {
