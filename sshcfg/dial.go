@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,6 +76,10 @@ func (e *DialError) Error() string {
 		return msg
 	case errors.As(e.Err, &dnsErr):
 		return e.Reason
+	case errors.Is(e.Err, ErrBannerTimeout):
+		// ssh: "Connection timed out during banner exchange" and
+		// "Connection to HOST port N timed out".
+		return fmt.Sprintf("Connection to %s port %d timed out during banner exchange", e.Host, e.Port)
 	}
 	return fmt.Sprintf("connect to host %s port %d: %s", e.Host, e.Port, e.Reason)
 }
@@ -101,6 +106,10 @@ func (e *DialError) Unwrap() error { return e.Err }
 
 // ErrPermissionDenied is wrapped by DialError when no auth method worked.
 var ErrPermissionDenied = errors.New("permission denied")
+
+// ErrBannerTimeout is a server that took the connection but sent no SSH
+// banner within ConnectTimeout (a tarpit, a stuck sshd, a middlebox).
+var ErrBannerTimeout = errors.New("timed out during banner exchange")
 
 // Dial connects to c (through c.Chain()), authenticating as OpenSSH would
 // and asking ui for passphrases, passwords and unknown host keys.
@@ -287,11 +296,23 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 		cfg.Auth = auth.methods(nil)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	var banner *bannerConn
+	if c.ConnectTimeout > 0 {
+		// As ssh, ConnectTimeout also bounds the wait for the server's
+		// banner; the rest of the handshake may wait for the user.
+		banner = newBannerConn(nc, c.ConnectTimeout)
+		nc = banner
+	}
 	sc, chans, reqs, err := ssh.NewClientConn(nc, c.Addr(), cfg)
 	stopped := stop()
+	if banner != nil {
+		banner.stop()
+	}
 	if err != nil {
 		derr := &DialError{Host: c.HostName, Port: c.Port, User: c.User, Err: err, Quiet: c.LogLevel == "QUIET"}
 		switch {
+		case banner != nil && banner.timedOut.Load():
+			derr.Reason, derr.Err = ErrBannerTimeout.Error(), errors.Join(ErrBannerTimeout, err)
 		case !stopped:
 			// The caller gave up (Ctrl-C while connecting): as ssh
 			// killed by SIGINT, not a failure to report.
@@ -329,3 +350,35 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 func unwrapHandshake(err error) string {
 	return strings.TrimPrefix(err.Error(), "ssh: handshake failed: ")
 }
+
+// bannerConn closes its connection when no byte arrives within a time from
+// its start: the wait for the server's banner, which ssh bounds by
+// ConnectTimeout. A timer, not a deadline: a jump host's channel and a
+// ProxyCommand's pipes have no deadlines.
+type bannerConn struct {
+	net.Conn
+	timer    *time.Timer
+	once     sync.Once
+	timedOut atomic.Bool
+}
+
+func newBannerConn(nc net.Conn, d time.Duration) *bannerConn {
+	b := &bannerConn{Conn: nc}
+	b.timer = time.AfterFunc(d, func() {
+		b.timedOut.Store(true)
+		nc.Close()
+	})
+	return b
+}
+
+// Read stops the timer once the server has said something.
+func (b *bannerConn) Read(p []byte) (int, error) {
+	n, err := b.Conn.Read(p)
+	if n > 0 {
+		b.stop()
+	}
+	return n, err
+}
+
+// stop ends the wait; the connection's later reads pass straight through.
+func (b *bannerConn) stop() { b.once.Do(func() { b.timer.Stop() }) }

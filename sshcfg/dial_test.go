@@ -433,3 +433,33 @@ func TestDialUnprotectedKey(t *testing.T) {
 	}
 	mustDial(t, resolveFor(t, cfgPath, "target", "-o", "BatchMode=yes"), p.prompter())
 }
+
+// TestDialBannerTimeout: ConnectTimeout bounds the wait for a server that
+// takes the connection and says nothing, as ssh's does, and only that
+// wait: a passphrase typed slower than it still logs in.
+func TestDialBannerTimeout(t *testing.T) {
+	testenv.Short(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	port := testenv.SilentListener(t)
+	cfg := writeConfig(t, fmt.Sprintf("Host silent\n  HostName 127.0.0.1\n  Port %d\n  ConnectTimeout 1\n  BatchMode yes\n", port))
+	start := time.Now()
+	_, err := Dial(dialCtx(t), resolveFor(t, cfg, "silent"), (&recordingPrompter{}).prompter())
+	if !errors.Is(err, ErrBannerTimeout) {
+		t.Fatalf("Dial: %v, want the banner timeout", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("gave up after %v, with ConnectTimeout 1", took)
+	}
+	if want := fmt.Sprintf("Connection to 127.0.0.1 port %d timed out during banner exchange", port); err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+
+	priv, pub := testenv.NewUserKey(t, "", "slow typist")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}})
+	cfgPath, _ := sshd.ClientConfig(t, "target", priv)
+	p := FuncPrompter{PromptFunc: func(string, bool) (string, error) {
+		time.Sleep(1500 * time.Millisecond)
+		return "slow typist", nil
+	}}
+	mustDial(t, resolveFor(t, cfgPath, "target", "-o", "ConnectTimeout=1"), p)
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +230,14 @@ func diffScenarios() []diffScenario {
 			}
 			f.writeConfig(t, identity(open)+"  BatchMode yes\n")
 			return []string{"target"}
+		}},
+		// A server that takes the connection and says nothing: ssh gives up
+		// after ConnectTimeout, waiting for the banner.
+		{name: "banner-timeout", status: 255, phrase: "timed out during banner exchange", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			port := testenv.SilentListener(t)
+			return []string{"-o", "ConnectTimeout=1", "-o", "HostName=127.0.0.1", "-p", strconv.Itoa(port), "target"}
 		}},
 		// A keyword OpenSSH does not know: its own words (ssh -G's, for
 		// ssh-mosh), not the mechanism that found them.
