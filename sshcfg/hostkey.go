@@ -25,6 +25,21 @@ var (
 	ErrHostKeyUnknown = errors.New("host key verification failed")
 )
 
+// hostKeyFailure is a refused host key: a message that says what and how to
+// fix it, and the sentinels it is (ErrHostKeyUnknown, ErrHostKeyChanged,
+// ErrHostKeyRevoked) for callers to branch on. The sentinels are not
+// repeated in the text: DialError already leads with ssh's "Host key
+// verification failed".
+type hostKeyFailure struct {
+	msg string
+	is  []error
+}
+
+func (e *hostKeyFailure) Error() string   { return e.msg }
+func (e *hostKeyFailure) Unwrap() []error { return e.is }
+
+func refuse(msg string, is ...error) error { return &hostKeyFailure{msg: msg, is: is} }
+
 // hostKeyChecker checks one hop's host key against known_hosts the way
 // OpenSSH does, asks about unknown hosts, learns accepted keys, and records
 // the key it accepted (pinned for Redial).
@@ -128,19 +143,19 @@ func (h *hostKeyChecker) knownKeyAlgorithms() []string {
 // check is the ssh.HostKeyCallback.
 func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
 	if bits, ok := rsaBits(plainKey(key)); ok && bits < h.c.RequiredRSASize {
-		return fmt.Errorf("bad server host key: invalid key length: RSA key of %d bits is below RequiredRSASize %d: %w",
-			bits, h.c.RequiredRSASize, ErrHostKeyUnknown)
+		return refuse(fmt.Sprintf("bad server host key: invalid key length: RSA key of %d bits is below RequiredRSASize %d",
+			bits, h.c.RequiredRSASize), ErrHostKeyUnknown)
 	}
 	// RevokedHostKeys comes first, as in OpenSSH's verify_host_key.
 	if file := h.c.RevokedHostKeys; file != "" {
 		rl, err := loadRevocationList(file)
 		if err != nil {
-			return fmt.Errorf("error checking host key %s %s in revoked keys file %s: %v: %w",
-				key.Type(), ssh.FingerprintSHA256(key), file, err, ErrHostKeyUnknown)
+			return refuse(fmt.Sprintf("error checking host key %s %s in revoked keys file %s: %v",
+				key.Type(), ssh.FingerprintSHA256(key), file, err), ErrHostKeyUnknown, err)
 		}
 		if rl.revoked(key) {
 			h.errorf("Host key %s %s revoked by file %s", key.Type(), ssh.FingerprintSHA256(key), file)
-			return fmt.Errorf("host key for %s is revoked by %s: %w", h.knownFor, file, errors.Join(ErrHostKeyRevoked, ErrHostKeyUnknown))
+			return refuse(fmt.Sprintf("host key for %s is revoked by %s", h.knownFor, file), ErrHostKeyRevoked, ErrHostKeyUnknown)
 		}
 	}
 	db, err := h.db()
@@ -182,8 +197,8 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 			"The %s host key for %s is marked as revoked.\n"+
 			"This could mean that a stolen key is being used to\n"+
 			"impersonate this host.", keyTypeName(key), h.knownFor)
-		return fmt.Errorf("host key for %s is marked as revoked in %s:%d: %w", h.knownFor, file, rerr.Revoked.Line,
-			errors.Join(ErrHostKeyRevoked, ErrHostKeyUnknown))
+		return refuse(fmt.Sprintf("host key for %s is marked as revoked in %s:%d", h.knownFor, file, rerr.Revoked.Line),
+			ErrHostKeyRevoked, ErrHostKeyUnknown)
 	case errors.As(err, &kerr) && len(kerr.Want) > 0:
 		want := make([]knownhosts.KnownKey, len(kerr.Want))
 		for i, w := range kerr.Want {
@@ -192,8 +207,8 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 		}
 		h.errorf("%s", changedWarning(h.knownFor, key, want, h.c.UserKnownHostsFiles))
 		w := want[0]
-		return fmt.Errorf("the host key for %s has changed (offending key in %s:%d; if the change is expected: ssh-keygen -f %q -R %q): %w",
-			h.knownFor, w.Filename, w.Line, w.Filename, h.knownFor, ErrHostKeyChanged)
+		return refuse(fmt.Sprintf("the host key for %s has changed (offending key in %s:%d; if the change is expected: ssh-keygen -f %q -R %q)",
+			h.knownFor, w.Filename, w.Line, w.Filename, h.knownFor), ErrHostKeyChanged)
 	case errors.As(err, &kerr):
 		return h.unknown(remote, key)
 	default:
@@ -229,10 +244,10 @@ func (h *hostKeyChecker) unknown(remote net.Addr, key ssh.PublicKey) error {
 	switch h.c.StrictHostKeyChecking {
 	case "yes":
 		h.errorf("No %s host key is known for %s and you have requested strict checking.", kind, h.knownFor)
-		return fmt.Errorf("no host key is known for %s and StrictHostKeyChecking is yes: add it to %s first: %w", h.knownFor, h.firstUserFile(), ErrHostKeyUnknown)
+		return refuse(fmt.Sprintf("no host key is known for %s and StrictHostKeyChecking is yes: add it to %s first", h.knownFor, h.firstUserFile()), ErrHostKeyUnknown)
 	case "ask":
 		if h.c.BatchMode {
-			return fmt.Errorf("host key for %s is unknown and BatchMode forbids asking: %w", h.knownFor, ErrHostKeyUnknown)
+			return refuse(fmt.Sprintf("host key for %s is unknown and BatchMode forbids asking", h.knownFor), ErrHostKeyUnknown)
 		}
 		ip := h.knownFor
 		if ta, ok := remote.(*net.TCPAddr); ok && ta != nil && ta.IP != nil && !ta.IP.IsUnspecified() {
@@ -244,13 +259,13 @@ func (h *hostKeyChecker) unknown(remote net.Addr, key ssh.PublicKey) error {
 		for tries := 0; ; tries++ {
 			ans, err := h.ui.Prompt(q, true)
 			if err != nil {
-				return fmt.Errorf("host key for %s is unknown and cannot ask: %w", h.knownFor, errors.Join(ErrHostKeyUnknown, err))
+				return refuse(fmt.Sprintf("host key for %s is unknown and cannot ask: %v", h.knownFor, err), ErrHostKeyUnknown, err)
 			}
 			ans = strings.TrimSpace(ans)
 			switch {
 			case strings.EqualFold(ans, "yes") || ans == fp:
 			case strings.EqualFold(ans, "no"):
-				return fmt.Errorf("host key for %s was not accepted: %w", h.knownFor, ErrHostKeyUnknown)
+				return refuse(fmt.Sprintf("host key for %s was not accepted", h.knownFor), ErrHostKeyUnknown)
 			case tries < 8:
 				if strings.HasPrefix(ans, "SHA256:") {
 					q = "Warning: the ED25519 host key fingerprint does not match.\nPlease type 'yes', 'no' or the fingerprint: "
@@ -260,7 +275,7 @@ func (h *hostKeyChecker) unknown(remote net.Addr, key ssh.PublicKey) error {
 				}
 				continue
 			default:
-				return fmt.Errorf("host key for %s was not accepted: %w", h.knownFor, ErrHostKeyUnknown)
+				return refuse(fmt.Sprintf("host key for %s was not accepted", h.knownFor), ErrHostKeyUnknown)
 			}
 			break
 		}

@@ -94,6 +94,11 @@ func runHostKeyCase(t *testing.T, s *testenv.SSHD, key string, c hostKeyCase) {
 		if err == nil || !strings.Contains(ours, c.wantErr) {
 			t.Fatalf("ssh refuses with %q; Dial: err %v\n%s", c.wantErr, err, ours)
 		}
+		// One line that says it once, as ssh does.
+		msg := err.Error()
+		if n := strings.Count(strings.ToLower(msg), "verification failed"); strings.Contains(msg, "\n") || n > 1 {
+			t.Errorf("error %q: not one line, or says \"verification failed\" %d times", msg, n)
+		}
 	}
 	// Nothing may rewrite the user's file.
 	if after, _ := os.ReadFile(kh); string(after) != content {
