@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -201,24 +202,35 @@ func localAddrs(s Spec, gatewayPorts bool) []string {
 	case s.ListenHost == nil && gatewayPorts, s.ListenHost != nil && (*s.ListenHost == "" || *s.ListenHost == "*"):
 		return []string{net.JoinHostPort("", port)}
 	case s.ListenHost == nil || *s.ListenHost == "localhost":
-		return []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port)}
+		// getaddrinfo's order for loopback (RFC 6724): ::1 first.
+		return []string{net.JoinHostPort("::1", port), net.JoinHostPort("127.0.0.1", port)}
 	}
 	return []string{net.JoinHostPort(*s.ListenHost, port)}
 }
 
 // listenLocal binds a -L or -D listener. Loopback on both families needs
-// one of them to work (a host without IPv6).
+// one of them to work (a host without IPv6). As in OpenSSH's
+// channel_setup_fwd_listener_tcpip, a failure of the last address is
+// reported even when another one listens: 127.0.0.1 taken by another
+// program while ::1 works leaves "localhost:PORT" reaching that program
+// for most clients, which the user must hear of. Earlier failures (::1 on
+// a host without IPv6) stay quiet, as ssh keeps them for -v.
 func (f *Forwarder) listenLocal(s Spec) ([]net.Listener, error) {
 	var (
 		lns   []net.Listener
 		first error
 	)
 	var lc net.ListenConfig
-	for _, a := range localAddrs(s, f.opts.GatewayPorts) {
+	addrs := localAddrs(s, f.opts.GatewayPorts)
+	for i, a := range addrs {
 		ln, err := lc.Listen(f.ctx, "tcp", a)
 		if err != nil {
 			if first == nil {
 				first = err
+			}
+			if i == len(addrs)-1 && len(lns) > 0 && f.opts.Notice != nil {
+				host, port, _ := net.SplitHostPort(a)
+				f.opts.Notice(fmt.Sprintf("bind [%s]:%s: %s", host, port, vis.Strerror(err)))
 			}
 			continue
 		}
@@ -226,19 +238,9 @@ func (f *Forwarder) listenLocal(s Spec) ([]net.Listener, error) {
 	}
 	if len(lns) == 0 {
 		// OpenSSH: "bind [127.0.0.1]:8080: Address already in use".
-		return nil, fmt.Errorf("bind %s: %w", s.Listen(), unwrapOp(first))
+		return nil, fmt.Errorf("bind %s: %s", s.Listen(), vis.Strerror(first))
 	}
 	return lns, nil
-}
-
-// unwrapOp drops net.OpError's "listen tcp 127.0.0.1:80:" prefix, which
-// the message already says.
-func unwrapOp(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err
-	}
-	return err
 }
 
 // acceptLocal serves one -L or -D listener until it is closed.

@@ -114,11 +114,11 @@ func TestLocalAddrs(t *testing.T) {
 		gateway bool
 		want    []string
 	}{
-		{nil, false, []string{"127.0.0.1:80", "[::1]:80"}},
+		{nil, false, []string{"[::1]:80", "127.0.0.1:80"}},
 		{nil, true, []string{":80"}},
 		{strp("*"), false, []string{":80"}},
 		{strp(""), false, []string{":80"}},
-		{strp("localhost"), true, []string{"127.0.0.1:80", "[::1]:80"}},
+		{strp("localhost"), true, []string{"[::1]:80", "127.0.0.1:80"}},
 		{strp("127.0.0.3"), true, []string{"127.0.0.3:80"}},
 	} {
 		got := localAddrs(Spec{ListenHost: c.host, ListenPort: 80}, c.gateway)

@@ -398,3 +398,40 @@ func TestAgentRefused(t *testing.T) {
 		t.Fatalf("StartAgent = %v, want ErrAgentRefused", err)
 	}
 }
+
+// TestLocalForwardLoopbackHalfTaken: -L PORT on localhost when another
+// program holds 127.0.0.1:PORT and ::1:PORT is free. As ssh, the forward
+// listens on ::1 and says that 127.0.0.1 failed (most clients of
+// "localhost:PORT" would reach the other program); it is not a failure of
+// the whole forward.
+func TestLocalForwardLoopbackHalfTaken(t *testing.T) {
+	sshd, key := startTestSSHD(t, "")
+	link := newTestLink(t, sshd, key)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	if v6, err := net.Listen("tcp", fmt.Sprintf("[::1]:%d", port)); err != nil {
+		t.Skipf("no ::1:%d here: %v", port, err)
+	} else {
+		v6.Close()
+	}
+	l, _ := Parse(Local, fmt.Sprintf("%d:127.0.0.1:80", port))
+	var notices []string
+	fw, err := Start(link, []Spec{l}, Options{Notice: func(s string) { notices = append(notices, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fw.Close()
+	want := fmt.Sprintf("bind [127.0.0.1]:%d: Address already in use", port)
+	if len(notices) != 1 || notices[0] != want {
+		t.Errorf("notices %q, want %q", notices, want)
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("[::1]:%d", port))
+	if err != nil {
+		t.Fatalf("the forward does not listen on ::1: %v", err)
+	}
+	c.Close()
+}

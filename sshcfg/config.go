@@ -3,12 +3,13 @@ package sshcfg
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 )
 
 // Config is the resolved configuration for one destination, as OpenSSH's ssh
@@ -214,24 +215,10 @@ func (r *Resolver) identityWarnings(cl *CommandLine) []string {
 		}
 		p := expandTilde(f.value, r.Home)
 		if _, err := r.files().Stat(p); err != nil {
-			out = append(out, fmt.Sprintf("Warning: Identity file %s not accessible: %s.", p, strerror(err)))
+			out = append(out, fmt.Sprintf("Warning: Identity file %s not accessible: %s.", p, vis.Strerror(err)))
 		}
 	}
 	return out
-}
-
-// strerror words an error from the operating system as C's strerror does
-// ("No such file or directory"); Go's words are the same in lower case.
-func strerror(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	msg := err.Error()
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 func (r *Resolver) withDefaults() (*Resolver, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	sshconfig "github.com/kevinburke/ssh_config"
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 )
 
 // The native evaluator reads ssh_config files with kevinburke/ssh_config's
@@ -173,7 +174,7 @@ func (r *Resolver) evalNative(cl *CommandLine, dest destination) (*settings, err
 	case configFile != "":
 		if _, err := r.files().Stat(configFile); err != nil {
 			// ssh: "Can't open user config file %s: %s" (strerror).
-			return nil, fmt.Errorf("cannot open config file %s: %s", configFile, strerror(err))
+			return nil, fmt.Errorf("cannot open config file %s: %s", configFile, vis.Strerror(err))
 		}
 		files = []string{configFile}
 	default:

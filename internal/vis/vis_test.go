@@ -1,6 +1,12 @@
 package vis
 
-import "testing"
+import (
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+)
 
 // TestVisibleEscapesServerText: what a server sends in keyboard-interactive
 // prompts cannot reach the terminal as control sequences.
@@ -51,4 +57,29 @@ func FuzzOneLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStrerror: an operating system's error in the words ssh prints, from
+// however Go wrapped it.
+func TestStrerror(t *testing.T) {
+	_, statErr := os.Stat("/nonexistent/file")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, listenErr := net.Listen("tcp", ln.Addr().String())
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{statErr, "No such file or directory"},
+		{listenErr, "Address already in use"},
+		{fmt.Errorf("wrapped: %w", syscall.EACCES), "Permission denied"},
+		{fmt.Errorf("not an errno"), "Not an errno"},
+	} {
+		if got := Strerror(tt.err); got != tt.want {
+			t.Errorf("Strerror(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
 }
