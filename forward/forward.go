@@ -217,17 +217,15 @@ func localAddrs(s Spec, gatewayPorts bool) []string {
 // a host without IPv6) stay quiet, as ssh keeps them for -v.
 func (f *Forwarder) listenLocal(s Spec) ([]net.Listener, error) {
 	var (
-		lns   []net.Listener
-		first error
+		lns  []net.Listener
+		last error // ssh reports the last address's failure
 	)
 	var lc net.ListenConfig
 	addrs := localAddrs(s, f.opts.GatewayPorts)
 	for i, a := range addrs {
 		ln, err := lc.Listen(f.ctx, "tcp", a)
 		if err != nil {
-			if first == nil {
-				first = err
-			}
+			last = err
 			if i == len(addrs)-1 && len(lns) > 0 && f.opts.Notice != nil {
 				host, port, _ := net.SplitHostPort(a)
 				f.opts.Notice(fmt.Sprintf("bind [%s]:%s: %s", host, port, vis.Strerror(err)))
@@ -238,7 +236,7 @@ func (f *Forwarder) listenLocal(s Spec) ([]net.Listener, error) {
 	}
 	if len(lns) == 0 {
 		// OpenSSH: "bind [127.0.0.1]:8080: Address already in use".
-		return nil, fmt.Errorf("bind %s: %s", s.Listen(), vis.Strerror(first))
+		return nil, fmt.Errorf("bind %s: %s", s.Listen(), vis.Strerror(last))
 	}
 	return lns, nil
 }

@@ -416,7 +416,6 @@ func (v *sshCommandValue) Set(s string) error {
 	return nil
 }
 
-// lossValue is --loss: a fraction of datagrams (0.05) or a percentage (5%).
 // linesValue is --scrollback's number of lines, worded for the user when
 // it is not one (pflag's IntVar would quote strconv).
 type linesValue int
@@ -451,6 +450,7 @@ func (d *delayValue) Set(s string) error {
 	return nil
 }
 
+// lossValue is --loss: a fraction of datagrams (0.05) or a percentage (5%).
 type lossValue float64
 
 func (l *lossValue) String() string { return strconv.FormatFloat(float64(*l), 'g', -1, 64) }
