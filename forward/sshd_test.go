@@ -299,12 +299,7 @@ func want(body string, err error) error {
 func TestForwardFailures(t *testing.T) {
 	sshd, key := startTestSSHD(t, "")
 	link := newTestLink(t, sshd, key)
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	port := taken.Addr().(*net.TCPAddr).Port
+	port := takenPort(t)
 	r, _ := Parse(Remote, fmt.Sprintf("127.0.0.1:%d:127.0.0.1:80", port))
 	var notices []string
 	fw, err := Start(link, []Spec{r}, Options{Notice: func(s string) { notices = append(notices, s) }})
@@ -407,12 +402,7 @@ func TestAgentRefused(t *testing.T) {
 func TestLocalForwardLoopbackHalfTaken(t *testing.T) {
 	sshd, key := startTestSSHD(t, "")
 	link := newTestLink(t, sshd, key)
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	port := taken.Addr().(*net.TCPAddr).Port
+	port := takenPort(t)
 	if v6, err := net.Listen("tcp", fmt.Sprintf("[::1]:%d", port)); err != nil {
 		t.Skipf("no ::1:%d here: %v", port, err)
 	} else {
@@ -434,4 +424,16 @@ func TestLocalForwardLoopbackHalfTaken(t *testing.T) {
 		t.Fatalf("the forward does not listen on ::1: %v", err)
 	}
 	c.Close()
+}
+
+// takenPort holds a port on 127.0.0.1 for the test, as another program
+// would, and returns it.
+func takenPort(t *testing.T) int {
+	t.Helper()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { taken.Close() })
+	return taken.Addr().(*net.TCPAddr).Port
 }
