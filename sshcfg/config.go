@@ -213,12 +213,21 @@ func (r *Resolver) identityWarnings(cl *CommandLine) []string {
 		if f.letter != 'i' {
 			continue
 		}
-		p := expandTilde(f.value, r.Home)
-		if _, err := r.files().Stat(p); err != nil {
+		if p, err := r.identityFile(f.value); err != nil {
 			out = append(out, fmt.Sprintf("Warning: Identity file %s not accessible: %s.", p, vis.Strerror(err)))
 		}
 	}
 	return out
+}
+
+// identityFile is an -i argument as ssh takes it: the name after ~
+// expansion, and why it cannot be used (nil when it can). The key is read
+// from the file system later (not through ConfigFiles, which holds
+// configuration), so that is where it is looked for.
+func (r *Resolver) identityFile(arg string) (string, error) {
+	p := expandTilde(arg, r.Home)
+	_, err := os.Stat(p)
+	return p, err
 }
 
 func (r *Resolver) withDefaults() (*Resolver, error) {

@@ -214,9 +214,10 @@ func (r *Resolver) applyFlag(s *settings, f flagArg) error {
 	case 'J':
 		s.apply("proxyjump", f.value, where)
 	case 'i':
-		// ssh drops an -i file it cannot stat, with a warning.
-		if _, err := os.Stat(expandTilde(f.value, r.Home)); err == nil {
-			s.apply("identityfile", expandTilde(f.value, r.Home), where)
+		// ssh drops an -i file it cannot stat, with a warning
+		// (Config.Warnings).
+		if p, err := r.identityFile(f.value); err == nil {
+			s.apply("identityfile", p, where)
 		}
 	}
 	return nil
