@@ -90,11 +90,19 @@ func (m *Multipath) Add(p roam.Path) (uint64, error) {
 // Members returns the ids of the live members, oldest first.
 func (m *Multipath) Members() []uint64 { return m.fan.ids() }
 
-// Active is the member Send uses (0 before any authentic datagram).
+// Active is the member Send uses: 0 before any authentic datagram, and 0
+// once that member has left. A member leaves Members before its ended hook
+// clears active (and Roam may name a member that leaves before it stores
+// the id), so Active asks the fan-in too: it never reports a member that
+// Members no longer lists.
 func (m *Multipath) Active() uint64 {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.active
+	id := m.active
+	m.mu.Unlock()
+	if id != 0 && m.fan.get(id) == nil {
+		return 0
+	}
+	return id
 }
 
 // Remove closes member id and forgets it. If it was the active member,
