@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,4 +233,40 @@ func sttyOf(t *testing.T, tty string) string {
 		t.Fatalf("stty -F %s: %v", tty, err)
 	}
 	return string(out)
+}
+
+// TestColourCountAsRealMoshClient: the real mosh wrapper asks `mosh-client
+// -c` for the colour count it gives mosh-server's -c, which picks the
+// session's TERM. Ours reads the same terminfo entries as the real one's
+// setupterm. Where they differ, on purpose: a direct-colour terminal
+// counts 256 (the real one's 16777216 gets the session plain xterm), a
+// terminal without colours 0 (the real one prints -1; both mean xterm),
+// and one the database lacks is judged by its name (the real one fails).
+func TestColourCountAsRealMoshClient(t *testing.T) {
+	testenv.Short(t)
+	theirs := testenv.MustHaveExec(t, "mosh-client")
+	ours := moshClientLink(t)
+	count := func(bin, term string) string {
+		cmd := exec.Command(bin, "-c")
+		cmd.Env = append(os.Environ(), "TERM="+term, "COLORTERM=", "TERMINFO=", "TERMINFO_DIRS=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Sprintf("error %v: %s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for _, tc := range []struct{ term, want string }{
+		{"xterm-256color", ""}, {"tmux-256color", ""}, {"screen-256color", ""},
+		{"xterm", ""}, {"screen", ""}, {"xterm-16color", ""}, {"rxvt-88color", ""},
+		{"xterm-direct", "256"}, {"dumb", "0"}, {"vt100", "0"},
+		{"nosuchterm-256color", "256"},
+	} {
+		want := tc.want
+		if want == "" {
+			want = count(theirs, tc.term)
+		}
+		if got := count(ours, tc.term); got != want {
+			t.Errorf("TERM=%s: mosh-client -c printed %q, want %q (the real one: %q)", tc.term, got, want, count(theirs, tc.term))
+		}
+	}
 }

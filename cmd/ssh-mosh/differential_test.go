@@ -270,6 +270,7 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 				status     int
 				screen     string
 				parent     string
+				colours    string
 				knownHosts string
 			}
 			run := func(client string, argv0 []string) result {
@@ -290,10 +291,17 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 				if sc.shell {
 					waitRootPrompt(m, 45*time.Second)
 					// The quotes keep the marker out of the echoed command line.
-					m.SendText("echo PA''RENT:$(ps -o comm= -p $PPID):\r")
+					// The session's TERM differs (ssh passes the terminal's
+					// name, mosh-server picks xterm or xterm-256color), what
+					// programs make of it must not.
+					m.SendText("echo PA''RENT:$(ps -o comm= -p $PPID):$(tput colors):\r")
 					screen := m.WaitFor("PARENT:", 10*time.Second)
 					if i := strings.LastIndex(screen, "PARENT:"); i >= 0 {
-						r.parent, _, _ = strings.Cut(screen[i+len("PARENT:"):], ":")
+						fields := strings.SplitN(screen[i+len("PARENT:"):], ":", 3)
+						r.parent = fields[0]
+						if len(fields) > 1 {
+							r.colours = fields[1]
+						}
 					}
 					m.SendText(fmt.Sprintf("exit %d\r", sc.status))
 				}
@@ -322,6 +330,9 @@ func TestLoginDifferentialAgainstOpenSSH(t *testing.T) {
 			}
 			if sc.shell && ours.parent != "mosh-server" {
 				t.Errorf("ssh-mosh gave no roaming session: the shell's parent is %q; screen:\n%s", ours.parent, ours.screen)
+			}
+			if sc.shell && ours.colours != ssh.colours {
+				t.Errorf("the session's terminal has %q colours through ssh-mosh, %q through ssh", ours.colours, ssh.colours)
 			}
 			if ssh.status != sc.status {
 				t.Errorf("oracle: ssh exited %d, want %d; screen:\n%s", ssh.status, sc.status, ssh.screen)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/internal/locale"
 	"github.com/ssh-mosh/ssh-mosh/internal/netem"
+	"github.com/ssh-mosh/ssh-mosh/internal/termcolors"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
@@ -78,7 +79,7 @@ func runLocal(o *Options, args []string) int {
 			Height: 24,
 			Path0:  path0,
 			Argv:   argv,
-			Env:    session.ChildEnv(choice.Env, colorCount(), home),
+			Env:    session.ChildEnv(choice.Env, termcolors.Count(os.Getenv), home),
 			Dir:    home,
 			Motd:   motd,
 			// The client offers scrollback only with --scrollback > 0.

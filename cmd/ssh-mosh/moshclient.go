@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/termcolors"
 	"github.com/ssh-mosh/ssh-mosh/internal/version"
 )
 
@@ -28,7 +29,7 @@ func moshClientMain(args []string) int {
 			fmt.Println(moshClientVersion())
 			return 0
 		case a == "-c":
-			fmt.Println(colorCount())
+			fmt.Println(termcolors.Count(os.Getenv))
 			return 0
 		case a == "-#":
 			i++ // the original mosh arguments, for display only
@@ -85,20 +86,4 @@ func runConnect(o *Options, args []string) int {
 	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 	return runSession(context.Background(), addr, key, s, nil)
-}
-
-// colorCount is what `mosh-client -c` prints: the terminal's colour count,
-// which the mosh wrapper passes to the server as -c. Without terminfo we
-// infer it from $TERM and $COLORTERM as terminals advertise them.
-func colorCount() int {
-	t := os.Getenv("TERM")
-	switch {
-	case os.Getenv("COLORTERM") == "truecolor" || os.Getenv("COLORTERM") == "24bit":
-		return 256
-	case len(t) >= 9 && t[len(t)-9:] == "256color":
-		return 256
-	case t == "dumb" || t == "":
-		return 0
-	}
-	return 8
 }

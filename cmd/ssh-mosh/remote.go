@@ -15,6 +15,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/forward"
+	"github.com/ssh-mosh/ssh-mosh/internal/termcolors"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
@@ -113,7 +114,7 @@ func runRemote(o *Options, argv, args []string) int {
 	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
 	req := sshcfg.ServerRequest{
 		Server:  server,
-		Colors:  colorCount(),
+		Colors:  termcolors.Count(os.Getenv),
 		UDPPort: o.UDPPort,
 		Command: command,
 		Term:    os.Getenv("TERM"),
