@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	mterm "github.com/ssh-mosh/ssh-mosh/term"
@@ -47,8 +48,13 @@ type ClientConfig struct {
 	In  *os.File  // the user's terminal (raw mode is set and restored here)
 	Out io.Writer // usually the same terminal
 	// Term is $TERM: it decides title support and the like.
-	Term             string
-	Escape           EscapeKey
+	Term   string
+	Escape EscapeKey
+	// SSHEscape is OpenSSH's escape character (sshescape.None: off),
+	// recognized at the start of a line beside Escape, for the habits of
+	// ssh's users: "~." quits (with ssh's status 255), "~^Z" suspends,
+	// "~?" shows them in the bar, "~~" sends one. mosh-client has none.
+	SSHEscape        int
 	TitleNoPrefix    bool // MOSH_TITLE_NOPREFIX
 	NoTermInit       bool // MOSH_NO_TERM_INIT: no alternate screen
 	Predict          overlay.DisplayPreference
@@ -108,6 +114,9 @@ type ClientResult struct {
 	// with SSHMosh, and only from our server).
 	Exited bool
 	Exit   wire.ExitStatus
+	// SSHEscapeQuit says the user quit with ssh's escape ("~."), after
+	// which ssh-mosh ends as ssh does (status 255).
+	SSHEscapeQuit bool
 }
 
 // errNotTerminal means the client was started without a terminal.
@@ -242,7 +251,7 @@ func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client,
 		local:   mterm.NewFramebuffer(w, h),
 		notes:   overlay.NewNotifications(now, cfg.Escape.Name),
 		predict: overlay.NewPrediction(cfg.Predict, cfg.PredictOverwrite),
-		escape:  escapeFilter{key: cfg.Escape},
+		escape:  newEscapeFilter(cfg.Escape, cfg.SSHEscape),
 		width:   w, height: h, started: now, termSize: termSize,
 		connMsg: fmt.Sprintf("Nothing received from server on UDP port %d.", cfg.Port),
 	}
@@ -546,16 +555,34 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 	}
 	var out []byte
 	for _, ch := range b {
-		if !paste && c.prompt == nil {
-			c.predict.NewUserByte(ch, c.local, now)
-		}
+		held := c.escape.ssh.Pending()
 		var act escapeAction
 		out, act = c.escape.feed(ch, out[:0])
+		if !paste && c.prompt == nil {
+			switch {
+			case act == escHeld:
+				// ssh's escape character at a line's start: nothing
+				// to show until the next byte says what it was.
+			case held:
+				// The escape is over: predict what it sends.
+				for _, k := range out {
+					c.predict.NewUserByte(k, c.local, now)
+				}
+			default:
+				c.predict.NewUserByte(ch, c.local, now)
+			}
+		}
 		switch act {
+		case escHeld:
+			continue
 		case escStart:
 			c.notes.SetMessage(c.cfg.Escape.Help, true, false, now)
 			continue
-		case escQuit:
+		case escSSHHelp:
+			c.notes.SetMessageFor(sshescape.HelpText(c.cfg.SSHEscape, c.cfg.Escape.Name), overlay.StatusNotice, false, now)
+			continue
+		case escQuit, escQuitSSH:
+			c.res.SSHEscapeQuit = act == escQuitSSH
 			if c.t.Attached() {
 				c.notes.SetMessage("Exiting on user request...", true, true, now)
 				c.t.StartShutdown(now)

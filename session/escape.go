@@ -1,6 +1,10 @@
 package session
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
+)
 
 // EscapeKey is the client's escape key configuration (MOSH_ESCAPE_KEY), as
 // mosh 1.4's STMClient::init: default Ctrl-^; one character 1–127 sets it,
@@ -68,17 +72,63 @@ const (
 	escRepaint                      // Ctrl-L: send it and repaint
 	escFinished                     // escape sequence finished: send bytes, hide the help
 	escStatus                       // escape + statusKey: show the session's state
+	escHeld                         // ssh's escape character at a line's start: held
+	escQuitSSH                      // ssh's escape + '.'
+	escSSHHelp                      // ssh's escape + '?'
 )
 
-// escapeFilter runs the escape-key state machine over typed bytes.
+// escapeFilter runs the escape keys' state machines over typed bytes:
+// mosh's escape key (anywhere, or after a newline when printable) and
+// OpenSSH's escape character (after a newline). mosh's key comes first:
+// its sequence takes the next byte whatever it is, and when both are the
+// same byte it is mosh's.
 type escapeFilter struct {
 	key       EscapeKey
+	ssh       sshescape.Filter
 	started   bool
 	lfEntered bool
 }
 
+func newEscapeFilter(key EscapeKey, sshChar int) escapeFilter {
+	return escapeFilter{key: key, ssh: sshescape.NewFilter(sshChar)}
+}
+
 // feed consumes one typed byte. out is where bytes to send are appended.
 func (f *escapeFilter) feed(b byte, out []byte) ([]byte, escapeAction) {
+	if f.ssh.Pending() {
+		n := len(out)
+		var act sshescape.Action
+		out, act = f.ssh.Feed(b, out)
+		switch act {
+		case sshescape.Quit:
+			return out, escQuitSSH
+		case sshescape.Suspend:
+			return out, escSuspend
+		case sshescape.Help:
+			return out, escSSHHelp
+		}
+		if len(out)-n == 1 {
+			return out, escSend // the escape character itself
+		}
+		// Not a command: the escape character goes, and b is typed as
+		// usual (it may start mosh's escape).
+		f.lfEntered = false
+		return f.moshKey(b, out[:n+1])
+	}
+	if !f.started && !f.isMoshKey(b) {
+		if _, act := f.ssh.Feed(b, nil); act == sshescape.Held {
+			return out, escHeld
+		}
+	}
+	return f.moshKey(b, out)
+}
+
+func (f *escapeFilter) isMoshKey(b byte) bool {
+	return f.key.Key > 0 && int(b) == f.key.Key && (f.lfEntered || !f.key.RequiresLF)
+}
+
+// moshKey is mosh's escape key on one typed byte.
+func (f *escapeFilter) moshKey(b byte, out []byte) ([]byte, escapeAction) {
 	if f.started {
 		f.started = false
 		switch {
@@ -94,7 +144,7 @@ func (f *escapeFilter) feed(b byte, out []byte) ([]byte, escapeAction) {
 			return append(out, byte(f.key.Key), b), escFinished
 		}
 	}
-	if f.key.Key > 0 && int(b) == f.key.Key && (f.lfEntered || !f.key.RequiresLF) {
+	if f.isMoshKey(b) {
 		f.started = true
 		f.lfEntered = false
 		return out, escStart

@@ -78,3 +78,36 @@ func TestEscapeFilter(t *testing.T) {
 		t.Errorf("Ctrl-L: %q %v", out, acts)
 	}
 }
+
+// TestEscapeFilterSSH: OpenSSH's escape character beside mosh's key.
+func TestEscapeFilterSSH(t *testing.T) {
+	for _, tc := range []struct {
+		typed, sent string
+		last        escapeAction
+	}{
+		{"~.", "", escQuitSSH},           // at the session's start
+		{"ls\r~.", "ls\r", escQuitSSH},   // after Enter
+		{"a~.", "a~.", escSend},          // not at a line's start
+		{"~?", "", escSSHHelp},           // help
+		{"~?~.", "", escQuitSSH},         // help keeps the line's start
+		{"~\x1a", "", escSuspend},        // suspend
+		{"~~", "~", escSend},             // the character itself, once
+		{"~/bin", "~/bin", escSend},      // anything else: both
+		{"~\x1e.", "~", escQuit},         // then mosh's key still works
+		{"\x1e.", "", escQuit},           // mosh's key anywhere
+		{"x\x1e^~.", "x\x1e~.", escSend}, // mosh's literal key is not a newline
+		{"\r~", "\r", escHeld},           // held until the next byte
+		{"\x1e~.", "\x1e~.", escSend},    // mosh's sequence takes any byte
+	} {
+		f := newEscapeFilter(ParseEscapeKey("", false), '~')
+		out, acts := feedAll(&f, tc.typed)
+		if out != tc.sent || acts[len(acts)-1] != tc.last {
+			t.Errorf("typed %q: sent %q, actions %v; want %q, last %v", tc.typed, out, acts, tc.sent, tc.last)
+		}
+	}
+	// When both are the same byte, it is mosh's.
+	f := newEscapeFilter(ParseEscapeKey("", false), 0x1e)
+	if _, acts := feedAll(&f, "\x1es"); acts[1] != escStatus {
+		t.Errorf("the same key: actions %v", acts)
+	}
+}

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 )
 
 // ResolutionFlags are the ssh flags whose values take part in config
 // resolution: -o -p -l -J -i -F -4 -6 override the configuration in
 // command-line order, -c and -m replace the algorithm lists, -q and -v set
-// the log level. The other ssh flags are the command line's business.
-const ResolutionFlags = "oplJiF46cmqv"
+// the log level, -e the escape character. The other ssh flags are the
+// command line's business.
+const ResolutionFlags = "oplJiF46cmqve"
 
 // CommandLine is what resolution takes from the command line: the flags of
 // ResolutionFlags in the order given, and where the destination stood among
@@ -40,6 +43,12 @@ func (c *CommandLine) Add(letter byte, value string) error {
 		if _, err := parsePort(value); err != nil {
 			//lint:ignore ST1005 ssh's words, which users of ssh know
 			return fmt.Errorf("Bad port '%s'", value)
+		}
+	}
+	if letter == 'e' {
+		if _, err := sshescape.ParseChar(value); err != nil {
+			//lint:ignore ST1005 ssh's words, which users of ssh know
+			return fmt.Errorf("Bad escape character '%s'.", value)
 		}
 	}
 	c.flags = append(c.flags, flagArg{letter, value})

@@ -59,6 +59,10 @@ type Config struct {
 	ServerAliveCountMax      int
 	SendEnv                  []string // patterns; "-pattern" entries already applied
 	SetEnv                   []string // NAME=VALUE
+	// EscapeChar is ssh's escape character (-e, EscapeChar; default '~'),
+	// recognized at the start of a line in the session: a byte, or
+	// sshescape.None.
+	EscapeChar int
 
 	Algorithms     AlgorithmLists // Ciphers, MACs, KexAlgorithms, ... (algorithms.go)
 	AddKeysToAgent AddKeysToAgent // (keyfile.go)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 )
 
 // defaultIdentityFiles are OpenSSH 9's defaults, in its order, used when no
@@ -196,6 +198,17 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	}
 
 	c.BatchMode = boolean("batchmode", "no")
+	if v := get("escapechar", "~"); true {
+		parse := sshescape.ParseChar
+		if fromSSH {
+			parse = sshescape.ParseDump
+		}
+		ch, err := parse(v.value)
+		if err != nil {
+			fail(v, "EscapeChar", "use one character, ^ and a letter (^]), or none")
+		}
+		c.EscapeChar = ch
+	}
 	if v := get("connecttimeout", "none"); v.value != "none" {
 		d, err := parseSSHTime(v.value)
 		if err != nil {

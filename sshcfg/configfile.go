@@ -213,6 +213,10 @@ func (r *Resolver) applyFlag(s *settings, f flagArg) error {
 		s.apply("user", f.value, where)
 	case 'J':
 		s.apply("proxyjump", f.value, where)
+	case 'e':
+		// ssh's -e sets the escape character over any -o EscapeChar,
+		// wherever it stands; the last -e wins.
+		s.vals["escapechar"] = []setting{{f.value, where}}
 	case 'i':
 		// ssh drops an -i file it cannot stat, with a warning
 		// (Config.Warnings).

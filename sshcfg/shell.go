@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
 )
@@ -86,12 +87,30 @@ func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io
 	if err := sess.RequestPty(termName, height, width, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
 		return exitConnectionError, fmt.Errorf("%s: pty request refused: %w", conn.Config.Host, err)
 	}
+	var escapes *escapeReader
 	if inTTY {
 		old, err := term.MakeRaw(inFd)
 		if err != nil {
 			return exitConnectionError, fmt.Errorf("raw terminal: %w", err)
 		}
 		defer func() { _ = term.Restore(inFd, old) }()
+		if conn.Config.EscapeChar != sshescape.None {
+			escapes = &escapeReader{
+				r:      stdin,
+				filter: sshescape.NewFilter(conn.Config.EscapeChar),
+				help:   stdout,
+				suspend: func() {
+					_ = term.Restore(inFd, old)
+					_ = syscall.Kill(0, syscall.SIGTSTP)
+					_, _ = term.MakeRaw(inFd)
+					if w, h, err := term.GetSize(sizeFd); err == nil && sizeTTY {
+						_ = sess.WindowChange(h, w)
+					}
+				},
+				quit: func() { _ = sess.Close() },
+			}
+			stdin = escapes
+		}
 	}
 	sess.Stdin, sess.Stdout, sess.Stderr = stdin, stdout, stderr
 
@@ -127,6 +146,10 @@ func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io
 	}
 	if err == nil {
 		err = sess.Wait()
+	}
+	if escapes != nil && escapes.quitted() {
+		// "~.": ssh's status for a connection the user ended.
+		return exitConnectionError, nil
 	}
 	return exitStatus(ctx, conn, err)
 }

@@ -32,6 +32,9 @@ type clientSettings struct {
 	scrollback int
 	// log is the client's log (-E); nil for mosh-client.
 	log *clientLog
+	// sshEscape is OpenSSH's escape character for a session ssh-mosh
+	// logged in to (sshescape.None for mosh-client, --connect, --local).
+	sshEscape int
 }
 
 // settingsFromEnv reads MOSH_PREDICTION_DISPLAY, MOSH_PREDICTION_OVERWRITE,
@@ -141,6 +144,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Out:              os.Stdout,
 		Term:             os.Getenv("TERM"),
 		Escape:           s.escape,
+		SSHEscape:        s.sshEscape,
 		TitleNoPrefix:    s.noPrefix,
 		NoTermInit:       s.noInit,
 		Predict:          s.predict,
@@ -157,8 +161,18 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Log:              traceLog,
 	})
 	s.log.Info("session ended", "connected", res.Connected, "clean", res.Clean, "exited", res.Exited)
+	end := sessionEndOf(res, err, addr, h, s.log)
+	if res.SSHEscapeQuit && err == nil {
+		// "~.": ssh's status for a connection the user ended.
+		end.code = 255
+	}
+	return end
+}
+
+// sessionEndOf is how a session that RunClient ran ends.
+func sessionEndOf(res session.ClientResult, err error, addr *net.UDPAddr, h sessionHooks, log *clientLog) sessionEnd {
 	if err != nil {
-		s.log.Error(err)
+		log.Error(err)
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		return sessionEnd{code: 1, connected: res.Connected}
 	}

@@ -50,6 +50,7 @@ func TestErrorsPrefixedOnce(t *testing.T) {
 		// A value a flag refuses: ssh's words for ssh's flags, ours for
 		// mosh's, never pflag's wrapper or Go's parser.
 		{"bad port", []string{"-p", "notaport", "host"}, nil, false, "ssh-mosh: Bad port 'notaport'"},
+		{"bad escape character", []string{"-e", "ab", "host"}, nil, false, "ssh-mosh: Bad escape character 'ab'."},
 		{"bad --scrollback", []string{"--scrollback=abc", "host"}, nil, false, "ssh-mosh: --scrollback=abc: want a number of lines"},
 		{"bad --delay", []string{"--local", "--delay=xyz"}, nil, false, "ssh-mosh: --delay=xyz: want a duration"},
 		{"bad --family", []string{"--family=ipx", "host"}, nil, false, "--family=ipx"},

@@ -179,6 +179,7 @@ func runRemote(o *Options, argv, args []string) int {
 	s.sshMosh = true
 	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
+	s.sshEscape = cfg.EscapeChar
 
 	var end sessionEnd
 	fwd.setLive(true)

@@ -137,3 +137,42 @@ func TestServerEndLikeOpenSSH(t *testing.T) {
 		})
 	}
 }
+
+// TestEscapeQuitLikeOpenSSH: ssh's escapes work in ssh-mosh's sessions, for
+// the habits of `alias ssh=ssh-mosh` users. After Enter, "~." ends the
+// session with ssh's 255 and its closing line, with a program running in
+// the foreground; "~?" comes before it without leaving the line's start;
+// -e changes the character, and "~." is then typed through. The plain
+// shell ssh-mosh falls back to without a mosh-server does the same.
+func TestEscapeQuitLikeOpenSSH(t *testing.T) {
+	r := newEndRig(t)
+	type variant struct {
+		name  string
+		opts  []string
+		typed string
+	}
+	for _, v := range []variant{
+		{"default", nil, "\r~?~."},
+		{"-e", []string{"-e", "%"}, "\r~.\r%."},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			clients := append(slices.Clone(r.clients), endClient{"ssh-mosh's plain shell",
+				append(slices.Clone(r.clients[1].argv[:1]), "--server=/nonexistent/mosh-server")})
+			var lines [][]string
+			for _, c := range clients {
+				m := r.login(t, c, append([]string{"-o", "LogLevel=INFO"}, v.opts...)...)
+				m.SendText("sleep 300\r" + v.typed)
+				if st := m.WaitExit(waitLong); st != 255 {
+					t.Errorf("%s ended with %d, want 255; screen:\n%s", c.name, st, testenv.FrameScreen(m.CaptureHistory(false)))
+				}
+				lines = append(lines, closing(m))
+			}
+			want := []string{"Connection to 127.0.0.1 closed."}
+			for i, c := range clients {
+				if !slices.Equal(lines[i], want) {
+					t.Errorf("%s: closing lines %q, want %q", c.name, lines[i], want)
+				}
+			}
+		})
+	}
+}
