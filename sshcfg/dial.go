@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -76,6 +77,8 @@ func (e *DialError) Error() string {
 		return msg
 	case errors.As(e.Err, &dnsErr):
 		return e.Reason
+	case errors.As(e.Err, new(*PeerClosedError)):
+		return e.Reason
 	case errors.Is(e.Err, ErrBannerTimeout):
 		// ssh: "Connection timed out during banner exchange" and
 		// "Connection to HOST port N timed out".
@@ -106,6 +109,40 @@ func (e *DialError) Unwrap() error { return e.Err }
 
 // ErrPermissionDenied is wrapped by DialError when no auth method worked.
 var ErrPermissionDenied = errors.New("permission denied")
+
+// PeerClosedError is a server that ended the connection during the
+// handshake: before its banner (not an SSH server, or an sshd turning the
+// connection away: MaxStartups, hosts.deny), or in the key exchange.
+type PeerClosedError struct {
+	Peer       string // "IP port N", as ssh names it
+	Identified bool   // the server's banner had arrived
+	Reset      bool   // reset, not closed
+	Err        error
+}
+
+func (e *PeerClosedError) Error() string {
+	how := "closed"
+	if e.Reset {
+		how = "reset"
+	}
+	if !e.Identified {
+		what := "Connection closed by remote host"
+		if e.Reset {
+			what = "read: Connection reset by peer"
+		}
+		return fmt.Sprintf("kex_exchange_identification: %s (%s: not an SSH server, or sshd refused the connection)", what, e.Peer)
+	}
+	return fmt.Sprintf("Connection %s by %s in the key exchange (see the server's log)", how, e.Peer)
+}
+
+func (e *PeerClosedError) Unwrap() error { return e.Err }
+
+// closedByPeer reports whether err is the other end closing or resetting
+// the connection.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) // x/crypto closed it on a failed write
+}
 
 // ErrBannerTimeout is a server that took the connection but sent no SSH
 // banner within ConnectTimeout (a tarpit, a stuck sshd, a middlebox).
@@ -296,22 +333,16 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 		cfg.Auth = auth.methods(nil)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	var banner *bannerConn
-	if c.ConnectTimeout > 0 {
-		// As ssh, ConnectTimeout also bounds the wait for the server's
-		// banner; the rest of the handshake may wait for the user.
-		banner = newBannerConn(nc, c.ConnectTimeout)
-		nc = banner
-	}
-	sc, chans, reqs, err := ssh.NewClientConn(nc, c.Addr(), cfg)
+	// As ssh, ConnectTimeout also bounds the wait for the server's
+	// banner; the rest of the handshake may wait for the user.
+	banner := newBannerConn(nc, c.ConnectTimeout)
+	sc, chans, reqs, err := ssh.NewClientConn(banner, c.Addr(), cfg)
 	stopped := stop()
-	if banner != nil {
-		banner.stop()
-	}
+	banner.stop()
 	if err != nil {
 		derr := &DialError{Host: c.HostName, Port: c.Port, User: c.User, Err: err, Quiet: c.LogLevel == "QUIET"}
 		switch {
-		case banner != nil && banner.timedOut.Load():
+		case banner.timedOut.Load():
 			derr.Reason, derr.Err = ErrBannerTimeout.Error(), errors.Join(ErrBannerTimeout, err)
 		case !stopped:
 			// The caller gave up (Ctrl-C while connecting): as ssh
@@ -319,6 +350,14 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 			derr.Reason, derr.Err = "cancelled", errors.Join(ErrInterrupted, ctx.Err(), err)
 		case errors.Is(err, ErrInterrupted) || auth.interrupted.Load():
 			return nil, ErrInterrupted
+		case closedByPeer(err):
+			// ssh's words: "kex_exchange_identification: Connection
+			// closed by remote host" before the server's banner,
+			// "Connection closed by H port P" after it. (Only the
+			// cases above close the connection on our side.)
+			reset := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+			derr.Err = &PeerClosedError{Peer: remoteID(nc, c), Identified: banner.identified.Load(), Reset: reset, Err: err}
+			derr.Reason = derr.Err.Error()
 		case negotiationError(err, remoteID(nc, c)) != nil:
 			ne := negotiationError(err, remoteID(nc, c))
 			derr.Reason, derr.Err = ne.Error(), errors.Join(ne, err)
@@ -351,34 +390,71 @@ func unwrapHandshake(err error) string {
 	return strings.TrimPrefix(err.Error(), "ssh: handshake failed: ")
 }
 
-// bannerConn closes its connection when no byte arrives within a time from
-// its start: the wait for the server's banner, which ssh bounds by
-// ConnectTimeout. A timer, not a deadline: a jump host's channel and a
-// ProxyCommand's pipes have no deadlines.
+// bannerConn watches the server's side of the version exchange. It notes
+// when the server's identification line ("SSH-2.0-…" and its newline)
+// has arrived, so that a connection closed before it can be told from one
+// closed in the key exchange, as ssh tells them apart. With a timeout, it
+// also closes the connection when no byte arrives within it: the wait for
+// the server's banner, which ssh bounds by ConnectTimeout. A timer, not a
+// deadline: a jump host's channel and a ProxyCommand's pipes have no
+// deadlines.
 type bannerConn struct {
 	net.Conn
-	timer    *time.Timer
-	once     sync.Once
-	timedOut atomic.Bool
+	timer      *time.Timer // nil: no timeout
+	once       sync.Once
+	timedOut   atomic.Bool
+	identified atomic.Bool
+	line       []byte // the current line's first bytes (the reading goroutine's)
 }
 
 func newBannerConn(nc net.Conn, d time.Duration) *bannerConn {
-	b := &bannerConn{Conn: nc}
-	b.timer = time.AfterFunc(d, func() {
-		b.timedOut.Store(true)
-		nc.Close()
-	})
+	b := &bannerConn{Conn: nc, line: make([]byte, 0, 4)}
+	if d > 0 {
+		b.timer = time.AfterFunc(d, func() {
+			b.timedOut.Store(true)
+			nc.Close()
+		})
+	}
 	return b
 }
 
-// Read stops the timer once the server has said something.
+// Read stops the timer once the server has said something, and looks for
+// the end of its identification line (x/crypto reads it a byte at a time,
+// so nothing after it is read here before it is seen).
 func (b *bannerConn) Read(p []byte) (int, error) {
 	n, err := b.Conn.Read(p)
 	if n > 0 {
 		b.stop()
+		if !b.identified.Load() {
+			b.scan(p[:n])
+		}
 	}
 	return n, err
 }
 
+// scan follows the lines the server sends before its identification
+// (RFC 4253 allows other lines first).
+func (b *bannerConn) scan(p []byte) {
+	for _, c := range p {
+		if c == '\n' {
+			if string(b.line) == "SSH-" {
+				b.identified.Store(true)
+				return
+			}
+			b.line = b.line[:0]
+			continue
+		}
+		if len(b.line) < 4 {
+			b.line = append(b.line, c)
+		}
+	}
+}
+
 // stop ends the wait; the connection's later reads pass straight through.
-func (b *bannerConn) stop() { b.once.Do(func() { b.timer.Stop() }) }
+func (b *bannerConn) stop() {
+	b.once.Do(func() {
+		if b.timer != nil {
+			b.timer.Stop()
+		}
+	})
+}

@@ -463,3 +463,42 @@ func TestDialBannerTimeout(t *testing.T) {
 	}}
 	mustDial(t, resolveFor(t, cfgPath, "target", "-o", "ConnectTimeout=1"), p)
 }
+
+// TestDialClosedByPeer: a server that ends the connection in the handshake
+// gets ssh's words, not Go's "EOF": before its banner (a web server on the
+// port, an sshd turning the connection away) "kex_exchange_identification:
+// Connection closed by remote host", after it "Connection closed by IP
+// port N"; "reset" when it was reset.
+func TestDialClosedByPeer(t *testing.T) {
+	testenv.Short(t)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	for _, tc := range []struct {
+		name, greeting string
+		reset          bool
+		want           string
+	}{
+		{"web server", "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n", false, "kex_exchange_identification: Connection closed by remote host (127.0.0.1 port %d: not an SSH server, or sshd refused the connection)"},
+		{"reset before the banner", "", true, "kex_exchange_identification: read: Connection reset by peer (127.0.0.1 port %d: not an SSH server, or sshd refused the connection)"},
+		{"closed in the key exchange", "SSH-2.0-OpenSSH_9.2\r\n", false, "Connection closed by 127.0.0.1 port %d in the key exchange (see the server's log)"},
+		{"reset in the key exchange", "pre-banner line\r\nSSH-2.0-OpenSSH_9.2\r\n", true, "Connection reset by 127.0.0.1 port %d in the key exchange (see the server's log)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := testenv.ClosingListener(t, tc.greeting, tc.reset)
+			cfg := writeConfig(t, fmt.Sprintf("Host h\n  HostName 127.0.0.1\n  Port %d\n  BatchMode yes\n", port))
+			_, err := Dial(dialCtx(t), resolveFor(t, cfg, "h"), (&recordingPrompter{}).prompter())
+			if !errors.As(err, new(*PeerClosedError)) {
+				t.Fatalf("Dial: %v, want a PeerClosedError", err)
+			}
+			want := fmt.Sprintf(tc.want, port)
+			if tc.reset && strings.HasPrefix(want, "Connection reset") && strings.HasPrefix(err.Error(), "Connection closed") {
+				// A reset in the key exchange may reach x/crypto
+				// through its own write first, which closes the
+				// connection under the read: "closed" then.
+				want = "Connection closed" + strings.TrimPrefix(want, "Connection reset")
+			}
+			if err.Error() != want {
+				t.Errorf("message\n%q, want\n%q", err, want)
+			}
+		})
+	}
+}

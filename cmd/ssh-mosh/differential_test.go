@@ -246,6 +246,20 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key))
 			return []string{"-o", "BadOption=yes", "target"}
 		}},
+		// The wrong port: a web server answers and hangs up.
+		{name: "not-an-ssh-server", status: 255, phrase: "kex_exchange_identification: Connection closed by remote host", absent: "EOF", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			port := testenv.ClosingListener(t, "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n", false)
+			return []string{"-o", "HostName=127.0.0.1", "-p", strconv.Itoa(port), "target"}
+		}},
+		// An sshd that drops the connection in the key exchange.
+		{name: "closed-in-key-exchange", status: 255, phrase: "Connection closed by 127.0.0.1 port", absent: "EOF", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			port := testenv.ClosingListener(t, "SSH-2.0-OpenSSH_9.2\r\n", false)
+			return []string{"-o", "HostName=127.0.0.1", "-p", strconv.Itoa(port), "target"}
+		}},
 	}
 }
 
