@@ -295,7 +295,14 @@ func dialReason(err error, host string) string {
 	case errors.Is(err, syscall.EHOSTUNREACH):
 		return "No route to host"
 	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("Could not resolve hostname %s: %s", host, dnsErr.Err)
+		why := dnsErr.Err
+		switch {
+		case dnsErr.IsNotFound:
+			why = gaiNoName
+		case dnsErr.IsTimeout || dnsErr.IsTemporary:
+			why = gaiAgain
+		}
+		return fmt.Sprintf("Could not resolve hostname %s: %s", host, why)
 	case errors.As(err, new(*ssh.OpenChannelError)):
 		return "the jump host could not open a connection: " + err.Error()
 	}

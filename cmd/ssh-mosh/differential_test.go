@@ -84,6 +84,10 @@ const junkLines = "127.0.0.99 ssh-ed448 AAAAB3NzaC1lZDQ0OAAAADkAAAAAAAAAAAAAAAAA
 	"truncated.example.org\n127.0.0.99 ssh-ed25519 !!!\n" +
 	"@stray 127.0.0.99 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
 
+// resolverNoName is glibc's gai_strerror(EAI_NONAME), what ssh says of
+// a name that does not exist on the Linux hosts the tests run on.
+const resolverNoName = "Name or service not known"
+
 const (
 	hostKeyQuestion = "(yes/no/[fingerprint])?"
 	passphraseQ     = "Enter passphrase for key"
@@ -194,6 +198,12 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, "  PubkeyAuthentication no\n  KbdInteractiveAuthentication no\n  NumberOfPasswordPrompts 2\n")
 			return []string{"target"}
 		}, steps: []diffStep{{"password:", "wrong\r"}, {"try again", "wrong again\r"}}},
+		// The resolver's words are the system's (gai_strerror), not Go's.
+		{name: "unresolvable-host", status: 255, phrase: "Could not resolve hostname no-such-host.invalid: " + resolverNoName, setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			return []string{"no-such-host.invalid"}
+		}},
 		{name: "invalid-hostname", status: 255, phrase: "hostname contains invalid characters", setup: func(t *testing.T, f *diffFixture) []string {
 			known(t, f)
 			f.writeConfig(t, "Host *.corp\n  ProxyCommand touch "+filepath.Join(f.dir, "PWNED")+"\n")
