@@ -279,7 +279,21 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 	}
 
 	if v, ok := s.first("remotecommand"); ok && !strings.EqualFold(v.value, "none") {
-		c.RemoteCommand = v.value
+		// ssh expands the tokens before it runs the command (ssh -G
+		// prints it expanded).
+		rc := v.value
+		if !fromSSH {
+			var err error
+			if rc, err = tc.expand(v.value, fileTokens); err != nil {
+				var unk *errUnknownToken
+				if errors.As(err, &unk) {
+					errs = append(errs, &needsSSHError{v.where, fmt.Sprintf("RemoteCommand: %v", err)})
+				} else {
+					fail(v, "RemoteCommand", "%v", err)
+				}
+			}
+		}
+		c.RemoteCommand = rc
 	}
 	c.RequestTTY = strings.ToLower(get("requesttty", "auto").value)
 	if c.RequestTTY == "false" {

@@ -256,6 +256,13 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key))
 			return []string{"-o", "BadOption=yes", "target"}
 		}},
+		// A RemoteCommand with RequestTTY yes (the usual "tmux new -A"
+		// host): the command, tokens expanded, in the roaming session.
+		{name: "remote-command-tty", shell: true, phrase: "RC:root:target:", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key)+"  RemoteCommand echo RC:%r:%n:; exec bash\n  RequestTTY yes\n")
+			return []string{"target"}
+		}},
 		// The wrong port: a web server answers and hangs up.
 		{name: "not-an-ssh-server", status: 255, phrase: "kex_exchange_identification: Connection closed by remote host", absent: "EOF", setup: func(t *testing.T, f *diffFixture) []string {
 			known(t, f)

@@ -39,7 +39,6 @@ const sessionFlags = "46aACDEeFgiJklLopqRtvx"
 // an interactive login; ssh must do them. The value "" means any value,
 // otherwise only the listed values trigger passthrough.
 var nonInteractiveOptions = map[string][]string{
-	"remotecommand":           nil,
 	"sessiontype":             {"none", "subsystem"},
 	"requesttty":              {"no"},
 	"stdinnull":               {"yes"},
@@ -86,11 +85,17 @@ func Decide(o *Options, args []string, stdinTTY, stdoutTTY bool) (Mode, string) 
 }
 
 // DecideConfig completes Decide with what the resolved configuration asks
-// for: a host whose config forwards ports or runs a RemoteCommand needs ssh.
-func DecideConfig(c *sshcfg.Config) (Mode, string) {
+// for. command says the command line names a remote command, tty counts
+// its -t flags. A RemoteCommand with a terminal (RequestTTY yes or force,
+// or -t: `RemoteCommand tmux new -A -s main`) runs in the roaming session,
+// as `ssh-mosh -t host cmd` does; without one it is not a login and goes
+// to ssh, as does one beside a command-line command (ssh refuses both).
+func DecideConfig(c *sshcfg.Config, command bool, tty int) (Mode, string) {
 	switch {
-	case c.RemoteCommand != "":
-		return ModePassthrough, "RemoteCommand is set for " + c.Host
+	case c.RemoteCommand != "" && command:
+		return ModePassthrough, "RemoteCommand is set for " + c.Host + " and a command is given"
+	case c.RemoteCommand != "" && c.RequestTTY != "yes" && c.RequestTTY != "force" && tty == 0:
+		return ModePassthrough, "RemoteCommand is set for " + c.Host + " without RequestTTY yes or -t"
 	case c.SessionType != "" && c.SessionType != "default":
 		return ModePassthrough, "SessionType " + c.SessionType + " is set for " + c.Host
 	case c.RequestTTY == "no":
@@ -102,6 +107,9 @@ func DecideConfig(c *sshcfg.Config) (Mode, string) {
 		return ModePassthrough, "KnownHostsCommand is set for " + c.Host
 	case len(c.NeedsOpenSSH) > 0:
 		return ModePassthrough, strings.Join(c.NeedsOpenSSH, ", ") + " is set for " + c.Host
+	}
+	if c.RemoteCommand != "" {
+		return ModeSession, "RemoteCommand on a terminal"
 	}
 	return ModeSession, "interactive login"
 }

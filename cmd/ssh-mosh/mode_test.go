@@ -28,7 +28,8 @@ func TestDecideTable(t *testing.T) {
 		{[]string{"host"}, true, false, ModePassthrough},
 		{[]string{"-tt", "host", "top"}, false, true, ModePassthrough},
 		{[]string{}, true, true, ModePassthrough},
-		{[]string{"-o", "RemoteCommand=top", "host"}, true, true, ModePassthrough},
+		// RemoteCommand is the resolved config's to judge (DecideConfig).
+		{[]string{"-o", "RemoteCommand=top", "host"}, true, true, ModeSession},
 		{[]string{"-o", "RequestTTY no", "host"}, true, true, ModePassthrough},
 		{[]string{"-o", "LocalForward=1 h:2", "host"}, true, true, ModeSession},
 		{[]string{"-A", "-L", "1:h:2", "-R", "0:h:3", "-D", "1080", "-g", "host"}, true, true, ModeSession},
@@ -66,14 +67,30 @@ func TestDecideTable(t *testing.T) {
 }
 
 func TestDecideConfig(t *testing.T) {
-	for _, c := range []sshcfg.Config{{RemoteCommand: "x"},
+	for _, c := range []sshcfg.Config{{RemoteCommand: "x", RequestTTY: "auto"},
 		{SessionType: "none"}, {RequestTTY: "no"}, {ForkAfterAuthentication: true}} {
-		if m, _ := DecideConfig(&c); m != ModePassthrough {
+		if m, _ := DecideConfig(&c, false, 0); m != ModePassthrough {
 			t.Errorf("DecideConfig(%+v) = %v, want passthrough", c, m)
 		}
 	}
-	if m, why := DecideConfig(&sshcfg.Config{RequestTTY: "auto", SessionType: "default", LocalForwards: []string{"1 h:2"}, ForwardAgent: "yes"}); m != ModeSession {
+	if m, why := DecideConfig(&sshcfg.Config{RequestTTY: "auto", SessionType: "default", LocalForwards: []string{"1 h:2"}, ForwardAgent: "yes"}, false, 0); m != ModeSession {
 		t.Errorf("plain config: %v (%s)", m, why)
+	}
+	// A RemoteCommand with a terminal is a session; beside a command on
+	// the command line, or with RequestTTY no, it is ssh's.
+	for _, tt := range []struct {
+		tty     string
+		command bool
+		t       int
+		want    Mode
+	}{
+		{"yes", false, 0, ModeSession}, {"force", false, 0, ModeSession}, {"auto", false, 1, ModeSession},
+		{"auto", false, 0, ModePassthrough}, {"yes", true, 1, ModePassthrough}, {"no", false, 1, ModePassthrough},
+	} {
+		c := &sshcfg.Config{RemoteCommand: "tmux new -A -s main", RequestTTY: tt.tty, SessionType: "default"}
+		if m, why := DecideConfig(c, tt.command, tt.t); m != tt.want {
+			t.Errorf("RemoteCommand, RequestTTY %s, command %v, -t×%d: %v (%s), want %v", tt.tty, tt.command, tt.t, m, why, tt.want)
+		}
 	}
 }
 
@@ -128,7 +145,7 @@ func TestConfigKeywordsHandedToOpenSSH(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", tt.line, err)
 			}
-			if m, why := DecideConfig(c); (m == ModePassthrough) != tt.passthrough {
+			if m, why := DecideConfig(c, false, 0); (m == ModePassthrough) != tt.passthrough {
 				t.Errorf("%q (flag %v): %v (%s), want passthrough %v", tt.line, viaFlag, m, why, tt.passthrough)
 			}
 		}

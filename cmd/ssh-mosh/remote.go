@@ -40,7 +40,7 @@ func runRemote(o *Options, argv, args []string) int {
 	if err != nil {
 		return failLog(o.clog, err)
 	}
-	if m, why := DecideConfig(cfg); m == ModePassthrough && o.Attach == "" {
+	if m, why := DecideConfig(cfg, len(args) > 1, o.TTY); m == ModePassthrough && o.Attach == "" {
 		return passthrough(o, argv, args, why)
 	}
 	plan, err := planForwards(o, cfg)
@@ -96,8 +96,11 @@ func runRemote(o *Options, argv, args []string) int {
 	// ssh gives a remote command to the user's shell as one string;
 	// mosh-server execs its command words directly, so wrap it the same way.
 	var command []string
-	if len(args) > 1 {
-		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", strings.Join(args[1:], " ")}
+	if line := strings.Join(args[1:], " "); line != "" || cfg.RemoteCommand != "" && o.Attach == "" {
+		if line == "" {
+			line = cfg.RemoteCommand
+		}
+		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", line}
 	}
 	// The command line wins over ssh_config's MoshTransport, MoshServer
 	// and MoshFallback (both were validated).
