@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 	"github.com/youmark/pkcs8"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -132,24 +133,7 @@ func serveAgent(t *testing.T, ag agent.Agent) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = agent.ServeAgent(ag, c)
-			}()
-		}
-	}()
+	testenv.Serve(t, l, func(c net.Conn) { _ = agent.ServeAgent(ag, c) })
 	return sock
 }
 

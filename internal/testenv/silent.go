@@ -3,7 +3,6 @@ package testenv
 import (
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 )
@@ -17,30 +16,9 @@ func SilentListener(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var held []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
+	// Reading what the client sends keeps each connection open, silent,
+	// until cleanup closes it.
+	Serve(t, ln, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
@@ -56,44 +34,25 @@ func ClosingListener(t testing.TB, greeting string, reset bool) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				if _, err := c.Write([]byte(greeting)); err != nil {
-					return
-				}
-				b := make([]byte, 1)
-				for {
-					if _, err := c.Read(b); err != nil || b[0] == '\n' {
-						break
-					}
-				}
-				if reset {
-					_ = c.(*net.TCPConn).SetLinger(0)
-					return
-				}
-				// A close with the client's next bytes unread would be
-				// a reset: end our side, then drain until the client
-				// closes its own.
-				_ = c.(*net.TCPConn).CloseWrite()
-				_, _ = io.Copy(io.Discard, c)
-			}()
+	Serve(t, ln, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte(greeting)); err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
+		b := make([]byte, 1)
+		for {
+			if _, err := c.Read(b); err != nil || b[0] == '\n' {
+				break
+			}
+		}
+		if reset {
+			_ = c.(*net.TCPConn).SetLinger(0)
+			return
+		}
+		// A close with the client's next bytes unread would be a reset:
+		// end our side, then drain until the client closes its own.
+		_ = c.(*net.TCPConn).CloseWrite()
+		_, _ = io.Copy(io.Discard, c)
 	})
 	return ln.Addr().(*net.TCPAddr).Port
 }
