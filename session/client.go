@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/internal/proc"
 	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
@@ -592,7 +593,7 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 		case escSuspend:
 			suspend()
 			_, _ = io.WriteString(c.cfg.Out, "\n\033[37;44m[mosh is suspended.]\033[m\n")
-			_ = syscall.Kill(0, syscall.SIGSTOP)
+			proc.SuspendGroup()
 			_ = resume()
 			c.local = mterm.NewFramebuffer(c.width, c.height)
 			c.repaint = true

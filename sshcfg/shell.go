@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/proc"
 	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
@@ -101,7 +102,7 @@ func InteractiveShell(ctx context.Context, conn *Conn, termName string, stdin io
 				help:   stdout,
 				suspend: func() {
 					_ = term.Restore(inFd, old)
-					_ = syscall.Kill(0, syscall.SIGTSTP)
+					proc.SuspendGroup()
 					_, _ = term.MakeRaw(inFd)
 					if w, h, err := term.GetSize(sizeFd); err == nil && sizeTTY {
 						_ = sess.WindowChange(h, w)

@@ -1,7 +1,8 @@
-// Package proc owns how ssh-mosh stops a child process it started in a
-// process group of its own (a ProxyCommand, a test's server): politely
-// first, then for sure, always reaping it. One sequence, so a child never
-// outlives its owner because one copy forgot a step.
+// Package proc owns how ssh-mosh stops processes: a child it started in a
+// process group of its own (a ProxyCommand, a test's server), politely
+// first, then for sure, always reaping it, one sequence so that a child
+// never outlives its owner because one copy forgot a step; and itself,
+// suspended for job control until continued (SuspendGroup).
 package proc
 
 import (
