@@ -73,6 +73,12 @@ type ServerInfo struct {
 	PID int
 	// SSHConnectionIP is the server address sshd reported, if any.
 	SSHConnectionIP net.IP
+	// Version names the server from its banner ("mosh 1.4.0", or ours:
+	// "ssh-mosh v1.2.3"); "" when it printed none. Printable ASCII only.
+	Version string
+	// Ours says the banner is our mosh-server's, which keeps a session
+	// whose client went away for --attach.
+	Ours bool
 }
 
 // String describes info without the key.
@@ -109,6 +115,25 @@ func ParseConnect(line string) (port int, key string, err error) {
 
 // envNameRE is a shell variable name (ServerRequest.Env).
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// bannerRE matches the first line of mosh-server's banner: "mosh-server
+// (mosh 1.4.0) [build mosh 1.4.0]", ours "[build ssh-mosh v1.2.3,
+// protocol 2]". The remote prints it: printable ASCII only, bounded.
+var bannerRE = regexp.MustCompile(`^mosh-server \((mosh [!-~]{1,40})\) \[build ([ -Z^-~]{1,80})\]$`)
+
+// serverVersion names the server of a banner line: ours by our build
+// ("ssh-mosh v1.2.3"), any other by its mosh version ("mosh 1.4.0").
+func serverVersion(line []byte) (version string, ours bool, ok bool) {
+	m := bannerRE.FindSubmatch(line)
+	if m == nil {
+		return "", false, false
+	}
+	if build, found := strings.CutPrefix(string(m[2]), "ssh-mosh "); found {
+		v, _, _ := strings.Cut(build, ",")
+		return "ssh-mosh " + v, true, true
+	}
+	return string(m[1]), false, true
+}
 
 // detachedRE matches mosh-server's "[mosh-server detached, pid = N]".
 var detachedRE = regexp.MustCompile(`^\[mosh-server detached, pid = (\d+)\]`)
@@ -286,7 +311,7 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	if errors.Is(readErr, errStartupTooLong) {
 		return fail(&StartupError{Host: host, Limit: "after " + formatLimit(limit) + " of output", Printed: o.quoteOther()})
 	}
-	info := &ServerInfo{Host: host, IP: conn.RemoteIP, PID: o.PID, SSHConnectionIP: o.SSHConnectionIP}
+	info := &ServerInfo{Host: host, IP: conn.RemoteIP, PID: o.PID, SSHConnectionIP: o.SSHConnectionIP, Version: o.Version, Ours: o.Ours}
 	switch {
 	case o.SawNotFound:
 		looked := o.NotFound

@@ -45,6 +45,9 @@ type startupOutput struct {
 	Key        string
 	// PID is from mosh-server's detach line (0 if none).
 	PID int
+	// Version and Ours are from mosh-server's banner (serverVersion).
+	Version string
+	Ours    bool
 	// NotFound holds the not-found marker's text (where the script looked).
 	NotFound    string
 	SawNotFound bool
@@ -144,6 +147,8 @@ func (o *startupOutput) addLine(raw []byte) bool {
 		if err == nil {
 			o.Port, o.Key = port, key
 		}
+	case has("mosh-server (mosh ") && bannerRE.Match(line):
+		o.Version, o.Ours, _ = serverVersion(line)
 	case has("[mosh-server detached, pid = ") && detachedRE.Match(line):
 		o.PID, _ = strconv.Atoi(string(detachedRE.FindSubmatch(line)[1]))
 		return o.Connect

@@ -22,6 +22,7 @@ func FuzzReadStartup(f *testing.F) {
 	f.Add([]byte("MOSH CONNECT 1 short\n"), uint16(5), uint32(6), true, uint16(0))
 	f.Add([]byte("[mosh-server detached, pid = 7]\nMOSH SSH_CONNECTION 1 2 3\n"), uint16(5), uint32(6), true, uint16(0))
 	f.Add([]byte(markDone+"0\n"), uint16(5), uint32(6), true, uint16(0))
+	f.Add([]byte("mosh-server (mosh 1.4.0) [build ssh-mosh v1.0.0, protocol 2]\n"), uint16(5), uint32(6), true, uint16(0))
 	f.Add(bytes.Repeat([]byte("flood\n"), 100), uint16(60003), uint32(3), true, uint16(64))
 	f.Add(bytes.Repeat([]byte("x"), 5000), uint16(60004), uint32(4), false, uint16(0))
 	f.Add([]byte("caf\xc3\xa9 \xff\xfe\r\n\r\n"), uint16(60005), uint32(5), true, uint16(300))
@@ -59,6 +60,9 @@ func FuzzReadStartup(f *testing.F) {
 			if len(l) > startupMaxLine || strings.ContainsAny(l, "\r\n") {
 				t.Fatalf("kept line %q", l)
 			}
+		}
+		if len(o.Version) > 60 || strings.ContainsFunc(o.Version, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			t.Fatalf("server version %q is not short printable ASCII", o.Version)
 		}
 		q := o.quoteOther()
 		if !utf8.ValidString(q) || strings.ContainsFunc(q, func(r rune) bool { return r < 0x20 || r == 0x7f }) ||

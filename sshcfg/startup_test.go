@@ -75,8 +75,11 @@ func TestReadStartupLines(t *testing.T) {
 		o.SSHConnectionIP.String() != "10.0.0.2" {
 		t.Fatalf("parsed %+v", o)
 	}
-	if want := []string{"welcome from bashrc", "mosh-server (mosh 1.4.0) [build mosh 1.4.0]"}; strings.Join(o.Other, "|") != strings.Join(want, "|") {
+	if want := []string{"welcome from bashrc"}; strings.Join(o.Other, "|") != strings.Join(want, "|") {
 		t.Errorf("other lines %q, want %q", o.Other, want)
+	}
+	if o.Version != "mosh 1.4.0" || o.Ours {
+		t.Errorf("banner: version %q, ours %v", o.Version, o.Ours)
 	}
 	if o.Read != int64(len(in)-len("never read\n")) {
 		t.Errorf("read %d bytes: it should stop after the detach line", o.Read)
@@ -94,6 +97,30 @@ func TestReadStartupLines(t *testing.T) {
 	o, err = readStartup(strings.NewReader("MOSH CONNECT 1 "+key), startupLimit)
 	if err != nil || o.Port != 1 {
 		t.Errorf("unterminated last line: %+v, %v", o, err)
+	}
+}
+
+// TestServerVersion: the banner names the server for the status key, and
+// tells ours from others; a line from the remote is refused unless it is
+// printable and bounded.
+func TestServerVersion(t *testing.T) {
+	for _, tc := range []struct {
+		line, version string
+		ours, ok      bool
+	}{
+		{"mosh-server (mosh 1.4.0) [build mosh 1.4.0]", "mosh 1.4.0", false, true},
+		{"mosh-server (mosh 1.3.2) [build mosh-1.3.2-12-gabcdef]", "mosh 1.3.2", false, true},
+		{"mosh-server (mosh 1.4.0) [build ssh-mosh v1.2.3, protocol 2]", "ssh-mosh v1.2.3", true, true},
+		{"mosh-server (mosh 1.4.0) [build ssh-mosh devel, protocol 2]", "ssh-mosh devel", true, true},
+		{"mosh-server (mosh 1.4.0) [build \x1b]0;evil\x07]", "", false, false},
+		{"mosh-server (mosh 1.4.0\x1b[2J) [build x]", "", false, false},
+		{"mosh-server (mosh 1.4.0) [build " + strings.Repeat("x", 200) + "]", "", false, false},
+		{"Mosh-server (mosh 1.4.0) [build x]", "", false, false},
+	} {
+		v, ours, ok := serverVersion([]byte(tc.line))
+		if v != tc.version || ours != tc.ours || ok != tc.ok {
+			t.Errorf("serverVersion(%q) = %q, %v, %v; want %q, %v, %v", tc.line, v, ours, ok, tc.version, tc.ours, tc.ok)
+		}
 	}
 }
 

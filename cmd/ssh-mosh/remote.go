@@ -189,8 +189,9 @@ func runRemote(o *Options, argv, args []string) int {
 	if tmode == datapath.TransportUDP {
 		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
 		hooks := sessionHooks{
-			onConnect: closeConn, // the SSH connection is not needed once UDP works
-			giveUp:    udpGiveUp,
+			onConnect:     closeConn, // the SSH connection is not needed once UDP works
+			giveUp:        udpGiveUp,
+			serverVersion: info.Version,
 		}
 		if side != nil {
 			// Forwards ride it: it stays, and its re-dials may ask in

@@ -176,3 +176,24 @@ func TestEscapeQuitLikeOpenSSH(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusKeyNamesServer: Ctrl-^ s names the server, from the banner
+// mosh-server prints as it starts: ours by its build, the real one by its
+// mosh version.
+func TestStatusKeyNamesServer(t *testing.T) {
+	r := newEndRig(t)
+	realServer := testenv.MustHaveExec(t, "mosh-server")
+	for _, tc := range []struct {
+		server, want string
+	}{
+		{r.clients[1].argv[1], ", server ssh-mosh "},
+		{"--server=" + realServer, ", server mosh 1.4"},
+	} {
+		c := endClient{"ssh-mosh", []string{r.clients[1].argv[0], tc.server}}
+		m := r.login(t, c)
+		m.SendText("\x1es")
+		m.WaitFor(tc.want, waitLong)
+		m.SendText("\x1e.")
+		m.WaitExit(waitLong)
+	}
+}

@@ -136,6 +136,7 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		giveUp:        sshPathGiveUp,
 		onConnect:     onConnect,
 		prompts:       side.prompts,
+		serverVersion: info.Version,
 	})
 	stop()
 	noticeMu.Lock()
