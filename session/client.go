@@ -51,6 +51,12 @@ type ClientConfig struct {
 	// Term is $TERM: it decides title support and the like.
 	Term   string
 	Escape EscapeKey
+	// DetachOnHangup: when the terminal goes away (SIGHUP, its input
+	// closed) or the client is told to stop (SIGTERM), end at once
+	// without mosh's shutdown handshake, so that the server keeps the
+	// session for a later --attach (set only with our server, which
+	// keeps it; mosh-client shuts the session down, as mosh's does).
+	DetachOnHangup bool
 	// SSHEscape is OpenSSH's escape character (sshescape.None: off),
 	// recognized at the start of a line beside Escape, for the habits of
 	// ssh's users: "~." quits (with ssh's status 255), "~^Z" suspends,
@@ -118,6 +124,9 @@ type ClientResult struct {
 	// SSHEscapeQuit says the user quit with ssh's escape ("~."), after
 	// which ssh-mosh ends as ssh does (status 255).
 	SSHEscapeQuit bool
+	// Detached says the client left the session running on the server
+	// (DetachOnHangup).
+	Detached bool
 }
 
 // errNotTerminal means the client was started without a terminal.
@@ -484,6 +493,9 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 	case roam.EventInput:
 		if ev.Closed {
 			c.stdin = nil
+			if c.detach() {
+				return true, nil
+			}
 			return c.quit("Exiting...", now), nil
 		}
 		c.trace.mark(TraceStdin, len(ev.Bytes))
@@ -494,6 +506,11 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 			c.resize()
 		case syscall.SIGCONT:
 			c.repaint = true
+		case syscall.SIGHUP, syscall.SIGTERM:
+			if c.detach() {
+				return true, nil
+			}
+			return c.quit("Signal received, shutting down...", now), nil
 		default:
 			return c.quit("Signal received, shutting down...", now), nil
 		}
@@ -513,6 +530,17 @@ func (c *client) quit(why string, now time.Time) (done bool) {
 		c.t.StartShutdown(now)
 	}
 	return false
+}
+
+// detach reports whether the client leaves the session to the server
+// (DetachOnHangup) rather than shutting it down: only a session the
+// server reached and that is not already being shut down.
+func (c *client) detach() bool {
+	if !c.cfg.DetachOnHangup || !c.res.Connected || c.t.ShutdownInProgress() {
+		return false
+	}
+	c.res.Detached = true
+	return true
 }
 
 // Received implements roam.App: what a new datagram tells the bar and the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -117,6 +118,38 @@ func TestAttachAfterClientKilled(t *testing.T) {
 	}
 	wantNoSessionProcesses(t, f.sshd, waitLong)
 	f.waitSessions(t, "no session", func(l [][]string) bool { return len(l) == 0 })
+}
+
+// TestAttachAfterTerminalClosed: a closed terminal (SIGHUP) or a kill
+// (SIGTERM) ends the client at once with ssh's 255 and leaves the session
+// to our server, which --attach takes over with its screen; mosh's
+// client would shut the session down.
+func TestAttachAfterTerminalClosed(t *testing.T) {
+	f := newAttachFixture(t)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM} {
+		m := f.run(t, nil, "--server="+f.server, "target")
+		m.WaitFor("#", waitLong)
+		mark := fmt.Sprintf("kept-%d", 100+int(sig))
+		m.SendText(fmt.Sprintf("echo kept-$((100+%d))\r", int(sig)))
+		m.WaitFor(mark, waitLong)
+		if err := syscall.Kill(m.PanePID(), sig); err != nil {
+			t.Fatal(err)
+		}
+		if code := m.WaitExit(waitLong); code != 255 {
+			t.Errorf("%v: status %d, want 255", sig, code)
+		}
+		if !strings.Contains(strings.ReplaceAll(m.CaptureHistory(false), "\n", ""), "ssh-mosh: session left running on target: `ssh-mosh --attach target` takes it back") {
+			t.Errorf("%v: no word of the session left running:\n%s", sig, testenv.FrameScreen(m.CaptureHistory(false)))
+		}
+		lines := f.waitSessions(t, "the session left running", func(l [][]string) bool { return len(l) == 1 })
+		a := f.run(t, nil, "--server="+f.server, "--attach="+lines[0][1], "target")
+		a.WaitFor(mark, waitLong)
+		a.SendText("exit\r")
+		if code := a.WaitExit(waitLong); code != 0 {
+			t.Fatalf("%v: status %d after exit; screen:\n%s", sig, code, testenv.FrameScreen(a.Capture()))
+		}
+		f.waitSessions(t, "no session", func(l [][]string) bool { return len(l) == 0 })
+	}
 }
 
 // sessionsHeaderForTest is mosh-server's header line.

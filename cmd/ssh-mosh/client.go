@@ -35,6 +35,9 @@ type clientSettings struct {
 	// sshEscape is OpenSSH's escape character for a session ssh-mosh
 	// logged in to (sshescape.None for mosh-client, --connect, --local).
 	sshEscape int
+	// detachOnHangup leaves the session to our server when the terminal
+	// goes away (session.ClientConfig.DetachOnHangup).
+	detachOnHangup bool
 }
 
 // settingsFromEnv reads MOSH_PREDICTION_DISPLAY, MOSH_PREDICTION_OVERWRITE,
@@ -90,6 +93,8 @@ type sessionEnd struct {
 	code      int
 	connected bool
 	byServer  bool
+	// detached: the client left the session running on the server.
+	detached bool
 }
 
 // sessionHooks are what ssh-mosh adds to a plain mosh-client session.
@@ -145,6 +150,7 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Term:             os.Getenv("TERM"),
 		Escape:           s.escape,
 		SSHEscape:        s.sshEscape,
+		DetachOnHangup:   s.detachOnHangup,
 		TitleNoPrefix:    s.noPrefix,
 		NoTermInit:       s.noInit,
 		Predict:          s.predict,
@@ -161,6 +167,11 @@ func runSessionWith(ctx context.Context, addr *net.UDPAddr, key wire.Key, s clie
 		Log:              traceLog,
 	})
 	s.log.Info("session ended", "connected", res.Connected, "clean", res.Clean, "exited", res.Exited)
+	if res.Detached && err == nil {
+		// The terminal went away or we were told to stop: as ssh
+		// killed by a signal, 255; the session stays for --attach.
+		return sessionEnd{code: 255, connected: true, detached: true}
+	}
 	end := sessionEndOf(res, err, addr, h, s.log)
 	if res.SSHEscapeQuit && err == nil {
 		// "~.": ssh's status for a connection the user ended.

@@ -183,6 +183,7 @@ func runRemote(o *Options, argv, args []string) int {
 	s.scrollback = max(o.Scrollback, 0)
 	s.log = o.clog
 	s.sshEscape = cfg.EscapeChar
+	s.detachOnHangup = info.Ours
 
 	var end sessionEnd
 	fwd.setLive(true)
@@ -217,6 +218,12 @@ func runRemote(o *Options, argv, args []string) int {
 		conn = side.conn() // re-dialled ones included, for the fallback; closeConn closes it
 	}
 	fwd.setLive(false)
+	if end.detached {
+		// Told on stderr, which outlives a closed terminal only when
+		// redirected (SIGTERM, a log): the session waits on the host.
+		fmt.Fprintf(os.Stderr, "\nssh-mosh: session left running on %s: `ssh-mosh --attach %s` takes it back\n", cfg.Host, args[0])
+		return end.code
+	}
 	if end.connected {
 		return sessionClosed(cfg, end, startNotice.Socket() != "")
 	}
