@@ -49,23 +49,24 @@ type ClientConfig struct {
 	In  *os.File  // the user's terminal (raw mode is set and restored here)
 	Out io.Writer // usually the same terminal
 	// Term is $TERM: it decides title support and the like.
-	Term   string
-	Escape EscapeKey
+	Term             string
+	Escape           EscapeKey
+	TitleNoPrefix    bool // MOSH_TITLE_NOPREFIX
+	NoTermInit       bool // MOSH_NO_TERM_INIT: no alternate screen
+	Predict          overlay.DisplayPreference
+	PredictOverwrite bool // MOSH_PREDICTION_OVERWRITE=yes
+
+	// SSHEscape is OpenSSH's escape character (sshescape.None: off),
+	// recognized at the start of a line beside Escape, for the habits of
+	// ssh's users: "~." quits (with ssh's status 255), "~^Z" suspends,
+	// "~?" shows them in the bar, "~~" sends one. mosh-client has none.
+	SSHEscape int
 	// DetachOnHangup: when the terminal goes away (SIGHUP, its input
 	// closed) or the client is told to stop (SIGTERM), end at once
 	// without mosh's shutdown handshake, so that the server keeps the
 	// session for a later --attach (set only with our server, which
 	// keeps it; mosh-client shuts the session down, as mosh's does).
 	DetachOnHangup bool
-	// SSHEscape is OpenSSH's escape character (sshescape.None: off),
-	// recognized at the start of a line beside Escape, for the habits of
-	// ssh's users: "~." quits (with ssh's status 255), "~^Z" suspends,
-	// "~?" shows them in the bar, "~~" sends one. mosh-client has none.
-	SSHEscape        int
-	TitleNoPrefix    bool // MOSH_TITLE_NOPREFIX
-	NoTermInit       bool // MOSH_NO_TERM_INIT: no alternate screen
-	Predict          overlay.DisplayPreference
-	PredictOverwrite bool // MOSH_PREDICTION_OVERWRITE=yes
 
 	// Status, when set, is the session's state line (e.g. which datagram
 	// path is in use, a re-dial), "" when there is nothing to say: a new
