@@ -587,7 +587,14 @@ func (c *client) userInput(b []byte, now time.Time, suspend func(), resume func(
 	for _, ch := range b {
 		held := c.escape.ssh.Pending()
 		var act escapeAction
-		out, act = c.escape.feed(ch, out[:0])
+		if c.prompt != nil && !held {
+			// A question in the bar (a re-dial's password) takes
+			// what is typed; ssh's escapes are for the session (a
+			// password may start with "~."), mosh's key still works.
+			out, act = c.escape.moshKey(ch, out[:0])
+		} else {
+			out, act = c.escape.feed(ch, out[:0])
+		}
 		if !paste && c.prompt == nil {
 			switch {
 			case act == escHeld:

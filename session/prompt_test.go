@@ -77,3 +77,32 @@ func TestPromptSurvivesSendErrors(t *testing.T) {
 		t.Fatalf("with no question the bar shows %q, not the send error", got)
 	}
 }
+
+// TestPromptTakesSSHEscape: with a question in the bar, "~." is part of
+// the answer (a password may start so), not ssh's quit; mosh's key still
+// reaches the escape.
+func TestPromptTakesSSHEscape(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	c, err := newClient(ClientConfig{Escape: ParseEscapeKey("", false), SSHEscape: '~', In: null, Out: io.Discard}, mterm.Display{}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	reply := make(chan PromptAnswer, 1)
+	c.openPrompt(&Prompt{Question: "Password: ", Reply: reply}, now)
+	nop := func() error { return nil }
+	if c.userInput([]byte("~.pw\r"), now, func() {}, nop) || c.res.SSHEscapeQuit {
+		t.Fatal("~. in a prompt quit the session")
+	}
+	if a := <-reply; a.Err != nil || a.Text != "~.pw" {
+		t.Errorf("answer %+v, want \"~.pw\"", a)
+	}
+	// With the question answered, ~. at a line's start quits again.
+	if !c.userInput([]byte("~."), now, func() {}, nop) && !c.res.SSHEscapeQuit {
+		t.Error("~. after the prompt did not quit")
+	}
+}
