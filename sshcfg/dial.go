@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -338,6 +339,16 @@ func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *ho
 			cfg.HostKeyAlgorithms = orderHostKeyAlgorithms(hostKeyAlgs, hk.knownKeyAlgorithms())
 		}
 		cfg.Auth = auth.methods(nil)
+		// The server's message before authentication (sshd's Banner:
+		// a legal notice, often required to be seen), shown as ssh
+		// shows it at LogLevel INFO, control characters escaped. A
+		// re-dial, which runs under the session's screen, shows none.
+		cfg.BannerCallback = func(msg string) error {
+			if msg = strings.TrimRight(strings.ReplaceAll(msg, "\r\n", "\n"), "\n"); msg != "" && c.Logs("INFO") {
+				ui.Notice(vis.Visible(msg))
+			}
+			return nil
+		}
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	// As ssh, ConnectTimeout also bounds the wait for the server's

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -195,5 +197,43 @@ func TestStatusKeyNamesServer(t *testing.T) {
 		m.WaitFor(tc.want, waitLong)
 		m.SendText("\x1e.")
 		m.WaitExit(waitLong)
+	}
+}
+
+// TestPreAuthBannerLikeOpenSSH: sshd's Banner (a legal notice) is shown
+// before the session, as ssh shows it, control characters escaped; -q
+// hides it from both.
+func TestPreAuthBannerLikeOpenSSH(t *testing.T) {
+	testenv.Short(t)
+	testenv.MustHaveRoot(t)
+	testenv.MustHaveExec(t, "tmux")
+	sshBin := testenv.MustHaveExec(t, "ssh")
+	banner := filepath.Join(t.TempDir(), "banner")
+	if err := os.WriteFile(banner, []byte("AUTHORIZED USE ONLY\r\nsecond \x1b[2Jline\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key, pub := testenv.NewUserKey(t, "", "")
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "Banner " + banner + "\n"})
+	cfg, _ := sshd.ClientConfig(t, "target", key)
+	sshMosh := testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh")
+	server := testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")
+	for _, quiet := range []bool{false, true} {
+		for _, argv := range [][]string{{sshBin}, {sshMosh, "--server=" + server}} {
+			// The fixture's config says LogLevel ERROR; ssh shows the
+			// banner from INFO on.
+			args := append(slices.Clone(argv), "-F", cfg, "-o", "LogLevel=INFO")
+			if quiet {
+				args = append(args, "-q")
+			}
+			m := testenv.StartTmux(t, testenv.TmuxOptions{Width: 100, Height: 30, Env: []string{"SSH_AUTH_SOCK="}}, append(args, "target")...)
+			waitRootPrompt(m, waitLong)
+			all := m.CaptureHistory(false)
+			shown := strings.Contains(all, "AUTHORIZED USE ONLY\nsecond \\033[2Jline")
+			if shown == quiet {
+				t.Errorf("%s (-q %v): banner shown %v:\n%s", filepath.Base(argv[0]), quiet, shown, testenv.FrameScreen(all))
+			}
+			m.SendText("exit\r")
+			m.WaitExit(waitLong)
+		}
 	}
 }
