@@ -286,6 +286,7 @@ func dialTransport(ctx context.Context, c *Config, prev *ssh.Client) (net.Conn, 
 // dialReason words a dial failure like OpenSSH's.
 func dialReason(err error, host string) string {
 	var dnsErr *net.DNSError
+	var oce *ssh.OpenChannelError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "Connection refused"
@@ -304,8 +305,14 @@ func dialReason(err error, host string) string {
 			why = gaiAgain
 		}
 		return fmt.Sprintf("Could not resolve hostname %s: %s", host, why)
-	case errors.As(err, new(*ssh.OpenChannelError)):
-		return "the jump host could not open a connection: " + err.Error()
+	case errors.As(err, &oce):
+		// ssh: "channel 0: open failed: connect failed: Name or
+		// service not known". The message is the jump host's.
+		why := oce.Reason.String()
+		if oce.Message != "" {
+			why += ": " + vis.Visible(oce.Message)
+		}
+		return "open failed through the jump host: " + why
 	}
 	return err.Error()
 }

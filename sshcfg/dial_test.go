@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
+	"golang.org/x/crypto/ssh"
 )
 
 // recordingPrompter answers prompts from a list and records everything.
@@ -500,5 +501,15 @@ func TestDialClosedByPeer(t *testing.T) {
 				t.Errorf("message\n%q, want\n%q", err, want)
 			}
 		})
+	}
+}
+
+// TestDialReasonJumpRefusal: a jump host that cannot reach the target says
+// why in ssh's words, its message escaped, without x/crypto's wrapper.
+func TestDialReasonJumpRefusal(t *testing.T) {
+	err := fmt.Errorf("dial via jump: %w", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "Name or service not known\x1b[2J"})
+	want := `open failed through the jump host: connect failed: Name or service not known\033[2J`
+	if got := dialReason(err, "target"); got != want {
+		t.Errorf("dialReason = %q, want %q", got, want)
 	}
 }
