@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/nbio"
+	"github.com/ssh-mosh/ssh-mosh/internal/vis"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -76,6 +79,7 @@ func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 		addrs = []string{ip, "0.0.0.0"}
 	}
 	var errs []error
+	busy := &PortsBusyError{Low: low, High: high}
 	for _, a := range addrs {
 		ap, err := netip.ParseAddr(a)
 		if err != nil {
@@ -83,7 +87,12 @@ func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 			continue
 		}
 		uc, err := bindRange(ap.Unmap(), low, high)
-		if err != nil {
+		var oe *net.OpError
+		switch {
+		case errors.As(err, &oe) && oe.Op == "listen":
+			busy.Addrs, busy.Err = append(busy.Addrs, ap.Unmap().String()), err
+			continue
+		case err != nil:
 			errs = append(errs, err)
 			continue
 		}
@@ -93,8 +102,29 @@ func BindUDP(ip string, low, high int) (*net.UDPConn, int, error) {
 		}
 		return uc, mtu, nil
 	}
+	if len(busy.Addrs) > 0 {
+		errs = append(errs, busy)
+	}
 	return nil, 0, errors.Join(errs...)
 }
+
+// PortsBusyError is a server socket that found no free port in its range
+// on any address it tried.
+type PortsBusyError struct {
+	Low, High int
+	Addrs     []string // the addresses tried
+	Err       error    // the last port's error
+}
+
+func (e *PortsBusyError) Error() string {
+	ports := fmt.Sprintf("%d:%d", e.Low, e.High)
+	if e.Low == e.High {
+		ports = strconv.Itoa(e.Low)
+	}
+	return fmt.Sprintf("no free UDP port %s on %s (%s): free one, or choose others (mosh-server -p, ssh-mosh --port)", ports, strings.Join(e.Addrs, " or "), vis.Strerror(e.Err))
+}
+
+func (e *PortsBusyError) Unwrap() error { return e.Err }
 
 // bindRange binds the first free port of low..high on ip.
 func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
@@ -115,7 +145,7 @@ func bindRange(ip netip.Addr, low, high int) (*net.UDPConn, error) {
 		}
 		return uc, nil
 	}
-	return nil, fmt.Errorf("no free UDP port in %d:%d on %v: %w", low, high, ip, last)
+	return nil, last
 }
 
 // NewServerPath makes a server path on any PacketConn (a real socket, an

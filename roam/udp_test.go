@@ -2,6 +2,7 @@ package roam
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -168,8 +169,14 @@ func TestListenUDPPortRange(t *testing.T) {
 	if srv.Port() != p+1 {
 		t.Fatalf("bound %d, want the first free port %d", srv.Port(), p+1)
 	}
-	if _, err := ListenUDP("127.0.0.1", p, p); err == nil {
+	_, err = ListenUDP("127.0.0.1", p, p)
+	if err == nil {
 		t.Fatal("bound a busy single port")
+	}
+	// One line, the OS's words, what to do: no Go listener text.
+	want := fmt.Sprintf("no free UDP port %d on 127.0.0.1 or 0.0.0.0 (Address already in use): free one, or choose others (mosh-server -p, ssh-mosh --port)", p)
+	if !errors.As(err, new(*PortsBusyError)) || err.Error() != want {
+		t.Errorf("busy port: %q, want %q", err, want)
 	}
 	for _, r := range [][2]int{{5, 4}, {0, 10}, {1, 70000}} {
 		if _, err := ListenUDP("", r[0], r[1]); err == nil {
