@@ -33,6 +33,13 @@ type Conn struct {
 	// then uses the address sshd reports).
 	RemoteIP net.IP
 
+	// HostKeyChanged says the host key had changed and StrictHostKeyChecking
+	// no let the login go on, as ssh does: Config then has password and
+	// keyboard-interactive authentication off, and the caller must not
+	// forward ports or the agent (OpenSSH's "disabled to avoid
+	// man-in-the-middle attacks").
+	HostKeyChanged bool
+
 	hops []*hop
 	once sync.Once
 }
@@ -223,9 +230,22 @@ func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Con
 				conn.RemoteIP = ta.IP
 			}
 		}
-		h, err := handshake(ctx, nc, hc, ui, pin)
-		if err != nil {
+		h, err := handshake(ctx, nc, hc, ui, pin, nil)
+		var unsafe *unsafeHostKeyError
+		if errors.As(err, &unsafe) {
 			nc.Close()
+			hc = continueUnsafe(hc, ui)
+			if i == len(chain)-1 {
+				conn.Config, conn.HostKeyChanged = hc, true
+			}
+			if nc, err = dialTransport(ctx, hc, prev); err == nil {
+				h, err = handshake(ctx, nc, hc, ui, pin, unsafe.key)
+			}
+		}
+		if err != nil {
+			if nc != nil {
+				nc.Close()
+			}
 			conn.Close()
 			return nil, err
 		}
@@ -237,6 +257,26 @@ func dialChain(ctx context.Context, c *Config, ui Prompter, pinned []*hop) (*Con
 		conn.RemoteIP = lookupIP(ctx, c.HostName, familyOf(c))
 	}
 	return conn, nil
+}
+
+// continueUnsafe is c for a second connection to a host whose key changed
+// under StrictHostKeyChecking no: without the authentication a man in the
+// middle could use, said as OpenSSH says it.
+func continueUnsafe(c *Config, ui Prompter) *Config {
+	u := *c
+	if u.PasswordAuthentication {
+		u.PasswordAuthentication = false
+		if u.Logs("ERROR") {
+			ui.Notice("Password authentication is disabled to avoid man-in-the-middle attacks.")
+		}
+	}
+	if u.KbdInteractiveAuth {
+		u.KbdInteractiveAuth = false
+		if u.Logs("ERROR") {
+			ui.Notice("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.")
+		}
+	}
+	return &u
 }
 
 // lookupIP resolves host locally, briefly; nil when it does not resolve
@@ -320,8 +360,9 @@ func dialReason(err error, host string) string {
 // handshake runs the SSH handshake and authentication over nc. ctx
 // cancellation closes nc; no deadline is set otherwise, because the user may
 // be typing a passphrase.
-func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *hop) (*hop, error) {
+func handshake(ctx context.Context, nc net.Conn, c *Config, ui Prompter, pin *hop, unsafeKey ssh.PublicKey) (*hop, error) {
 	hk := newHostKeyChecker(c, ui)
+	hk.unsafeKey = unsafeKey
 	auth := &authState{c: c, ui: ui, abort: func() { nc.Close() }}
 	defer auth.close()
 	if home, err := os.UserHomeDir(); err == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -345,26 +346,65 @@ func TestDialStrictHostKeyChecking(t *testing.T) {
 	}
 }
 
+// TestDialChangedHostKey: a changed host key is refused with one clear
+// line after OpenSSH's warning, under every StrictHostKeyChecking but no;
+// under no, as OpenSSH, the login goes on after the warning without
+// password and keyboard-interactive authentication (Conn.HostKeyChanged
+// tells the caller to drop the forwards), the key is not learned, and a
+// re-dial accepts that key only.
 func TestDialChangedHostKey(t *testing.T) {
 	testenv.Short(t)
-	sshd, c := hostKeyFixture(t, "no", "no")
-	_, otherPub := testenv.NewUserKey(t, "", "") // any ed25519 key that is not the host's
-	fields := strings.Fields(otherPub)
-	host := fmt.Sprintf("[127.0.0.1]:%d", sshd.Port)
-	os.WriteFile(c.UserKnownHostsFiles[0], []byte(host+" "+fields[0]+" "+fields[1]+"\n"), 0o600)
-	p := &recordingPrompter{}
-	_, err := Dial(dialCtx(t), c, p.prompter())
-	if !errors.Is(err, ErrHostKeyChanged) {
-		t.Fatalf("err = %v, want ErrHostKeyChanged", err)
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "\n") || !strings.Contains(msg, "host key for "+host+" has changed") ||
-		!strings.Contains(msg, "ssh-keygen -f") || !strings.Contains(msg, "-R \""+host+"\"") {
-		t.Fatalf("error is not one clear line: %q", msg)
-	}
-	if len(p.notices) != 1 || !strings.Contains(p.notices[0], "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!") ||
-		!strings.Contains(p.notices[0], "Offending ED25519 key in "+c.UserKnownHostsFiles[0]+":1") {
-		t.Fatalf("notices = %q", p.notices)
+	for _, strict := range []string{"ask", "accept-new", "yes", "no"} {
+		t.Run(strict, func(t *testing.T) {
+			sshd, c := hostKeyFixture(t, strict, "no")
+			_, otherPub := testenv.NewUserKey(t, "", "") // any ed25519 key that is not the host's
+			fields := strings.Fields(otherPub)
+			host := fmt.Sprintf("[127.0.0.1]:%d", sshd.Port)
+			line := host + " " + fields[0] + " " + fields[1] + "\n"
+			if err := os.WriteFile(c.UserKnownHostsFiles[0], []byte(line), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p := &recordingPrompter{}
+			conn, err := Dial(dialCtx(t), c, p.prompter())
+			if len(p.notices) == 0 || !strings.Contains(p.notices[0], "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!") ||
+				!strings.Contains(p.notices[0], "Offending ED25519 key in "+c.UserKnownHostsFiles[0]+":1") {
+				t.Fatalf("notices = %q", p.notices)
+			}
+			if strict != "no" {
+				if !errors.Is(err, ErrHostKeyChanged) {
+					t.Fatalf("err = %v, want ErrHostKeyChanged", err)
+				}
+				msg := err.Error()
+				if strings.Contains(msg, "\n") || !strings.Contains(msg, "host key for "+host+" has changed") ||
+					!strings.Contains(msg, "ssh-keygen -f") || !strings.Contains(msg, "-R \""+host+"\"") {
+					t.Fatalf("error is not one clear line: %q", msg)
+				}
+				if len(p.notices) != 1 || !strings.Contains(p.notices[0], "requested strict checking") {
+					t.Fatalf("notices = %q", p.notices)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("StrictHostKeyChecking no: %v", err)
+			}
+			defer conn.Close()
+			if !conn.HostKeyChanged || conn.Config.PasswordAuthentication || conn.Config.KbdInteractiveAuth {
+				t.Errorf("HostKeyChanged %v, password %v, keyboard-interactive %v", conn.HostKeyChanged, conn.Config.PasswordAuthentication, conn.Config.KbdInteractiveAuth)
+			}
+			want := []string{"Password authentication is disabled to avoid man-in-the-middle attacks.",
+				"Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks."}
+			if strings.Contains(p.notices[0], "requested strict checking") || !slices.Equal(p.notices[1:], want) {
+				t.Errorf("notices = %q", p.notices)
+			}
+			if data, _ := os.ReadFile(c.UserKnownHostsFiles[0]); string(data) != line {
+				t.Errorf("known_hosts changed: %q", data)
+			}
+			re, err := conn.Redial(dialCtx(t))
+			if err != nil {
+				t.Fatalf("Redial: %v", err)
+			}
+			re.Close()
+		})
 	}
 }
 

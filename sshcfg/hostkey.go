@@ -46,6 +46,9 @@ func refuse(msg string, is ...error) error { return &hostKeyFailure{msg: msg, is
 type hostKeyChecker struct {
 	c  *Config
 	ui Prompter
+	// unsafeKey is a changed key accepted under StrictHostKeyChecking
+	// no on a first connection (continueUnsafe); nil otherwise.
+	unsafeKey ssh.PublicKey
 	// lookup is what knownhosts matches against; it always wants
 	// host:port, port 22 included. knownFor is the same name as
 	// known_hosts writes it and OpenSSH shows it: "h" for port 22,
@@ -205,7 +208,19 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 			w.Filename = db.userFile(w.Filename)
 			want[i] = w
 		}
-		h.errorf("%s", changedWarning(h.knownFor, key, want, h.c.UserKnownHostsFiles))
+		if h.unsafeKey != nil && bytes.Equal(key.Marshal(), h.unsafeKey.Marshal()) {
+			// The second connection of continueUnsafe: the warning
+			// was shown on the first.
+			h.accept(key)
+			return nil
+		}
+		strict := h.c.StrictHostKeyChecking != "no"
+		h.errorf("%s", changedWarning(h.knownFor, key, want, h.c.UserKnownHostsFiles, strict))
+		if !strict {
+			// OpenSSH goes on without what a man in the middle could
+			// use: the caller connects again without them.
+			return &unsafeHostKeyError{key: key}
+		}
 		w := want[0]
 		return refuse(fmt.Sprintf("the host key for %s has changed (offending key in %s:%d; if the change is expected: ssh-keygen -f %q -R %q)",
 			h.knownFor, w.Filename, w.Line, w.Filename, h.knownFor), ErrHostKeyChanged)
@@ -382,8 +397,19 @@ func keyTypeName(key ssh.PublicKey) string {
 	return strings.ToUpper(t)
 }
 
+// unsafeHostKeyError is a changed host key under StrictHostKeyChecking
+// no: OpenSSH then logs in anyway, without password or
+// keyboard-interactive authentication, agent or port forwarding. The
+// handshake cannot take methods back once it started, so dialChain
+// connects again with them off and this key accepted (continueUnsafe).
+type unsafeHostKeyError struct{ key ssh.PublicKey }
+
+func (e *unsafeHostKeyError) Error() string {
+	return "host key changed; continuing without man-in-the-middle-able authentication"
+}
+
 // changedWarning is OpenSSH's warning block for a changed host key.
-func changedWarning(host string, key ssh.PublicKey, want []knownhosts.KnownKey, userFiles []string) string {
+func changedWarning(host string, key ssh.PublicKey, want []knownhosts.KnownKey, userFiles []string, strict bool) string {
 	kind := keyTypeName(key)
 	var b bytes.Buffer
 	b.WriteString("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n")
@@ -400,6 +426,9 @@ func changedWarning(host string, key ssh.PublicKey, want []knownhosts.KnownKey, 
 	for _, w := range want {
 		fmt.Fprintf(&b, "Offending %s key in %s:%s\n", keyTypeName(w.Key), w.Filename, strconv.Itoa(w.Line))
 		fmt.Fprintf(&b, "  remove with:\n  ssh-keygen -f %q -R %q\n", w.Filename, host)
+	}
+	if !strict {
+		return strings.TrimSuffix(b.String(), "\n")
 	}
 	// The caller's error line ends the block: "Host key verification failed".
 	fmt.Fprintf(&b, "Host key for %s has changed and you have requested strict checking.", host)

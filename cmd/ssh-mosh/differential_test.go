@@ -174,6 +174,19 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key)+"  StrictHostKeyChecking ask\n")
 			return []string{"target"}
 		}},
+		// StrictHostKeyChecking no: ssh warns and logs in anyway, with
+		// password authentication and the forwards off.
+		{name: "changed-host-key-strict-no", shell: true, phrase: "Port forwarding is disabled to avoid man-in-the-middle attacks.", absent: "requested strict checking", setup: func(t *testing.T, f *diffFixture) []string {
+			f.writeKnownHosts(t, f.sshd.Host+" "+f.otherKey+"\n")
+			f.writeConfig(t, identity(f.key)+"  StrictHostKeyChecking no\n  LogLevel INFO\n")
+			return []string{"-L", "127.0.0.1:47999:127.0.0.1:9", "target"}
+		}},
+		// The same with ExitOnForwardFailure: ssh gives up.
+		{name: "changed-host-key-strict-no-exit-on-forward-failure", status: 255, phrase: "forwarding disabled due to host key check failure", setup: func(t *testing.T, f *diffFixture) []string {
+			f.writeKnownHosts(t, f.sshd.Host+" "+f.otherKey+"\n")
+			f.writeConfig(t, identity(f.key)+"  StrictHostKeyChecking no\n  ExitOnForwardFailure yes\n")
+			return []string{"-L", "127.0.0.1:47999:127.0.0.1:9", "target"}
+		}},
 		{name: "revoked-host-key", status: 255, phrase: "revoked", setup: func(t *testing.T, f *diffFixture) []string {
 			known(t, f)
 			revoked := filepath.Join(f.dir, "revoked")

@@ -19,11 +19,39 @@ import (
 type forwardPlan struct {
 	specs        []forward.Spec
 	agentSock    string // "" for no agent forwarding
+	agentAsked   bool   // asked for, even without an agent to forward
 	gatewayPorts bool
 	exitOnFail   bool
 }
 
 func (p *forwardPlan) empty() bool { return len(p.specs) == 0 && p.agentSock == "" }
+
+// cancelForUnsafeHostKey drops the agent and the port forwards after a
+// login that StrictHostKeyChecking no let through a changed host key, in
+// OpenSSH's words; with ExitOnForwardFailure it ends the login instead,
+// as ssh does (stop, with the status).
+func (p *forwardPlan) cancelForUnsafeHostKey(c *sshcfg.Config) (code int, stop bool) {
+	cancelled := false
+	if p.agentAsked {
+		p.agentSock, p.agentAsked = "", false
+		cancelled = true
+		if c.Logs("ERROR") {
+			fmt.Fprintln(os.Stderr, "Agent forwarding is disabled to avoid man-in-the-middle attacks.")
+		}
+	}
+	if len(p.specs) > 0 {
+		p.specs = nil
+		cancelled = true
+		if c.Logs("ERROR") {
+			fmt.Fprintln(os.Stderr, "Port forwarding is disabled to avoid man-in-the-middle attacks.")
+		}
+	}
+	if cancelled && p.exitOnFail {
+		fmt.Fprintln(os.Stderr, "ssh-mosh: Error: forwarding disabled due to host key check failure")
+		return 255, true
+	}
+	return 0, false
+}
 
 // planForwards gathers the forwards as OpenSSH would: the command line's
 // first, then the config's; ClearAllForwardings drops them all; -A/-a win
@@ -67,9 +95,9 @@ func planForwards(o *Options, c *sshcfg.Config) (*forwardPlan, error) {
 	switch fa {
 	case "", "no", "false":
 	case "yes", "true":
-		p.agentSock = identityAgent(c.IdentityAgent)
+		p.agentSock, p.agentAsked = identityAgent(c.IdentityAgent), true
 	default:
-		p.agentSock = expandAgentPath(c.ForwardAgent)
+		p.agentSock, p.agentAsked = expandAgentPath(c.ForwardAgent), true
 	}
 	return p, nil
 }

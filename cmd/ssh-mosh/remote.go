@@ -69,6 +69,11 @@ func runRemote(o *Options, argv, args []string) int {
 		}
 	}
 	defer closeConn()
+	if conn.HostKeyChanged {
+		if code, stop := plan.cancelForUnsafeHostKey(cfg); stop {
+			return code
+		}
+	}
 
 	// Forwards ride a side connection the Link keeps alive and re-dials;
 	// it is the SSH datagram path's too. Without forwards it exists only
