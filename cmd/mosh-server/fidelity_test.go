@@ -78,7 +78,11 @@ func TestTypeaheadReachesShell(t *testing.T) {
 		// follows that prompt: "ms-test> typed-42-ahead". When mosh-client
 		// sent it before reading its terminal, the line is typed at the
 		// first prompt. Either way it is the shell's first input line.
-		screen := tm.WaitFor("typed-42-ahead", waitShort)
+		// Wait for the prompt after the answer too: the answer alone
+		// may be captured before the shell draws it.
+		screen := tm.WaitForFunc("the answer and the next prompt", func(s string) bool {
+			return strings.Contains(s, "typed-42-ahead\n"+prompt)
+		}, waitShort)
 		first, ok := afterFirstPrompt(screen)
 		echoFirst := strings.HasPrefix(first, "typed-42-ahead\n"+prompt)
 		promptFirst := strings.HasPrefix(first, "echo typed-$((40+2))-ahead\ntyped-42-ahead\n"+prompt)
