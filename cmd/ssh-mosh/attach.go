@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -122,6 +123,19 @@ func attachArgs(o *Options, cfg *sshcfg.Config, conn *sshcfg.Conn) ([]string, in
 	case 1:
 		return []string{"attach", detached[0].ID}, 0
 	case 0:
+		if len(all) == 1 && !cfg.BatchMode {
+			// The one session still counts as attached: its client
+			// may have just gone (a terminal closed seconds ago) or
+			// be running elsewhere. Ask, as ssh asks about a host key.
+			q := fmt.Sprintf("Session %s on %s still counts as attached (its client was heard within 10 seconds).\nTake it over, shutting that client out (yes/no)? ", all[0].ID, cfg.Host)
+			ans, err := o.clog.Prompter().Prompt(q, true)
+			switch {
+			case err == nil && strings.EqualFold(strings.TrimSpace(ans), "yes"):
+				return []string{"attach", all[0].ID}, 0
+			case errors.Is(err, sshcfg.ErrInterrupted):
+				return nil, 130
+			}
+		}
 		if len(all) > 0 {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: no detached session on %s; %d attached (take one over with --attach=ID):\n", cfg.Host, len(all))
 			os.Stdout.Write(out.Bytes())

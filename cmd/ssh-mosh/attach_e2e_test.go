@@ -142,7 +142,21 @@ func TestAttachAfterTerminalClosed(t *testing.T) {
 			t.Errorf("%v: no word of the session left running:\n%s", sig, testenv.FrameScreen(m.CaptureHistory(false)))
 		}
 		lines := f.waitSessions(t, "the session left running", func(l [][]string) bool { return len(l) == 1 })
-		a := f.run(t, nil, "--server="+f.server, "--attach="+lines[0][1], "target")
+		var a *testenv.Tmux
+		if sig == syscall.SIGHUP {
+			// Seconds after its client went, the session still
+			// counts as attached: --attach asks (unless 10 s have
+			// passed, and it is detached), and "yes" takes it over.
+			a = f.run(t, nil, "--server="+f.server, "--attach", "target")
+			screen := a.WaitForFunc("the question or the session", func(s string) bool {
+				return strings.Contains(s, "(yes/no)?") || strings.Contains(s, mark)
+			}, waitLong)
+			if !strings.Contains(screen, mark) {
+				a.SendText("yes\r")
+			}
+		} else {
+			a = f.run(t, nil, "--server="+f.server, "--attach="+lines[0][1], "target")
+		}
 		a.WaitFor(mark, waitLong)
 		a.SendText("exit\r")
 		if code := a.WaitExit(waitLong); code != 0 {
@@ -168,7 +182,11 @@ func TestAttachTakesOverLiveClient(t *testing.T) {
 	lines := f.waitSessions(t, "one attached session", func(l [][]string) bool { return len(l) == 1 && l[0][2] == "attached" })
 	id := lines[0][1]
 
+	// --attach asks before it takes over the only session, attached;
+	// "no" leaves it.
 	none := f.run(t, nil, "--server="+f.server, "--attach", "target")
+	none.WaitFor("Take it over, shutting that client out (yes/no)?", waitLong)
+	none.SendText("no\r")
 	if code := none.WaitExit(waitLong); code == 0 || !strings.Contains(none.Capture(), "no detached session") {
 		t.Errorf("--attach with only an attached session: status %d:\n%s", code, testenv.FrameScreen(none.Capture()))
 	}
