@@ -3,7 +3,7 @@ package sshcfg
 import (
 	"io"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/ssh-mosh/ssh-mosh/internal/sshescape"
 )
@@ -18,50 +18,55 @@ type escapeReader struct {
 	suspend func()    // stops the process until it is continued
 	quit    func()    // ends the session
 
-	mu    sync.Mutex
-	ended bool
-	buf   []byte
+	ended atomic.Bool // "~." was typed
+	buf   []byte      // what is read from r
+	store []byte      // out's array, reused for each read
+	out   []byte      // filtered bytes not yet returned
+	err   error       // r's error, returned once out is empty
 }
 
-// Read implements io.Reader: after "~." it reports io.EOF.
+// Read implements io.Reader: after "~." it reports io.EOF. A held escape
+// character released with the next byte makes the filtered bytes one more
+// than were read: what does not fit p waits in out for the next call.
 func (e *escapeReader) Read(p []byte) (int, error) {
-	for {
-		if e.quitted() {
+	for len(e.out) == 0 {
+		if e.ended.Load() {
 			return 0, io.EOF
+		}
+		if e.err != nil {
+			return 0, e.err
 		}
 		if cap(e.buf) < len(p) {
 			e.buf = make([]byte, len(p))
 		}
-		n, err := e.r.Read(e.buf[:len(p)])
-		out := p[:0]
+		var n int
+		n, e.err = e.r.Read(e.buf[:len(p)])
+		e.out = e.store[:0]
+	bytes:
 		for _, b := range e.buf[:n] {
 			var act sshescape.Action
-			out, act = e.filter.Feed(b, out)
+			e.out, act = e.filter.Feed(b, e.out)
 			switch act {
 			case sshescape.Quit:
-				e.mu.Lock()
-				e.ended = true
-				e.mu.Unlock()
+				// What came before it still goes; then the end.
+				e.ended.Store(true)
 				e.quit()
-				return len(out), io.EOF
+				break bytes
 			case sshescape.Suspend:
 				e.suspend()
 			case sshescape.Help:
 				_, _ = io.WriteString(e.help, sshHelp(e.filter.Char()))
 			}
 		}
-		if len(out) > 0 || err != nil {
-			return len(out), err
-		}
+		e.store = e.out
 	}
+	n := copy(p, e.out)
+	e.out = e.out[n:]
+	return n, nil
 }
 
 // quitted reports whether the user typed "~.".
-func (e *escapeReader) quitted() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.ended
-}
+func (e *escapeReader) quitted() bool { return e.ended.Load() }
 
 // sshHelp is what ssh prints for "~?", for the escapes a plain shell of
 // ssh-mosh knows, with the line ends of a terminal in raw mode.
