@@ -100,11 +100,15 @@ func runRemote(o *Options, argv, args []string) int {
 
 	// ssh gives a remote command to the user's shell as one string;
 	// mosh-server execs its command words directly, so wrap it the same way.
+	// A RemoteCommand stands in for a command line without one
+	// (DecideConfig let it through only with a terminal); --attach has
+	// neither.
+	line := strings.Join(args[1:], " ")
+	if line == "" && o.Attach == "" {
+		line = cfg.RemoteCommand
+	}
 	var command []string
-	if line := strings.Join(args[1:], " "); line != "" || cfg.RemoteCommand != "" && o.Attach == "" {
-		if line == "" {
-			line = cfg.RemoteCommand
-		}
+	if line != "" {
 		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", line}
 	}
 	// The command line wins over ssh_config's MoshTransport, MoshServer
