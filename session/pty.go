@@ -126,6 +126,22 @@ func (p *ptyProgram) Write(b []byte) (int, error) { return p.ptmx.Write(b) }
 func (p *ptyProgram) Resize(w, h int) error       { return setWinsize(p.ptmx, w, h) }
 func (p *ptyProgram) Output() *roam.Feed          { return p.out }
 func (p *ptyProgram) Exited() <-chan struct{}     { return p.child.done }
+
+// DupMaster duplicates the pty master, close-on-exec (for the login
+// records' helper, which finds the terminal from it).
+func (p *ptyProgram) DupMaster() (*os.File, error) {
+	var nfd int
+	var derr error
+	if err := p.ptmx.Control(func(fd uintptr) {
+		nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	}); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, fmt.Errorf("duplicating the pty master: %w", derr)
+	}
+	return os.NewFile(uintptr(nfd), "ptmx"), nil
+}
 func (p *ptyProgram) ExitStatus() wire.ExitStatus { return p.child.status }
 
 // Hangup hangs up, as sshd and mosh-server do when a session ends: it

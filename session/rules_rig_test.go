@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -56,11 +57,14 @@ func (p *fakeProgram) Resize(w, h int) error {
 	return nil
 }
 
-func (p *fakeProgram) Output() *roam.Feed          { return p.out }
-func (p *fakeProgram) Exited() <-chan struct{}     { return p.exited }
-func (p *fakeProgram) ExitStatus() wire.ExitStatus { return p.status }
-func (p *fakeProgram) closeTerminal()              { p.closeOut.Do(p.out.Close) }
-func (p *fakeProgram) print(s string)              { p.out.Send([]byte(s)) }
+func (p *fakeProgram) Output() *roam.Feed { return p.out }
+
+// DupMaster stands in for the pty master's duplicate (masterDuper).
+func (p *fakeProgram) DupMaster() (*os.File, error) { return os.Open(os.DevNull) }
+func (p *fakeProgram) Exited() <-chan struct{}      { return p.exited }
+func (p *fakeProgram) ExitStatus() wire.ExitStatus  { return p.status }
+func (p *fakeProgram) closeTerminal()               { p.closeOut.Do(p.out.Close) }
+func (p *fakeProgram) print(s string)               { p.out.Send([]byte(s)) }
 func (p *fakeProgram) Hangup() {
 	p.mu.Lock()
 	p.hungUp = true

@@ -76,6 +76,10 @@ type ServerConfig struct {
 	// extension is then not used).
 	Scrollback int
 
+	// Records, if set, keeps the host's login records of the session
+	// (utmp and syslog, as mosh-server does; package loginrec).
+	Records Records
+
 	Transport roam.Config
 	Log       *slog.Logger
 }
@@ -130,9 +134,35 @@ type server struct {
 	// retired is the transport a takeover replaced, while it still sends
 	// its shutdown to the old client; nil otherwise.
 	retired *roam.Transport[*complete, *userStream]
+	// recAddr is the client address the records name while recAttached
+	// (cfg.Records).
+	recAddr     net.Addr
+	recAttached bool
 }
 
 var _ roam.App = (*server)(nil)
+
+// Records is told of a session's life for the host's login records
+// (*loginrec.Recorder). Its methods run on the server's loop and must not
+// block, except Ended.
+type Records interface {
+	// Started: the program runs on the pty whose master pty duplicates
+	// (close-on-exec; the callee closes it).
+	Started(pty *os.File)
+	// Connected: a client's state came from addr, a host other than the
+	// last one recorded, or after Detached.
+	Connected(addr net.Addr)
+	// Detached: no client state for detachAfter.
+	Detached()
+	// Ended: the session is over; called once, before the program's
+	// terminal is hung up.
+	Ended()
+}
+
+// detachAfter is how long without a client's state before the records
+// call the session unattached (mosh-server's 30 s). The client sends a
+// state at least every few seconds (its heartbeat) while it is there.
+const detachAfter = 30 * time.Second
 
 // shutdownLinger is how long the server keeps answering after it acked the
 // client's shutdown. mosh-server exits right after its first ack, so one
@@ -218,6 +248,7 @@ func (s *server) Step(now time.Time) (bool, error) {
 		s.t.Current().SetEchoAck(s.echo.ack)
 	}
 	s.orphaned(now)
+	s.recordDetach(now)
 	s.drainHistory(now)
 	s.awaitExitStatus(now)
 	// History flows at most historyPerState lines (historyBytesPerState
@@ -306,7 +337,11 @@ func (s *server) NextWake(now time.Time) time.Time {
 	if !s.histDrain.IsZero() {
 		status = s.histDrain.Add(historyDrainWait)
 	}
-	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, s.orphanWake(), s.retiredWake(now))
+	var detach time.Time
+	if s.recAttached {
+		detach = s.lastData.Add(detachAfter)
+	}
+	return roam.Earliest(s.echo.next(), poll, idle, linger, noClient, status, detach, s.orphanWake(), s.retiredWake(now))
 }
 
 // finished applies mosh-server's exit rules after each step.
@@ -361,6 +396,7 @@ func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 	}
 	s.remote = s.t.RemoteNum()
 	s.lastData = now
+	s.recordClient(dg.From)
 	var us userStream
 	if err := us.Apply(s.t.RemoteDiff()); err != nil {
 		s.log.Debug("bad user diff", "err", err)
@@ -461,6 +497,7 @@ func (s *server) startChild(now time.Time) error {
 	}
 	s.prog = prog
 	s.ptyOut = prog.Output()
+	s.recordStart()
 	// The program is not reading yet: the keys wait in the pty, echoed
 	// by its line discipline, as they do behind mosh-server.
 	ahead := s.typeahead
@@ -513,9 +550,81 @@ func (s *server) printFile(name string) bool {
 	return true
 }
 
-// stopChild hangs up on the program (ptyProgram.Hangup says how).
+// stopChild hangs up on the program (ptyProgram.Hangup says how), after
+// the records let go of its terminal.
 func (s *server) stopChild() {
+	if s.cfg.Records != nil {
+		s.cfg.Records.Ended()
+	}
 	if s.prog != nil {
 		s.prog.Hangup()
 	}
+}
+
+// masterDuper is a program whose terminal's master can be duplicated for
+// the records (ptyProgram).
+type masterDuper interface {
+	DupMaster() (*os.File, error)
+}
+
+// recordStart gives the records the program's terminal. The client whose
+// state started the program is recorded right after (recordClient ran
+// before it, with no terminal yet).
+func (s *server) recordStart() {
+	if s.cfg.Records == nil {
+		return
+	}
+	d, ok := s.prog.(masterDuper)
+	if !ok {
+		return
+	}
+	f, err := d.DupMaster()
+	if err != nil {
+		s.log.Debug("no utmp entry", "err", err)
+		return
+	}
+	s.cfg.Records.Started(f)
+	if s.recAttached {
+		s.cfg.Records.Connected(s.recAddr)
+	}
+}
+
+// recordClient records a client state's sender when it is a host the
+// records do not name yet (mosh-server compares the whole address; a new
+// port on the same host, the client's port hops, changes nothing there).
+func (s *server) recordClient(from net.Addr) {
+	if s.cfg.Records == nil || from == nil {
+		return
+	}
+	if s.recAttached && sameHost(s.recAddr, from) {
+		return
+	}
+	s.recAddr, s.recAttached = from, true
+	if s.prog != nil {
+		s.cfg.Records.Connected(from)
+	}
+}
+
+// recordDetach records the session as unattached after detachAfter
+// without a client's state.
+func (s *server) recordDetach(now time.Time) {
+	if s.recAttached && now.Sub(s.lastData) >= detachAfter {
+		s.recAttached = false
+		if s.prog != nil {
+			s.cfg.Records.Detached()
+		}
+	}
+}
+
+// sameHost reports whether a and b are the same host (the port aside).
+func sameHost(a, b net.Addr) bool {
+	if a == b {
+		return true
+	}
+	ua, ok1 := a.(*net.UDPAddr)
+	ub, ok2 := b.(*net.UDPAddr)
+	if ok1 && ok2 {
+		return ua.IP.Equal(ub.IP)
+	}
+	return a.Network() == b.Network() && a.String() == b.String()
 }

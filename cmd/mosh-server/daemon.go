@@ -7,11 +7,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/loginrec"
 	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/session"
@@ -140,6 +142,7 @@ func runDaemon() int {
 		Scrollback:      cfg.Scrollback,
 		Signals:         sigs,
 		Control:         ctl,
+		Records:         loginRecords(),
 		Log:             log,
 	})
 	if err != nil {
@@ -165,4 +168,36 @@ func redirectStdio() {
 	if nfd > 2 {
 		null.Close()
 	}
+}
+
+// loginRecords keeps the session's utmp entry and syslog lines as
+// mosh-server does (package loginrec), with whatever of the two the host
+// has.
+func loginRecords() *loginrec.Recorder {
+	cfg := loginrec.Config{PID: os.Getpid(), Log: loginrec.OpenSyslog(), StreamHost: sshClientIP(os.Getenv("SSH_CONNECTION"))}
+	if h, ok := loginrec.FindHelper(); ok {
+		cfg.Helper = &h
+	}
+	cfg.User = strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil {
+		cfg.User = u.Username
+	}
+	return loginrec.New(cfg)
+}
+
+// sshClientIP is the client's address in $SSH_CONNECTION (its first
+// field), without an IPv4-mapped prefix; "" if there is none.
+func sshClientIP(conn string) string {
+	f := strings.Fields(conn)
+	if len(f) < 4 {
+		return ""
+	}
+	ip := net.ParseIP(f[0])
+	if ip == nil {
+		return ""
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.String()
 }
