@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
+
+	"golang.org/x/term"
 
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
@@ -57,6 +61,24 @@ func parseSessions(out []byte) []remoteSession {
 	return ss
 }
 
+// writeSessions shows a listing of `mosh-server sessions` on stdout, its
+// columns aligned when stdout is a terminal: the columns are
+// tab-separated, for scripts (and ssh-mosh itself) to parse, and at a
+// terminal's 8-column tab stops the states and times fell out of line
+// under their headings. Output that is not such a listing (a stock
+// mosh-server's complaint) passes unchanged.
+func writeSessions(out []byte) { writeSessionsTo(os.Stdout, out, term.IsTerminal(int(os.Stdout.Fd()))) }
+
+func writeSessionsTo(w io.Writer, out []byte, align bool) {
+	if !align || !bytes.HasPrefix(out, []byte("ID\t")) || bytes.ContainsAny(out, "\x1b\r") {
+		_, _ = w.Write(out)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	_, _ = tw.Write(out)
+	_ = tw.Flush()
+}
+
 // serverFor is --server, else ssh_config's MoshServer.
 func serverFor(o *Options, cfg *sshcfg.Config) string {
 	if o.Server != "" {
@@ -88,7 +110,9 @@ func runControlCommand(o *Options, args []string) int {
 	if o.Kill != "" {
 		sub = []string{"kill", o.Kill}
 	}
-	code, err := sshcfg.RunCommand(ctx, conn, sshcfg.ServerCommand(serverFor(o, cfg), sub), strings.NewReader(""), os.Stdout, os.Stderr)
+	var out bytes.Buffer
+	code, err := sshcfg.RunCommand(ctx, conn, sshcfg.ServerCommand(serverFor(o, cfg), sub), strings.NewReader(""), &out, os.Stderr)
+	writeSessions(out.Bytes())
 	if err != nil {
 		return failLog(o.clog, err)
 	}
@@ -138,13 +162,13 @@ func attachArgs(o *Options, cfg *sshcfg.Config, conn *sshcfg.Conn) ([]string, in
 		}
 		if len(all) > 0 {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: no detached session on %s; %d attached (take one over with --attach=ID):\n", cfg.Host, len(all))
-			os.Stdout.Write(out.Bytes())
+			writeSessions(out.Bytes())
 		} else {
 			fmt.Fprintf(os.Stderr, "ssh-mosh: no session to attach to on %s\n", cfg.Host)
 		}
 		return nil, 1
 	}
 	fmt.Fprintf(os.Stderr, "ssh-mosh: %d detached sessions on %s: choose one with --attach=ID\n", len(detached), cfg.Host)
-	os.Stdout.Write(out.Bytes())
+	writeSessions(out.Bytes())
 	return nil, 1
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -66,4 +68,33 @@ func FuzzParseSessions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// On a terminal the listing's columns line up under their headings; piped,
+// it stays tab-separated; anything else passes unchanged.
+func TestWriteSessionsAligns(t *testing.T) {
+	out := "ID\tSTATE\tSTARTED\tLAST-CONTACT\tSIZE\tCOMMAND\n" +
+		"4346\tdetached\t2026-12-07T23:59:14Z\t2026-12-07T23:59:17Z\t160x14\t-bash\n" +
+		"11188\tattached\t2026-12-08T00:18:39Z\t-\t80x24\ttmux new -A -s main\n"
+	var b bytes.Buffer
+	writeSessionsTo(&b, []byte(out), true)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 3 || strings.Contains(b.String(), "\t") {
+		t.Fatalf("aligned listing:\n%s", b.String())
+	}
+	for _, heading := range []string{"STATE", "STARTED", "LAST-CONTACT", "SIZE", "COMMAND"} {
+		col := strings.Index(lines[0], heading)
+		for _, l := range lines[1:] {
+			if col >= len(l) || l[col] == ' ' || l[col-1] != ' ' {
+				t.Errorf("column %s (at %d) not lined up in %q", heading, col, l)
+			}
+		}
+	}
+	for _, raw := range []string{out, "mosh-server: unknown command sessions\n", "ID\tSTATE\n1\tdetached\x1b[2J\n"} {
+		b.Reset()
+		writeSessionsTo(&b, []byte(raw), raw != out)
+		if b.String() != raw {
+			t.Errorf("%q came out as %q", raw, b.String())
+		}
+	}
 }
