@@ -213,10 +213,14 @@ type client struct {
 	predict *overlay.Prediction
 	escape  escapeFilter
 	repaint bool
-	width   int
-	height  int
-	started time.Time
-	connMsg string
+	// leavingSince is when the client started to detach (detach);
+	// leftSent, that a datagram carrying its word went out since.
+	leavingSince time.Time
+	leftSent     bool
+	width        int
+	height       int
+	started      time.Time
+	connMsg      string
 	// prompt is the question being answered in the bar (nil: none); typed
 	// bytes go to it instead of the session.
 	prompt *promptState
@@ -435,6 +439,9 @@ func (c *client) Step(now time.Time) (bool, error) {
 
 // Sent implements roam.App: a failed send shows in the bar as mosh's does.
 func (c *client) Sent(d []byte, err error, now time.Time) {
+	if c.res.Detached && err == nil {
+		c.leftSent = true // every datagram after Detach carries it
+	}
 	if err != nil {
 		// A question in the bar (a re-dial's passphrase) stays: sends
 		// fail while the connection it is for is down, and replacing it
@@ -457,6 +464,9 @@ func (c *client) Arriving(d roam.Datagram) { c.trace.mark(TraceArrived, len(d.Da
 // does (tick, then output_new_frame): a keystroke leaves before the screen
 // diff is computed.
 func (c *client) Settle(now time.Time) (bool, error) {
+	if c.res.Detached {
+		return c.leaving(now), nil // no terminal to draw on
+	}
 	if !c.sendErr {
 		c.notes.ClearNetworkError(now)
 	}
@@ -480,7 +490,11 @@ func (c *client) NextWake(now time.Time) time.Time {
 			giveUp = c.started.Add(c.cfg.GiveUpAfter)
 		}
 	}
-	return roam.Earliest(c.notes.NextWake(now), c.predict.NextWake(now), notice, giveUp)
+	var leave time.Time
+	if c.res.Detached {
+		leave = c.leavingSince.Add(leaveWait)
+	}
+	return roam.Earliest(c.notes.NextWake(now), c.predict.NextWake(now), notice, giveUp, leave)
 }
 
 // Sources implements roam.App: typed bytes and signals.
@@ -494,8 +508,8 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 	case roam.EventInput:
 		if ev.Closed {
 			c.stdin = nil
-			if c.detach() {
-				return true, nil
+			if c.detach(now) {
+				return false, nil
 			}
 			return c.quit("Exiting...", now), nil
 		}
@@ -508,8 +522,8 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 		case syscall.SIGCONT:
 			c.repaint = true
 		case syscall.SIGHUP, syscall.SIGTERM:
-			if c.detach() {
-				return true, nil
+			if c.detach(now) {
+				return false, nil
 			}
 			return c.quit("Signal received, shutting down...", now), nil
 		default:
@@ -535,13 +549,31 @@ func (c *client) quit(why string, now time.Time) (done bool) {
 
 // detach reports whether the client leaves the session to the server
 // (DetachOnHangup) rather than shutting it down: only a session the
-// server reached and that is not already being shut down.
-func (c *client) detach() bool {
+// server reached and that is not already being shut down. It tells the
+// server it leaves (wire.UserDetach; DetachOnHangup is set only for our
+// mosh-server), and the loop ends once that state went out (leaving).
+func (c *client) detach(now time.Time) bool {
+	if c.res.Detached {
+		return true
+	}
 	if !c.cfg.DetachOnHangup || !c.res.Connected || c.t.ShutdownInProgress() {
 		return false
 	}
 	c.res.Detached = true
+	c.t.Current().Detach()
+	c.leavingSince = now
 	return true
+}
+
+// leaveWait bounds how long a detaching client waits for its last state
+// to go out (the transport's pacing may hold it a send interval); the
+// terminal is gone, and the server learns the rest from the silence.
+const leaveWait = time.Second
+
+// leaving reports, while the client detaches, whether it is done: its
+// word went out, or leaveWait passed.
+func (c *client) leaving(now time.Time) bool {
+	return c.leftSent || now.Sub(c.leavingSince) >= leaveWait
 }
 
 // Received implements roam.App: what a new datagram tells the bar and the

@@ -63,7 +63,14 @@ type clientRig struct {
 // The terminal's size is what size says (80×24 if nil).
 func newClientRig(t *testing.T, cfg ClientConfig, serverMuted bool, size ...func() (int, int, error)) *clientRig {
 	t.Helper()
-	r := &clientRig{memPair: newMemPair(t, ServerConfig{}, serverMuted, false), stdin: roam.NewFeed(0),
+	return newClientRigServer(t, cfg, ServerConfig{}, serverMuted, size...)
+}
+
+// newClientRigServer is newClientRig with the server's configuration
+// given (its Path, Key and size are set here).
+func newClientRigServer(t *testing.T, cfg ClientConfig, scfg ServerConfig, serverMuted bool, size ...func() (int, int, error)) *clientRig {
+	t.Helper()
+	r := &clientRig{memPair: newMemPair(t, scfg, serverMuted, false), stdin: roam.NewFeed(0),
 		sigs: make(chan os.Signal, 1), out: &screenOut{emu: mterm.NewEmulator(80, 24)},
 		result: make(chan ClientResult, 1), errs: make(chan error, 1)}
 	null, err := os.Open(os.DevNull)

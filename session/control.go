@@ -45,7 +45,7 @@ type ControlReply struct {
 
 // SessionInfo is what a listing shows of a session.
 type SessionInfo struct {
-	Attached      bool      // a client was heard within attachedWithin
+	Attached      bool      // a client was heard within attachedWithin and did not say it left
 	Started       time.Time // when the server started
 	LastContact   time.Time // last authentic datagram; zero if none yet
 	Width, Height int
@@ -68,7 +68,7 @@ func (s *server) control(req ControlRequest, now time.Time) {
 	case ControlInfo:
 		fb := s.emu.Framebuffer()
 		r.Info = SessionInfo{
-			Attached:    !s.lastContact.IsZero() && now.Sub(s.lastContact) < attachedWithin,
+			Attached:    !s.left && !s.lastContact.IsZero() && now.Sub(s.lastContact) < attachedWithin,
 			Started:     s.started,
 			LastContact: s.lastContact,
 			Width:       fb.Width(),
@@ -119,6 +119,7 @@ func (s *server) switchTransport(key wire.Key, now time.Time) error {
 	s.ext = serverExtensions{}
 	s.lastContact = time.Time{}
 	s.lastData = now
+	s.left = false
 	return nil
 }
 

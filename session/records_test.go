@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -82,6 +83,47 @@ func TestServerRuleLoginRecords(t *testing.T) {
 		ev, _ = rec.get()
 		if want := []string{"started", "connected memory", "detached", "connected memory", "ended"}; !cmp.Equal(ev, want) {
 			t.Errorf("records %q, want %q", ev, want)
+		}
+	})
+}
+
+// A client that detaches (its terminal hung up, DetachOnHangup) tells our
+// server it leaves before it exits: the session counts as detached at
+// once, in a listing and in the login records, not 10 s (a listing) or
+// 30 s (the records) later, and it goes on for the next client.
+func TestClientRuleDetachTellsServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &fakeRecords{}
+		ctl := make(chan ControlRequest)
+		r := newClientRigServer(t, ClientConfig{DetachOnHangup: true}, ServerConfig{Records: rec, Control: ctl}, false)
+		defer r.close()
+		rec.prog = r.prog
+		r.connect()
+		if !control(t, ctl, ControlInfo).Info.Attached {
+			t.Fatal("not attached after the first state")
+		}
+		hangup := time.Now()
+		r.sigs <- syscall.SIGHUP
+		res := r.wait()
+		if !res.Detached {
+			t.Fatalf("result %+v, want detached", res)
+		}
+		if d := time.Since(hangup); d > 100*time.Millisecond {
+			t.Errorf("the client took %v to leave", d)
+		}
+		synctest.Wait()
+		if control(t, ctl, ControlInfo).Info.Attached {
+			t.Error("the session still counts as attached after its client said it left")
+		}
+		ev, at := rec.get()
+		if len(ev) != 3 || ev[2] != "detached" || at[2].Sub(hangup) > 100*time.Millisecond {
+			t.Errorf("records %q at %v, want detached at once after the hang-up", ev, at)
+		}
+		r.prog.mu.Lock()
+		hungUp := r.prog.hungUp
+		r.prog.mu.Unlock()
+		if hungUp {
+			t.Error("the program was hung up: the session must stay")
 		}
 	})
 }

@@ -138,6 +138,9 @@ type server struct {
 	// (cfg.Records).
 	recAddr     net.Addr
 	recAttached bool
+	// left: the client said it is leaving, the session staying for
+	// another (wire.UserDetach); until a takeover brings a new one.
+	left bool
 }
 
 var _ roam.App = (*server)(nil)
@@ -410,6 +413,9 @@ func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 	if len(us.Events()) > 0 {
 		s.echo.register(s.remote, now)
 	}
+	if !s.left && s.t.Remote().Detached() {
+		s.clientLeft()
+	}
 	if s.prog == nil && !s.t.ShutdownInProgress() {
 		if err := s.startChild(now); err != nil {
 			// The user sees why on their screen, and the session ends.
@@ -609,6 +615,20 @@ func (s *server) recordClient(from net.Addr) {
 // without a client's state.
 func (s *server) recordDetach(now time.Time) {
 	if s.recAttached && now.Sub(s.lastData) >= detachAfter {
+		s.recAttached = false
+		if s.prog != nil {
+			s.cfg.Records.Detached()
+		}
+	}
+}
+
+// clientLeft: the client said it is leaving (its terminal closed), so the
+// session counts as detached at once rather than after attachedWithin (a
+// listing, --attach) or detachAfter (the login records).
+func (s *server) clientLeft() {
+	s.left = true
+	s.log.Info("client detached")
+	if s.recAttached {
 		s.recAttached = false
 		if s.prog != nil {
 			s.cfg.Records.Detached()

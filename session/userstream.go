@@ -30,10 +30,12 @@ type userEvent struct {
 // client offers (docs/PROTOCOL-EXTENSIONS.md). It only grows, and a diff
 // carries it while the reference state lacks some of it; a stock
 // mosh-server skips it without adding an event, so its own states stay
-// cumulative.
+// cumulative. So does the client's word that it is leaving (detached, set
+// once, never cleared), which follows the events in a diff.
 type userStream struct {
 	events   []userEvent
 	features uint64
+	detached bool
 }
 
 var _ roam.State[*userStream] = (*userStream)(nil)
@@ -64,6 +66,14 @@ func clampDim(n int) int32 {
 	return int32(n)
 }
 
+// Detach marks the client as leaving with the session left running on the
+// server (wire.UserDetach): sent only to our mosh-server, which then counts
+// the session as detached at once.
+func (u *userStream) Detach() { u.detached = true }
+
+// Detached reports whether the client said it is leaving.
+func (u *userStream) Detached() bool { return u.detached }
+
 // Offer adds protocol extensions (wire.Feature* bits) to those the stream
 // offers the server.
 func (u *userStream) Offer(features uint64) { u.features |= features }
@@ -91,12 +101,12 @@ func (u *userStream) Size() int { return len(u.events) * int(unsafe.Sizeof(userE
 // an allocation and a copy of the log on the keystroke's way.
 func (u *userStream) Clone() *userStream {
 	n := len(u.events)
-	return &userStream{events: u.events[:n:n], features: u.features}
+	return &userStream{events: u.events[:n:n], features: u.features, detached: u.detached}
 }
 
 // Equal implements roam.State.
 func (u *userStream) Equal(o *userStream) bool {
-	if len(u.events) != len(o.events) || u.features != o.features {
+	if len(u.events) != len(o.events) || u.features != o.features || u.detached != o.detached {
 		return false
 	}
 	for i := range u.events {
@@ -146,6 +156,9 @@ func (u *userStream) DiffFrom(existing *userStream) []byte {
 		keys = append(keys, ev.Byte) // within its capacity: no run moves
 		ins[len(ins)-1].Keys = keys[runStart:]
 	}
+	if u.detached && !existing.detached {
+		ins = append(ins, wire.UserInstruction{Kind: wire.UserDetach})
+	}
 	if len(ins) == 0 {
 		return nil
 	}
@@ -169,6 +182,8 @@ func (u *userStream) Apply(diff []byte) error {
 			u.events = append(u.events, userEvent{Resize: true, Width: in.Width, Height: in.Height})
 		case wire.UserExtensionOffer:
 			u.features |= in.Features
+		case wire.UserDetach:
+			u.detached = true
 		}
 	}
 	return nil

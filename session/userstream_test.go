@@ -77,6 +77,14 @@ func TestUserStreamDiffApplyLaw(t *testing.T) {
 		b := a.Clone()
 		more := genEvents(t, "more")
 		b.events = append(b.events, more.events...)
+		// The client's word that it leaves comes once, after its keys.
+		if rapid.Bool().Draw(t, "a-detached") {
+			a.Detach()
+			b.Detach()
+		} else if rapid.Bool().Draw(t, "b-detaches") {
+			b.Detach()
+		}
+		more.detached = b.detached
 		got := a.Clone()
 		if err := got.Apply(b.DiffFrom(a)); err != nil {
 			t.Fatal(err)

@@ -141,23 +141,24 @@ func TestAttachAfterTerminalClosed(t *testing.T) {
 		if !strings.Contains(strings.ReplaceAll(m.CaptureHistory(false), "\n", ""), "ssh-mosh: session left running on target: `ssh-mosh --attach target` takes it back") {
 			t.Errorf("%v: no word of the session left running:\n%s", sig, testenv.FrameScreen(m.CaptureHistory(false)))
 		}
-		lines := f.waitSessions(t, "the session left running", func(l [][]string) bool { return len(l) == 1 })
+		// The client told the server it left: the session is listed
+		// as detached at once (not 10 s later, when its silence would
+		// say so), and --attach takes it without a question.
+		out, code := f.control(t, "--sessions", "target")
+		lines := sessionLineRE.FindAllStringSubmatch(out, -1)
+		if code != 0 || len(lines) != 1 || lines[0][2] != "detached" {
+			t.Fatalf("%v: --sessions right after the client left: status %d:\n%s", sig, code, out)
+		}
 		var a *testenv.Tmux
 		if sig == syscall.SIGHUP {
-			// Seconds after its client went, the session still
-			// counts as attached: --attach asks (unless 10 s have
-			// passed, and it is detached), and "yes" takes it over.
 			a = f.run(t, nil, "--server="+f.server, "--attach", "target")
-			screen := a.WaitForFunc("the question or the session", func(s string) bool {
-				return strings.Contains(s, "(yes/no)?") || strings.Contains(s, mark)
-			}, waitLong)
-			if !strings.Contains(screen, mark) {
-				a.SendText("yes\r")
-			}
 		} else {
 			a = f.run(t, nil, "--server="+f.server, "--attach="+lines[0][1], "target")
 		}
 		a.WaitFor(mark, waitLong)
+		if h := a.CaptureHistory(false); strings.Contains(h, "(yes/no)?") {
+			t.Errorf("%v: --attach asked about a detached session:\n%s", sig, testenv.FrameScreen(h))
+		}
 		a.SendText("exit\r")
 		if code := a.WaitExit(waitLong); code != 0 {
 			t.Fatalf("%v: status %d after exit; screen:\n%s", sig, code, testenv.FrameScreen(a.Capture()))

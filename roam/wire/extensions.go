@@ -23,6 +23,9 @@ const (
 	// fieldExitStatus is HostBuffers.Instruction extension
 	// `optional ExitStatus exit_status = 4097`.
 	fieldExitStatus protowire.Number = 4097
+	// fieldDetach is ClientBuffers.Instruction extension
+	// `optional Detach detach = 4099` (4098 is the host's history).
+	fieldDetach protowire.Number = 4099
 
 	fieldOfferFeatures protowire.Number = 1 // ExtensionOffer.features (uint64 bit set)
 	fieldExitCode      protowire.Number = 1 // ExitStatus.code (uint32, 0..255)
@@ -63,6 +66,12 @@ func appendOffer(b []byte, features uint64) []byte {
 	m = protowire.AppendVarint(m, features)
 	b = protowire.AppendTag(b, fieldExtensionOffer, protowire.BytesType)
 	return protowire.AppendBytes(b, m)
+}
+
+// appendDetach appends the detach extension, an empty Detach message.
+func appendDetach(b []byte) []byte {
+	b = protowire.AppendTag(b, fieldDetach, protowire.BytesType)
+	return protowire.AppendBytes(b, nil)
 }
 
 // appendExitStatus appends the exit_status extension: the code, or the

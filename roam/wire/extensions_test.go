@@ -19,6 +19,10 @@ func TestExtensionWireBytes(t *testing.T) {
 			"0a 06 82 80 02 02 08 01"},
 		{"offer then resize", AppendUserMessage(nil, []UserInstruction{{Kind: UserExtensionOffer, Features: FeatureExitStatus}, {Kind: UserResize, Width: 80, Height: 24}}),
 			"0a 06 82 80 02 02 08 01  0a 06 1a 04 28 50 30 18"},
+		{"detach", AppendUserMessage(nil, []UserInstruction{{Kind: UserDetach}}),
+			"0a 04 9a 80 02 00"},
+		{"keys then detach", AppendUserMessage(nil, []UserInstruction{{Kind: UserKeystroke, Keys: []byte("x")}, {Kind: UserDetach}}),
+			"0a 05 12 03 22 01 78  0a 04 9a 80 02 00"},
 		{"exit 3", AppendHostMessage(nil, []HostInstruction{{Kind: HostExitStatus, Exit: ExitStatus{Code: 3}}}),
 			"0a 06 8a 80 02 02 08 03"},
 		{"exit 0", AppendHostMessage(nil, []HostInstruction{{Kind: HostExitStatus}}),
@@ -49,6 +53,24 @@ func TestExtensionsParsedOnOneSideOnly(t *testing.T) {
 	if err != nil || len(host) != 2 || host[0].Kind != HostExitStatus || host[0].Exit != (ExitStatus{Code: 4}) ||
 		host[1].Kind != HostBytes || string(host[1].Bytes) != "$" {
 		t.Errorf("ParseHostMessage = %+v, %v", host, err)
+	}
+}
+
+// A detach is read on the server's side only, after mosh's own kinds and
+// the offer inside one Instruction; fields a later Detach may carry are
+// skipped, a malformed one is refused.
+func TestDetachDecoding(t *testing.T) {
+	detach := field(fieldDetach, nil)
+	keys := field(2, field(4, []byte("k")))
+	user, err := ParseUserMessage(cat(field(1, detach), field(1, cat(detach, keys)), field(1, field(fieldDetach, varintField(7, 1)))))
+	if err != nil || len(user) != 3 || user[0].Kind != UserDetach || user[1].Kind != UserKeystroke || user[2].Kind != UserDetach {
+		t.Errorf("ParseUserMessage = %+v, %v", user, err)
+	}
+	if host, err := ParseHostMessage(field(1, detach)); err != nil || len(host) != 0 {
+		t.Errorf("a host message's detach: %+v, %v", host, err)
+	}
+	if _, err := ParseUserMessage(field(1, field(fieldDetach, []byte{0x08}))); err == nil {
+		t.Error("malformed detach accepted")
 	}
 }
 

@@ -166,6 +166,7 @@ func FuzzParseUserMessage(f *testing.F) {
 	f.Add(unhex(f, "0a061a0428003018")) // 0×24
 	f.Add(unhex(f, "0a0812042202616212021a00"))
 	f.Add(AppendUserMessage(nil, []UserInstruction{{Kind: UserExtensionOffer, Features: FeatureExitStatus}, {Kind: UserResize, Width: 80, Height: 24}}))
+	f.Add(AppendUserMessage(nil, []UserInstruction{{Kind: UserKeystroke, Keys: []byte("x")}, {Kind: UserDetach}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ins, err := ParseUserMessage(b)
 		if err != nil {

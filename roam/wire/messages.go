@@ -37,6 +37,9 @@ const (
 	UserKeystroke UserKind = iota + 1
 	UserResize
 	UserExtensionOffer // ssh-mosh extension: see extensions.go
+	// UserDetach: the client is leaving and the session stays for another
+	// (ssh-mosh extension; docs/PROTOCOL-EXTENSIONS.md).
+	UserDetach
 )
 
 // UserInstruction is one element of a ClientBuffers.UserMessage: keystroke
@@ -142,6 +145,8 @@ func AppendUserMessage(b []byte, ins []UserInstruction) []byte {
 			one = appendResize(one, in.Width, in.Height)
 		case UserExtensionOffer:
 			one = appendOffer(one, in.Features)
+		case UserDetach:
+			one = appendDetach(one)
 		default:
 			continue
 		}
@@ -193,10 +198,10 @@ type extensions struct {
 	echoAck                        uint64
 
 	// ssh-mosh extensions (extensions.go), each known to one side only.
-	hasOffer, hasExit, hasHistory bool
-	features                      uint64
-	exit                          ExitStatus
-	history                       History
+	hasOffer, hasExit, hasHistory, hasDetach bool
+	features                                 uint64
+	exit                                     ExitStatus
+	history                                  History
 }
 
 // parseInstruction decodes one Instruction element. Field 7 (echoack) is
@@ -248,6 +253,14 @@ func parseInstruction(b []byte, host bool) (extensions, error) {
 			f, err := parseOffer(bs)
 			x.features |= f
 			inner = err
+		case fieldDetach:
+			if host {
+				return
+			}
+			x.hasDetach = true
+			// Empty today; fields a later version adds are skipped, a
+			// malformed message is an error like any of ours.
+			inner = walkFields(bs, func(protowire.Number, protowire.Type, uint64, []byte) {})
 		case fieldExitStatus:
 			if !host {
 				return
@@ -298,8 +311,8 @@ func forEachInstruction(b []byte, host bool, fn func(extensions) error) error {
 
 // ParseUserMessage decodes a ClientBuffers.UserMessage. Each Instruction is
 // read as mosh's UserStream::apply_string reads it: keystroke if present,
-// else resize, else (our extension) an extension offer, and one with none of
-// them is skipped. Keys alias b. A resize
+// else resize, else (our extensions) an extension offer, else a detach, and
+// one with none of them is skipped. Keys alias b. A resize
 // outside 1..MaxTermDim is an error.
 func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 	var out []UserInstruction
@@ -314,6 +327,8 @@ func ParseUserMessage(b []byte) ([]UserInstruction, error) {
 			out = append(out, UserInstruction{Kind: UserResize, Width: x.width, Height: x.height})
 		case x.hasOffer:
 			out = append(out, UserInstruction{Kind: UserExtensionOffer, Features: x.features})
+		case x.hasDetach:
+			out = append(out, UserInstruction{Kind: UserDetach})
 		}
 		return nil
 	})
