@@ -293,6 +293,15 @@ func (t *Transport[L, R]) Tick(now time.Time) ([][]byte, error) {
 	return dgs, nil
 }
 
+// Disassociate makes a server stop sending until it hears from a client
+// again, as it does after ServerAssociationTimeout of silence: for a client
+// that said it left, so that nothing is sent to where no one listens.
+func (t *Transport[L, R]) Disassociate() {
+	if t.side == Server {
+		t.attached = false
+	}
+}
+
 // chaff is 0..16 random bytes that blur the length of instructions. The
 // slice is reused by the next call (the fragmenter copies what it keeps).
 func (t *Transport[L, R]) chaff() []byte {

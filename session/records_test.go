@@ -119,6 +119,13 @@ func TestClientRuleDetachTellsServer(t *testing.T) {
 		if len(ev) != 3 || ev[2] != "detached" || at[2].Sub(hangup) > 100*time.Millisecond {
 			t.Errorf("records %q at %v, want detached at once after the hang-up", ev, at)
 		}
+		// Nothing more goes to where no one listens (mosh's server
+		// sends heartbeats for 40 s).
+		sent := r.lossy.Stats().Received
+		time.Sleep(45 * time.Second)
+		if n := r.lossy.Stats().Received - sent; n != 0 {
+			t.Errorf("the server sent %d datagrams after its client left", n)
+		}
 		r.prog.mu.Lock()
 		hungUp := r.prog.hungUp
 		r.prog.mu.Unlock()

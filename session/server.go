@@ -627,6 +627,7 @@ func (s *server) recordDetach(now time.Time) {
 // listing, --attach) or detachAfter (the login records).
 func (s *server) clientLeft() {
 	s.left = true
+	s.t.Disassociate() // its heartbeats would go nowhere
 	s.log.Info("client detached")
 	if s.recAttached {
 		s.recAttached = false
