@@ -13,7 +13,7 @@ import (
 // command-line order, -c and -m replace the algorithm lists, -q and -v set
 // the log level, -e the escape character. The other ssh flags are the
 // command line's business.
-const ResolutionFlags = "oplJiF46cmqve"
+const ResolutionFlags = "oplJiF46cmqveS"
 
 // CommandLine is what resolution takes from the command line: the flags of
 // ResolutionFlags in the order given, and where the destination stood among

@@ -33,6 +33,11 @@ type Config struct {
 	Via          *Config
 	ProxyCommand string // tokens expanded; "" when none
 
+	// ControlPath is the control socket of a connection-sharing master
+	// (ControlMaster) to reuse, tokens expanded; "" for none. A login
+	// asks a master listening there for its session, as ssh does.
+	ControlPath string
+
 	UserKnownHostsFiles   []string
 	GlobalKnownHostsFiles []string
 	StrictHostKeyChecking string // yes | accept-new | no | ask

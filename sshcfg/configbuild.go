@@ -138,6 +138,13 @@ func (r *Resolver) build(s *settings, dest destination, source string) (*Config,
 		}
 	}
 
+	if v, ok := s.first("controlpath"); ok && v.value != "none" {
+		c.ControlPath = v.value
+		if !fromSSH { // ssh -G prints it expanded
+			c.ControlPath = expandFile(v, "ControlPath")
+		}
+	}
+
 	for _, key := range []string{"userknownhostsfile", "globalknownhostsfile"} {
 		def := defaultUserKnownHosts
 		if key == "globalknownhostsfile" {

@@ -217,6 +217,9 @@ func (r *Resolver) applyFlag(s *settings, f flagArg) error {
 		// ssh's -e sets the escape character over any -o EscapeChar,
 		// wherever it stands; the last -e wins.
 		s.vals["escapechar"] = []setting{{f.value, where}}
+	case 'S':
+		// So does -S the control socket, over -o ControlPath.
+		s.vals["controlpath"] = []setting{{f.value, where}}
 	case 'i':
 		// ssh drops an -i file it cannot stat, with a warning
 		// (Config.Warnings).

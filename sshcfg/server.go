@@ -225,10 +225,10 @@ func dquoteAll(dirs []string) []string {
 // with ctx's error. A mosh-server that had already said it started is
 // stopped before an error is returned.
 func StartServer(ctx context.Context, conn *Conn, req ServerRequest) (*ServerInfo, error) {
-	return startServerLimited(ctx, conn, req, startupLimit)
+	return startServerLimited(ctx, connStarter{conn}, req, startupLimit)
 }
 
-func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limit int64) (*ServerInfo, error) {
+func startServerLimited(ctx context.Context, x starter, req ServerRequest, limit int64) (*ServerInfo, error) {
 	notice := req.Warn
 	if notice == nil {
 		notice = req.Notice
@@ -244,15 +244,15 @@ func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limi
 			notice(msg)
 		}
 	}
-	if d, why := StartupTimeout(conn.Config); d > 0 {
+	if d, why := StartupTimeout(x.config()); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, d, &StartupError{Host: conn.Config.Host, Limit: fmt.Sprintf("within %v (%s)", d, why)})
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &StartupError{Host: x.config().Host, Limit: fmt.Sprintf("within %v (%s)", d, why)})
 		defer cancel()
 	}
-	info, out, err := startOnce(ctx, conn, req, locale, limit)
+	info, out, err := startOnce(ctx, x, req, locale, limit)
 	if err != nil && strings.Contains(out, "needs a UTF-8 native locale") && !(len(locale) == 1 && locale[0] == fallbackLocale) {
-		notice(fmt.Sprintf("mosh-server on %s cannot use %s; retrying with %s", conn.Config.Host, strings.Join(locale, " "), fallbackLocale))
-		info, _, err = startOnce(ctx, conn, req, []string{fallbackLocale}, limit)
+		notice(fmt.Sprintf("mosh-server on %s cannot use %s; retrying with %s", x.config().Host, strings.Join(locale, " "), fallbackLocale))
+		info, _, err = startOnce(ctx, x, req, []string{fallbackLocale}, limit)
 	}
 	if err != nil {
 		return nil, err
@@ -262,40 +262,22 @@ func startServerLimited(ctx context.Context, conn *Conn, req ServerRequest, limi
 
 // startOnce runs the remote script once; out is the other output, for the
 // locale retry.
-func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []string, limit int64) (*ServerInfo, string, error) {
-	host := conn.Config.Host
-	sess, done, err := openSession(ctx, conn)
+func startOnce(ctx context.Context, x starter, req ServerRequest, locale []string, limit int64) (*ServerInfo, string, error) {
+	cfg := x.config()
+	host := cfg.Host
+	// /bin/sh by path: the login shell may be fish or csh, and PATH may be
+	// anything.
+	stdout, closeSession, err := x.start(ctx, "/bin/sh -c "+ShellQuote(remoteScript(req, locale)), req.Term)
 	if err != nil {
 		return nil, "", err
 	}
-	defer done()
-	term := req.Term
-	if term == "" {
-		term = "xterm-256color"
-	}
-	if err := sess.RequestPty(term, 24, 80, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
-		return nil, "", fmt.Errorf("%s: pty request refused: %w", host, err)
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", host, err)
-	}
-	// With a pty the remote stderr arrives merged into stdout.
-	sess.Stderr = io.Discard
-	// /bin/sh by path: the login shell may be fish or csh, and PATH may be
-	// anything.
-	if err := sess.Start("/bin/sh -c " + ShellQuote(remoteScript(req, locale))); err != nil {
-		return nil, "", fmt.Errorf("%s: cannot run the remote command: %w", host, err)
-	}
-	// Read until the output is complete; then hang up (closing the
-	// session ends the script's final read). A cancelled ctx closes the
-	// session, which ends the read.
+	defer closeSession()
 	o, readErr := readStartup(stdout, limit)
-	sess.Close()
+	closeSession()
 	fail := func(err error) (*ServerInfo, string, error) {
 		// A server that said it detached must not outlive the failure.
 		if o.PID > 0 {
-			_ = KillServer(conn, &ServerInfo{Host: host, PID: o.PID})
+			_ = killServer(x, &ServerInfo{Host: host, PID: o.PID})
 		}
 		return nil, o.startupText(), err
 	}
@@ -311,7 +293,7 @@ func startOnce(ctx context.Context, conn *Conn, req ServerRequest, locale []stri
 	if errors.Is(readErr, errStartupTooLong) {
 		return fail(&StartupError{Host: host, Limit: "after " + formatLimit(limit) + " of output", Printed: o.quoteOther()})
 	}
-	info := &ServerInfo{Host: host, IP: conn.RemoteIP, PID: o.PID, SSHConnectionIP: o.SSHConnectionIP, Version: o.Version, Ours: o.Ours}
+	info := &ServerInfo{Host: host, IP: x.remoteIP(), PID: o.PID, SSHConnectionIP: o.SSHConnectionIP, Version: o.Version, Ours: o.Ours}
 	switch {
 	case o.SawNotFound:
 		looked := o.NotFound
@@ -362,39 +344,101 @@ func isBannerLine(l string) bool {
 // applyEnv sends SetEnv and the SendEnv-matching local variables, as ssh
 // does for a session (the server accepts what its AcceptEnv allows).
 func applyEnv(sess *ssh.Session, c *Config) {
-	for _, kv := range c.SetEnv {
+	for _, kv := range sessionEnv(c) {
 		k, v, _ := strings.Cut(kv, "=")
 		_ = sess.Setenv(k, v)
 	}
+}
+
+// sessionEnv is what a session sends of the environment: ssh_config's
+// SetEnv, then the local variables SendEnv names.
+func sessionEnv(c *Config) []string {
+	env := append([]string(nil), c.SetEnv...)
 	if len(c.SendEnv) == 0 {
-		return
+		return env
 	}
 	for _, kv := range os.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
+		k, _, _ := strings.Cut(kv, "=")
 		for _, pat := range c.SendEnv {
 			if wildMatch(pat, k) {
-				_ = sess.Setenv(k, v)
+				env = append(env, kv)
 				break
 			}
 		}
 	}
+	return env
 }
 
 // KillServer stops a mosh-server that StartServer started, when the
 // session could not take over (its pid must have been printed).
-func KillServer(conn *Conn, info *ServerInfo) error {
+func KillServer(conn *Conn, info *ServerInfo) error { return killServer(connStarter{conn}, info) }
+
+func killServer(x starter, info *ServerInfo) error {
 	if info.PID <= 0 {
 		return fmt.Errorf("pid of mosh-server on %s unknown: cannot stop it", info.Host)
 	}
-	sess, err := conn.Client.NewSession()
-	if err != nil {
-		return fmt.Errorf("%s: cannot open a session: %w", info.Host, err)
-	}
-	defer sess.Close()
-	if out, err := sess.CombinedOutput("kill " + strconv.Itoa(info.PID)); err != nil {
+	if out, err := x.output(context.Background(), "kill "+strconv.Itoa(info.PID)); err != nil {
 		return fmt.Errorf("stopping mosh-server pid %d on %s: %w: %s", info.PID, info.Host, err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// starter is where StartServer runs its remote commands: the in-process
+// SSH connection (connStarter) or a connection-sharing master's
+// (MuxStarter).
+type starter interface {
+	config() *Config
+	// remoteIP is the address the connection reached, nil if unknown.
+	remoteIP() net.IP
+	// start runs command and returns its output, standard error merged,
+	// until closeSession ends the session; term is the terminal's type
+	// where the start-up runs on one.
+	start(ctx context.Context, command, term string) (out io.Reader, closeSession func(), err error)
+	// output runs command to its end and returns its output.
+	output(ctx context.Context, command string) ([]byte, error)
+}
+
+// connStarter runs on our own SSH connection, the start-up on a pty as
+// mosh's does (ssh -t): mosh-server takes its first size from it.
+type connStarter struct{ conn *Conn }
+
+func (c connStarter) config() *Config  { return c.conn.Config }
+func (c connStarter) remoteIP() net.IP { return c.conn.RemoteIP }
+
+func (c connStarter) start(ctx context.Context, command, term string) (io.Reader, func(), error) {
+	host := c.conn.Config.Host
+	sess, done, err := openSession(ctx, c.conn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if term == "" {
+		term = "xterm-256color"
+	}
+	if err := sess.RequestPty(term, 24, 80, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("%s: pty request refused: %w", host, err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("%s: %w", host, err)
+	}
+	// With a pty the remote stderr arrives merged into stdout.
+	sess.Stderr = io.Discard
+	if err := sess.Start(command); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("%s: cannot run the remote command: %w", host, err)
+	}
+	return stdout, done, nil
+}
+
+func (c connStarter) output(_ context.Context, command string) ([]byte, error) {
+	sess, err := c.conn.Client.NewSession()
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot open a session: %w", c.conn.Config.Host, err)
+	}
+	defer sess.Close()
+	return sess.CombinedOutput(command)
 }
 
 // ServerCommand is the remote command that runs mosh-server (req.Server,

@@ -25,7 +25,7 @@ const sshGTimeout = 10 * time.Second
 func sshGArgs(cl *CommandLine, destination string) []string {
 	flags := func(args []string, fl []flagArg) []string {
 		for _, f := range fl {
-			if strings.IndexByte("oplJiF46e", f.letter) < 0 {
+			if strings.IndexByte("oplJiF46eS", f.letter) < 0 {
 				continue // -c and -m apply afterwards; -q and -v only set the log level
 			}
 			if key, _ := SplitOption(f.value); f.letter == 'o' && IsMoshKeyword(key) {

@@ -33,7 +33,7 @@ func (m Mode) String() string {
 // jump, login, port, options, quiet, tty, verbosity, the log file (-E),
 // flags that only disable something, and the forwards the session carries
 // beside it (-A -D -L -R -g, package forward).
-const sessionFlags = "46aACDEeFgiJklLopqRtvx"
+const sessionFlags = "46aACDEeFgiJklLopqRStvx"
 
 // nonInteractiveOptions are -o keywords (lower case) that ask for more than
 // an interactive login; ssh must do them. The value "" means any value,

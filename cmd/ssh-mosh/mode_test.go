@@ -38,6 +38,11 @@ func TestDecideTable(t *testing.T) {
 		{[]string{"-L", "1:h:2", "host"}, false, true, ModePassthrough},
 		{[]string{"-o", "SessionType=none", "host"}, true, true, ModePassthrough},
 		{[]string{"-o", "ForwardAgent=yes", "host"}, true, true, ModeSession},
+		// A master is used (ControlPath), never become (-M, ControlMaster).
+		{[]string{"-o", "ControlPath=/tmp/cm", "host"}, true, true, ModeSession},
+		{[]string{"-S", "/tmp/ctl", "host"}, true, true, ModeSession},
+		{[]string{"-M", "host"}, true, true, ModePassthrough},
+		{[]string{"-o", "ControlMaster=auto", "host"}, true, true, ModePassthrough},
 	}
 	for _, letter := range "NfTsGVXYMKy" {
 		tests = append(tests, struct {
@@ -47,7 +52,7 @@ func TestDecideTable(t *testing.T) {
 		}{[]string{"-" + string(letter), "host"}, true, true, ModePassthrough})
 	}
 	for _, f := range [][]string{{"-W", "h:1"}, {"-O", "check"}, {"-Q", "cipher"},
-		{"-S", "/tmp/ctl"}, {"-w", "0"}, {"-B", "eth0"}, {"-b", "1.2.3.4"}, {"-c", "aes128-ctr"}, {"-m", "hmac-sha1"}, {"-I", "lib"}, {"-P", "tag"}} {
+		{"-w", "0"}, {"-B", "eth0"}, {"-b", "1.2.3.4"}, {"-c", "aes128-ctr"}, {"-m", "hmac-sha1"}, {"-I", "lib"}, {"-P", "tag"}} {
 		tests = append(tests, struct {
 			args          []string
 			stdin, stdout bool

@@ -56,6 +56,14 @@ func runRemote(o *Options, argv, args []string) int {
 		o.clog.Prompter().Notice(w)
 	}
 
+	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
+	req, tmode, server, noFallback := sessionRequest(o, cfg, args, startNotice)
+	if useMaster(o, cfg, plan, tmode) {
+		if code, again := runViaMaster(o, cfg, args, req); !again {
+			return code
+		}
+	}
+
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
 	cancel()
@@ -98,52 +106,8 @@ func runRemote(o *Options, argv, args []string) int {
 		}()
 	}
 
-	// ssh gives a remote command to the user's shell as one string;
-	// mosh-server execs its command words directly, so wrap it the same way.
-	// A RemoteCommand stands in for a command line without one
-	// (DecideConfig let it through only with a terminal); --attach has
-	// neither.
-	line := strings.Join(args[1:], " ")
-	if line == "" && o.Attach == "" {
-		line = cfg.RemoteCommand
-	}
-	var command []string
-	if line != "" {
-		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", line}
-	}
-	// The command line wins over ssh_config's MoshTransport, MoshServer
-	// and MoshFallback (both were validated).
-	transport, server := o.Transport, o.Server
-	if transport == "" {
-		transport = cfg.MoshTransport
-	}
-	if server == "" {
-		server = cfg.MoshServer
-	}
-	// A plain shell is no substitute for the session asked for.
-	noFallback := o.NoFallback || cfg.MoshFallback == "no" || o.Attach != ""
-	tmode, _ := datapath.ParseTransportMode(transport)
-	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
-	req := sshcfg.ServerRequest{
-		Server:  server,
-		Colors:  termcolors.Count(os.Getenv),
-		UDPPort: o.UDPPort,
-		Command: command,
-		Term:    os.Getenv("TERM"),
-		Notice:  startNotice.notice,
-		Warn:    func(msg string) { fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg) },
-	}
 	if sock := fwd.authSock(); sock != "" {
 		req.Env = []string{"SSH_AUTH_SOCK=" + sock}
-	}
-	if tmode != datapath.TransportUDP {
-		// Ask our mosh-server for its unix socket (harmless to the stock
-		// one, see sshcfg.UnixSocketVar).
-		loc, msg := sshcfg.ServerLocale(os.LookupEnv)
-		if msg != "" {
-			fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
-		}
-		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
 	}
 	if o.Attach != "" {
 		var code int
@@ -180,19 +144,12 @@ func runRemote(o *Options, argv, args []string) int {
 		_ = sshcfg.KillServer(conn, info)
 		return 255
 	}
-	s, err := settingsFromEnv(o.Predict)
+	s, err := sessionSettings(o, cfg, info)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
 		_ = sshcfg.KillServer(conn, info)
 		return 255
 	}
-	s.overwrite = s.overwrite || o.PredictOverwrite
-	s.noInit = s.noInit || o.NoInit
-	s.sshMosh = true
-	s.scrollback = max(o.Scrollback, 0)
-	s.log = o.clog
-	s.sshEscape = cfg.EscapeChar
-	s.detachOnHangup = info.Ours
 
 	var end sessionEnd
 	fwd.setLive(true)
@@ -234,7 +191,7 @@ func runRemote(o *Options, argv, args []string) int {
 		return end.code
 	}
 	if end.connected {
-		return sessionClosed(cfg, end, startNotice.Socket() != "")
+		return sessionClosed(cfg, end, startNotice.Socket() != "" || info.Ours)
 	}
 	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
 		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
@@ -245,6 +202,75 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "ssh-mosh: %s — continuing with plain ssh\n", msg)
 	return plainShell(conn, args[1:])
+}
+
+// sessionSettings are the client's settings for a session with the
+// server info describes.
+func sessionSettings(o *Options, cfg *sshcfg.Config, info *sshcfg.ServerInfo) (clientSettings, error) {
+	s, err := settingsFromEnv(o.Predict)
+	if err != nil {
+		return s, err
+	}
+	s.overwrite = s.overwrite || o.PredictOverwrite
+	s.noInit = s.noInit || o.NoInit
+	s.sshMosh = true
+	s.scrollback = max(o.Scrollback, 0)
+	s.log = o.clog
+	s.sshEscape = cfg.EscapeChar
+	s.detachOnHangup = info.Ours
+	return s, nil
+}
+
+// sessionRequest is what starts the session's server: the remote command
+// (the command line's, else RemoteCommand), the transport and the server
+// asked for (the command line over ssh_config), and whether a plain shell
+// may stand in for a server that cannot start.
+func sessionRequest(o *Options, cfg *sshcfg.Config, args []string, startNotice *serverStartNotice) (req sshcfg.ServerRequest, tmode datapath.TransportMode, server string, noFallback bool) {
+	// ssh gives a remote command to the user's shell as one string;
+	// mosh-server execs its command words directly, so wrap it the same way.
+	// A RemoteCommand stands in for a command line without one
+	// (DecideConfig let it through only with a terminal); --attach has
+	// neither.
+	line := strings.Join(args[1:], " ")
+	if line == "" && o.Attach == "" {
+		line = cfg.RemoteCommand
+	}
+	var command []string
+	if line != "" {
+		command = []string{"sh", "-c", `exec "${SHELL:-/bin/sh}" -c "$1"`, "sh", line}
+	}
+	// The command line wins over ssh_config's MoshTransport, MoshServer
+	// and MoshFallback (both were validated).
+	transport := o.Transport
+	server = o.Server
+	if transport == "" {
+		transport = cfg.MoshTransport
+	}
+	if server == "" {
+		server = cfg.MoshServer
+	}
+	// A plain shell is no substitute for the session asked for.
+	noFallback = o.NoFallback || cfg.MoshFallback == "no" || o.Attach != ""
+	tmode, _ = datapath.ParseTransportMode(transport)
+	req = sshcfg.ServerRequest{
+		Server:  server,
+		Colors:  termcolors.Count(os.Getenv),
+		UDPPort: o.UDPPort,
+		Command: command,
+		Term:    os.Getenv("TERM"),
+		Notice:  startNotice.notice,
+		Warn:    func(msg string) { fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg) },
+	}
+	if tmode != datapath.TransportUDP {
+		// Ask our mosh-server for its unix socket (harmless to the stock
+		// one, see sshcfg.UnixSocketVar).
+		loc, msg := sshcfg.ServerLocale(os.LookupEnv)
+		if msg != "" {
+			fmt.Fprintf(os.Stderr, "ssh-mosh: %s\n", msg)
+		}
+		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
+	}
+	return req, tmode, server, noFallback
 }
 
 // sessionClosed prints what ssh prints when an interactive session ends and

@@ -422,3 +422,30 @@ func HashKnownHosts(t testing.TB, content string) string {
 	}
 	return got
 }
+
+// StartSSHMaster starts OpenSSH's ssh as a connection-sharing master
+// (ControlMaster yes, no command) for alias in configPath, and returns its
+// control socket once the master listens there. The master is stopped at
+// cleanup (by process group).
+func StartSSHMaster(t testing.TB, configPath, alias string) string {
+	t.Helper()
+	ssh := MustHaveExec(t, "ssh")
+	dir := shortTempDir(t)
+	sock := filepath.Join(dir, "cm")
+	cmd := exec.Command(ssh, "-F", configPath, "-o", "ControlMaster=yes", "-o", "ControlPath="+sock,
+		"-o", "ControlPersist=no", "-N", alias)
+	stderr := createFile(t, filepath.Join(dir, "stderr"))
+	defer stderr.Close()
+	cmd.Stderr = stderr
+	StartCmd(t, cmd)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if st, err := os.Stat(sock); err == nil && st.Mode()&os.ModeSocket != 0 {
+			return sock
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testenv: the ssh master made no control socket within 10s: %s", readFile(t, stderr.Name()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,130 @@
+package sshcfg
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"github.com/ssh-mosh/ssh-mosh/internal/sshmux"
+)
+
+// MuxStarter starts mosh-server through a connection-sharing master (ssh's
+// ControlMaster, listening on Config.ControlPath): the master's connection
+// is already authenticated, so starting the session costs one round trip
+// instead of a connection, a key exchange and authentication, as `ssh
+// host` through the same master does.
+//
+// The start-up runs without a terminal (mosh's --no-ssh-pty): a master
+// takes a session's terminal modes from the descriptors it is handed, and
+// ours are pipes. mosh-server takes the client's size from its first
+// state anyway.
+type MuxStarter struct {
+	Config *Config
+	// IP is the address the master connected to, nil if unknown (the
+	// server's side of SSH_CONNECTION is used then).
+	IP net.IP
+}
+
+// DialMaster reports whether a master answers on c's ControlPath: nil if
+// one does; an error wrapping sshmux.ErrNoMaster if none listens (the
+// caller connects by itself, as ssh does); another error if something
+// listens that does not answer as a master.
+func DialMaster(ctx context.Context, c *Config) error {
+	if c.ControlPath == "" {
+		return fmt.Errorf("no ControlPath: %w", sshmux.ErrNoMaster)
+	}
+	m, err := sshmux.Dial(ctx, c.ControlPath)
+	if err != nil {
+		return err
+	}
+	return m.Close()
+}
+
+// StartServerVia is StartServer through a master (see MuxStarter).
+func StartServerVia(ctx context.Context, m MuxStarter, req ServerRequest) (*ServerInfo, error) {
+	return startServerLimited(ctx, m, req, startupLimit)
+}
+
+// KillServerVia is KillServer through a master.
+func KillServerVia(m MuxStarter, info *ServerInfo) error { return killServer(m, info) }
+
+func (m MuxStarter) config() *Config  { return m.Config }
+func (m MuxStarter) remoteIP() net.IP { return m.IP }
+
+// start runs command in a new session of the master, its standard output
+// and error on one pipe, its input /dev/null. The session ends with the
+// command; closing it early closes the control connection, which makes
+// the master close the channel.
+func (m MuxStarter) start(ctx context.Context, command, _ string) (io.Reader, func(), error) {
+	c, err := sshmux.Dial(ctx, m.Config.ControlPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", m.Config.Host, err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		c.Close()
+		null.Close()
+		return nil, nil, err
+	}
+	ran := make(chan error, 1)
+	go func() {
+		_, err := c.Run(ctx, sshmux.Session{Command: command, Env: sessionEnv(m.Config), Stdin: null, Stdout: pw, Stderr: pw})
+		// The master has its own copies: with ours closed, the pipe
+		// ends when the session does.
+		pw.Close()
+		null.Close()
+		ran <- err
+	}()
+	closed := false
+	return pr, func() {
+		if closed {
+			return
+		}
+		closed = true
+		c.Close()
+		<-ran
+		pr.Close()
+	}, nil
+}
+
+// output runs command to its end through the master; a non-zero exit
+// status is an error.
+func (m MuxStarter) output(ctx context.Context, command string) ([]byte, error) {
+	c, err := sshmux.Dial(ctx, m.Config.ControlPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.Config.Host, err)
+	}
+	defer c.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer pr.Close()
+	var b bytes.Buffer
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		_, _ = io.Copy(&b, io.LimitReader(pr, 1<<20))
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	status, err := c.Run(ctx, sshmux.Session{Command: command, Env: sessionEnv(m.Config), Stdin: null, Stdout: pw, Stderr: pw})
+	pw.Close()
+	<-read
+	if err == nil && status != 0 {
+		err = fmt.Errorf("exit status %d", status)
+	}
+	return b.Bytes(), err
+}
