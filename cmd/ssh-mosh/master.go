@@ -93,7 +93,7 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 		fmt.Fprintf(os.Stderr, "\nssh-mosh: session left running on %s: `ssh-mosh --attach %s` takes it back\n", cfg.Host, args[0])
 		return end.code, false
 	case end.connected:
-		return sessionClosed(cfg, end, info.Ours), false
+		return sessionClosed(cfg, end, info.Ours, true), false
 	}
 	verbosef(o, "nothing received on UDP port %d; starting over on a connection of our own", info.Port)
 	_ = sshcfg.KillServerVia(m, info)

@@ -31,10 +31,14 @@ func TestSessionThroughMaster(t *testing.T) {
 	sock := testenv.StartSSHMaster(t, f.config, "target")
 	before := f.logins(t)
 
-	m := f.run(t, nil, "-o", "ControlPath="+sock, "--server="+f.server, "-t", "target", "echo via-$((6*7)); exit 5")
+	m := f.run(t, nil, "-o", "ControlPath="+sock, "-o", "LogLevel=INFO", "--server="+f.server, "-t", "target", "echo via-$((6*7)); exit 5")
 	m.WaitFor("via-42", 20*time.Second)
 	if code := m.WaitExit(15 * time.Second); code != 5 {
 		t.Errorf("ssh-mosh -t through the master: status %d, want 5; screen:\n%s", code, testenv.FrameScreen(m.Capture()))
+	}
+	// ssh's last line for a session through a master.
+	if s := m.Capture(); !strings.Contains(s, "Shared connection to "+f.sshd.Host+" closed.") {
+		t.Errorf("no word of the shared connection closed:\n%s", testenv.FrameScreen(s))
 	}
 	ssh := exec.Command("ssh", "-F", f.config, "-o", "ControlPath="+sock, "-tt", "target", "echo via-$((6*7)); exit 5")
 	if err := ssh.Run(); ssh.ProcessState == nil || ssh.ProcessState.ExitCode() != 5 {

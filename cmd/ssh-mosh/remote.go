@@ -191,7 +191,7 @@ func runRemote(o *Options, argv, args []string) int {
 		return end.code
 	}
 	if end.connected {
-		return sessionClosed(cfg, end, startNotice.Socket() != "" || info.Ours)
+		return sessionClosed(cfg, end, startNotice.Socket() != "" || info.Ours, false)
 	}
 	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
 		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
@@ -281,12 +281,19 @@ func sessionRequest(o *Options, cfg *sshcfg.Config, args []string, startNotice *
 // (Ctrl-^ .) keeps mosh-client's status 0, as the escape key is mosh's, and
 // a stock mosh-server never sends a status, so its sessions keep mosh's 0.
 // At LogLevel INFO and above ssh then says "Connection to host closed."
-// (the host as it connected to it, after HostName).
-func sessionClosed(cfg *sshcfg.Config, end sessionEnd, ourServer bool) int {
+// (the host as it connected to it, after HostName), or, for a session
+// through a master (shared), "Shared connection to host closed."
+func sessionClosed(cfg *sshcfg.Config, end sessionEnd, ourServer, shared bool) int {
 	code := end.code
 	if end.byServer && ourServer {
 		fmt.Fprintf(os.Stderr, "Connection to %s closed by remote host.\n", cfg.HostName)
 		code = 255
+	}
+	if shared {
+		if cfg.Logs("INFO") {
+			fmt.Fprintf(os.Stderr, "Shared connection to %s closed.\n", cfg.HostName)
+		}
+		return code
 	}
 	sayClosed(cfg)
 	return code
