@@ -73,16 +73,29 @@ func BenchmarkStartToPrompt(b *testing.B) {
 	}
 	ssh := []string{"ssh", "-F", cfg, "target"}
 	mosh := append(testenv.MoshArgv(b, cfg), "target")
-	var o, s, m []time.Duration
+	// Both again through a connection-sharing master that is up: ssh's
+	// session skips its login, and so does ours (ControlPath).
+	sock := testenv.StartSSHMaster(b, cfg, "target")
+	oursM := append([]string{ours[0], "-o", "ControlPath=" + sock}, ours[1:]...)
+	sshM := []string{"ssh", "-o", "ControlPath=" + sock, "-F", cfg, "target"}
+	var o, s, m, om2, sm2 []time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		for range startToPromptRounds {
 			o = append(o, timeToPrompt(b, ours, escapeQuit))
 			s = append(s, timeToPrompt(b, ssh, exitQuit))
 			m = append(m, timeToPrompt(b, mosh, escapeQuit))
+			om2 = append(om2, timeToPrompt(b, oursM, escapeQuit))
+			sm2 = append(sm2, timeToPrompt(b, sshM, exitQuit))
 		}
 	}
 	b.StopTimer()
+	omM, smM := median(om2), median(sm2)
+	b.ReportMetric(float64(omM.Microseconds())/1000, "ours-master-ms")
+	b.ReportMetric(float64(smM.Microseconds())/1000, "ssh-master-ms")
+	b.ReportMetric(float64(omM)/float64(smM), "ours/ssh-master")
+	b.Logf("through a master, median of %d: ssh-mosh %v, ssh %v; ours/ssh %.2f",
+		len(om2), omM.Round(time.Millisecond), smM.Round(time.Millisecond), float64(omM)/float64(smM))
 	om, sm, mm := median(o), median(s), median(m)
 	b.ReportMetric(float64(om.Microseconds())/1000, "ours-ms")
 	b.ReportMetric(float64(sm.Microseconds())/1000, "ssh-ms")
