@@ -72,14 +72,14 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 		deadline = time.Now().Add(defaultHelloDeadline)
 	}
 	_ = cl.conn.SetDeadline(deadline)
-	if err := cl.hello(); err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	err = cl.hello()
+	var pid int
+	if err == nil {
+		pid, err = cl.alive()
 	}
-	pid, err := cl.alive()
 	if err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("control socket %s: %w", path, err)
+		return nil, fmt.Errorf("control socket %s does not answer as an ssh master: %w", path, plainErr(err))
 	}
 	cl.pid = pid
 	_ = cl.conn.SetDeadline(time.Time{})
@@ -358,6 +358,19 @@ func (m *msg) reply(want, rid uint32) error {
 		return fmt.Errorf("master %s the request: %s", what, printable(reason))
 	}
 	return fmt.Errorf("master sent unexpected message %#x", typ)
+}
+
+// plainErr words a failed exchange on the socket for the user: no reply in
+// time, or the other end closed; anything else as it is.
+func plainErr(err error) error {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return errors.New("no reply in time")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return errors.New("it closed the connection")
+	}
+	return err
 }
 
 // printable keeps a master's words to one line of printable text.

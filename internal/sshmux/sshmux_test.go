@@ -79,6 +79,23 @@ func TestRunOnRealMaster(t *testing.T) {
 	}
 }
 
+// A program that listens on the socket but says nothing is given up on at
+// the context's deadline, in words.
+func TestDialSilentListener(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "silent")
+	ln, err := listenUnix(sock)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = Dial(ctx, sock)
+	if err == nil || errors.Is(err, ErrNoMaster) || !strings.HasSuffix(err.Error(), "does not answer as an ssh master: no reply in time") {
+		t.Errorf("Dial: %v", err)
+	}
+}
+
 // A socket no master listens on is ErrNoMaster, as is no socket at all.
 func TestDialNoMaster(t *testing.T) {
 	dir := t.TempDir()
@@ -109,6 +126,7 @@ func TestDialRefusesOddMasters(t *testing.T) {
 		{"no hello", packet(appendU32(appendU32(nil, msgAlive), 1)), "before its hello"},
 		{"huge", appendU32(nil, maxPacket+1), "bytes"},
 		{"truncated", packet([]byte{0, 0}), "truncated"},
+		{"closed", nil, "does not answer as an ssh master: it closed the connection"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sock := fakeMaster(t, tc.reply)
