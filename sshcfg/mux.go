@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 
+	"github.com/creack/pty"
+
 	"github.com/ssh-mosh/ssh-mosh/internal/sshmux"
 )
 
@@ -16,11 +18,6 @@ import (
 // is already authenticated, so starting the session costs one round trip
 // instead of a connection, a key exchange and authentication, as `ssh
 // host` through the same master does.
-//
-// The start-up runs without a terminal (mosh's --no-ssh-pty): a master
-// takes a session's terminal modes from the descriptors it is handed, and
-// ours are pipes. mosh-server takes the client's size from its first
-// state anyway.
 type MuxStarter struct {
 	Config *Config
 	// IP is the address the master connected to, nil if unknown (the
@@ -54,44 +51,43 @@ func KillServerVia(m MuxStarter, info *ServerInfo) error { return killServer(m, 
 func (m MuxStarter) config() *Config  { return m.Config }
 func (m MuxStarter) remoteIP() net.IP { return m.IP }
 
-// start runs command in a new session of the master, its standard output
-// and error on one pipe, its input /dev/null. The session ends with the
-// command; closing it early closes the control connection, which makes
-// the master close the channel.
-func (m MuxStarter) start(ctx context.Context, command, _ string) (io.Reader, func(), error) {
+// start runs command in a new session of the master on a terminal, as
+// StartServer's own session does (ssh -t): mosh's server shows the motd
+// and its reminder of detached sessions only when started on one. The
+// terminal is a pty of ours whose other side we read; the master takes
+// its modes and size from it. Closing the session early closes the control
+// connection, which makes the master close the channel.
+func (m MuxStarter) start(ctx context.Context, command, term string) (io.Reader, func(), error) {
 	c, err := sshmux.Dial(ctx, m.Config.ControlPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", m.Config.Host, err)
 	}
-	null, err := os.Open(os.DevNull)
+	ptm, tty, err := pty.Open()
 	if err != nil {
 		c.Close()
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("a terminal for the start-up: %w", err)
 	}
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		c.Close()
-		null.Close()
-		return nil, nil, err
+	_ = pty.Setsize(ptm, &pty.Winsize{Rows: 24, Cols: 80})
+	if term == "" {
+		term = "xterm-256color"
 	}
 	ran := make(chan error, 1)
 	go func() {
-		_, err := c.Run(ctx, sshmux.Session{Command: command, Env: sessionEnv(m.Config), Stdin: null, Stdout: pw, Stderr: pw})
-		// The master has its own copies: with ours closed, the pipe
-		// ends when the session does.
-		pw.Close()
-		null.Close()
+		_, err := c.Run(ctx, sshmux.Session{Command: command, TTY: true, Term: term, Env: sessionEnv(m.Config), Stdin: tty, Stdout: tty, Stderr: tty})
+		// The master has its own copies: with ours closed, the
+		// terminal ends when the session does.
+		tty.Close()
 		ran <- err
 	}()
 	closed := false
-	return pr, func() {
+	return ptm, func() {
 		if closed {
 			return
 		}
 		closed = true
 		c.Close()
 		<-ran
-		pr.Close()
+		ptm.Close()
 	}, nil
 }
 

@@ -72,7 +72,7 @@ func TestMasterSessionWithoutUDP(t *testing.T) {
 	// A mosh-server that says it started on a port where nothing answers,
 	// its "daemon" a sleep that a kill ends.
 	fake := filepath.Join(dir, "fake-mosh-server")
-	script := "#!/bin/sh\nsleep 60 & echo run-$! >> " + runs + "\n" +
+	script := "#!/bin/sh\nsleep 60 & echo run-$!-$([ -t 0 ] && echo tty || echo notty) >> " + runs + "\n" +
 		"printf '\\nMOSH CONNECT 9 AAAAAAAAAAAAAAAAAAAAAA\\n[mosh-server detached, pid = %d]\\n' $!\n"
 	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -92,7 +92,13 @@ func TestMasterSessionWithoutUDP(t *testing.T) {
 		t.Errorf("%d logins of our own, want 1 (after the master's attempt)", n)
 	}
 	for _, r := range started {
-		pid := strings.TrimPrefix(r, "run-")
+		// Both start-ups ran on a terminal, as mosh's (ssh -t): the
+		// stock mosh-server shows its motd and its reminder of detached
+		// sessions only then.
+		pid, tty, _ := strings.Cut(strings.TrimPrefix(r, "run-"), "-")
+		if tty != "tty" {
+			t.Errorf("start-up %q ran without a terminal", r)
+		}
 		if _, err := os.Stat("/proc/" + pid); err == nil {
 			if st, _ := os.ReadFile("/proc/" + pid + "/stat"); !strings.Contains(string(st), " Z ") {
 				t.Errorf("server %s left running after its session failed", pid)
