@@ -276,6 +276,14 @@ func diffScenarios() []diffScenario {
 			f.writeConfig(t, identity(f.key)+"  RemoteCommand echo RC:%r:%n:; exec bash\n  RequestTTY yes\n")
 			return []string{"target"}
 		}},
+		// A connection-sharing master is up (ssh -M): both start their
+		// session through it and say so at the end.
+		{name: "through-master", shell: true, phrase: "Shared connection to", setup: func(t *testing.T, f *diffFixture) []string {
+			known(t, f)
+			f.writeConfig(t, identity(f.key))
+			sock := testenv.StartSSHMaster(t, f.config, "target")
+			return []string{"-o", "ControlPath=" + sock, "target"}
+		}},
 		// The wrong port: a web server answers and hangs up.
 		{name: "not-an-ssh-server", status: 255, phrase: "kex_exchange_identification: Connection closed by remote host", absent: "EOF", setup: func(t *testing.T, f *diffFixture) []string {
 			known(t, f)
