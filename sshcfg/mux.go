@@ -94,33 +94,57 @@ func (m MuxStarter) start(ctx context.Context, command, term string) (io.Reader,
 // output runs command to its end through the master; a non-zero exit
 // status is an error.
 func (m MuxStarter) output(ctx context.Context, command string) ([]byte, error) {
+	var out, errOut bytes.Buffer // two writers: RunCommand copies each on its own goroutine
+	status, err := m.RunCommand(ctx, command, &out, &errOut)
+	if err == nil && status != 0 {
+		err = fmt.Errorf("exit status %d", status)
+	}
+	return append(out.Bytes(), errOut.Bytes()...), err
+}
+
+// RunCommand runs command through the master without a terminal, its
+// input /dev/null, and returns its exit status (RunCommand's for a master).
+func (m MuxStarter) RunCommand(ctx context.Context, command string, stdout, stderr io.Writer) (int, error) {
 	c, err := sshmux.Dial(ctx, m.Config.ControlPath)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", m.Config.Host, err)
+		return exitConnectionError, fmt.Errorf("%s: %w", m.Config.Host, err)
 	}
 	defer c.Close()
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return nil, err
+		return exitConnectionError, err
 	}
 	defer null.Close()
-	pr, pw, err := os.Pipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return exitConnectionError, err
 	}
-	defer pr.Close()
-	var b bytes.Buffer
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		_, _ = io.Copy(&b, io.LimitReader(pr, 1<<20))
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	status, err := c.Run(ctx, sshmux.Session{Command: command, Env: sessionEnv(m.Config), Stdin: null, Stdout: pw, Stderr: pw})
-	pw.Close()
-	<-read
-	if err == nil && status != 0 {
-		err = fmt.Errorf("exit status %d", status)
+	defer outR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outW.Close()
+		return exitConnectionError, err
 	}
-	return b.Bytes(), err
+	defer errR.Close()
+	copied := make(chan struct{}, 2)
+	for _, p := range []struct {
+		r *os.File
+		w io.Writer
+	}{{outR, stdout}, {errR, stderr}} {
+		go func() {
+			_, _ = io.Copy(p.w, p.r)
+			copied <- struct{}{}
+		}()
+	}
+	status, err := c.Run(ctx, sshmux.Session{Command: command, Env: sessionEnv(m.Config), Stdin: null, Stdout: outW, Stderr: errW})
+	// The master has its own copies: with ours closed, the pipes end with
+	// the session.
+	outW.Close()
+	errW.Close()
+	<-copied
+	<-copied
+	if err != nil {
+		return exitConnectionError, fmt.Errorf("%s: %w", m.Config.Host, err)
+	}
+	return status, nil
 }

@@ -79,6 +79,17 @@ func writeSessionsTo(w io.Writer, out []byte, align bool) {
 	_ = tw.Flush()
 }
 
+// remoteRunner runs a command on the host without a terminal and returns
+// its exit status: on our own connection (connRunner) or through a master
+// (sshcfg.MuxStarter.RunCommand).
+type remoteRunner func(ctx context.Context, command string, stdout, stderr io.Writer) (int, error)
+
+func connRunner(conn *sshcfg.Conn) remoteRunner {
+	return func(ctx context.Context, command string, stdout, stderr io.Writer) (int, error) {
+		return sshcfg.RunCommand(ctx, conn, command, strings.NewReader(""), stdout, stderr)
+	}
+}
+
 // serverFor is --server, else ssh_config's MoshServer.
 func serverFor(o *Options, cfg *sshcfg.Config) string {
 	if o.Server != "" {
@@ -101,17 +112,23 @@ func runControlCommand(o *Options, args []string) int {
 	cfg.Family = o.Family
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
-	conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
-	if err != nil {
-		return failLog(o.clog, err)
+	var run remoteRunner
+	if masterAnswers(o, cfg) {
+		run = sshcfg.MuxStarter{Config: cfg}.RunCommand
+	} else {
+		conn, err := sshcfg.Dial(ctx, cfg, o.clog.Prompter())
+		if err != nil {
+			return failLog(o.clog, err)
+		}
+		defer conn.Close()
+		run = connRunner(conn)
 	}
-	defer conn.Close()
 	sub := []string{"sessions"}
 	if o.Kill != "" {
 		sub = []string{"kill", o.Kill}
 	}
 	var out bytes.Buffer
-	code, err := sshcfg.RunCommand(ctx, conn, sshcfg.ServerCommand(serverFor(o, cfg), sub), strings.NewReader(""), &out, os.Stderr)
+	code, err := run(ctx, sshcfg.ServerCommand(serverFor(o, cfg), sub), &out, os.Stderr)
 	writeSessions(out.Bytes())
 	if err != nil {
 		return failLog(o.clog, err)
@@ -122,12 +139,12 @@ func runControlCommand(o *Options, args []string) int {
 // attachArgs chooses the session --attach takes over: the ID given, or
 // the one detached session, which needs a listing first. A non-zero
 // status means the user must choose (the reason is printed).
-func attachArgs(o *Options, cfg *sshcfg.Config, conn *sshcfg.Conn) ([]string, int) {
+func attachArgs(o *Options, cfg *sshcfg.Config, run remoteRunner) ([]string, int) {
 	if o.Attach != attachDetached {
 		return []string{"attach", o.Attach}, 0
 	}
 	var out, errb bytes.Buffer
-	code, err := sshcfg.RunCommand(context.Background(), conn, sshcfg.ServerCommand(serverFor(o, cfg), []string{"sessions"}), strings.NewReader(""), &out, &errb)
+	code, err := run(context.Background(), sshcfg.ServerCommand(serverFor(o, cfg), []string{"sessions"}), &out, &errb)
 	if err != nil {
 		return nil, failLog(o.clog, err)
 	}

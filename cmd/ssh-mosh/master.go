@@ -20,8 +20,9 @@ import (
 // shell: no connection, key exchange or authentication of our own. Only
 // what a master's session can carry goes that way: no forwards (they ride
 // our own connection beside the session), no jump host (the UDP session
-// needs the host's own address), no --attach, and the session on UDP (a
-// master gives no channel for the datagrams over SSH). When UDP gets no
+// needs the host's own address), and the session on UDP (a master gives
+// no channel for the datagrams over SSH). --attach, --sessions and --kill
+// run their sub-commands through it too. When UDP gets no
 // reply the server is stopped and the login starts again on a connection
 // of our own, which can carry them.
 
@@ -33,8 +34,16 @@ const masterDialTimeout = 2 * time.Second
 // one is configured, the session needs nothing a master's session cannot
 // carry, and a master answers.
 func useMaster(o *Options, cfg *sshcfg.Config, plan *forwardPlan, tmode datapath.TransportMode) bool {
-	if cfg.ControlPath == "" || !plan.empty() || o.Attach != "" || tmode == datapath.TransportSSH ||
-		len(cfg.ProxyJump) > 0 || cfg.ProxyCommand != "" {
+	if !plan.empty() || tmode == datapath.TransportSSH || len(cfg.ProxyJump) > 0 || cfg.ProxyCommand != "" {
+		return false
+	}
+	return masterAnswers(o, cfg)
+}
+
+// masterAnswers reports whether a master answers on cfg's ControlPath
+// (saying so under -v, and on stderr when something else listens there).
+func masterAnswers(o *Options, cfg *sshcfg.Config) bool {
+	if cfg.ControlPath == "" {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), masterDialTimeout)
@@ -59,6 +68,12 @@ func useMaster(o *Options, cfg *sshcfg.Config, plan *forwardPlan, tmode datapath
 // UDP reply came.
 func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.ServerRequest) (code int, again bool) {
 	m := sshcfg.MuxStarter{Config: cfg}
+	if o.Attach != "" {
+		var code int
+		if req.Args, code = attachArgs(o, cfg, m.RunCommand); code != 0 {
+			return code, false
+		}
+	}
 	startCtx, interrupted, stopInterrupts := interruptible(context.Background())
 	info, err := sshcfg.StartServerVia(startCtx, m, req)
 	stopInterrupts()

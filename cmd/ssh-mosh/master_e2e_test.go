@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,5 +105,40 @@ func TestMasterSessionWithoutUDP(t *testing.T) {
 				t.Errorf("server %s left running after its session failed", pid)
 			}
 		}
+	}
+}
+
+// TestAttachThroughMaster: --sessions, --attach and the session they take
+// over all go through a running master; sshd accepts no login of ours.
+func TestAttachThroughMaster(t *testing.T) {
+	f := newAttachFixture(t)
+	sock := testenv.StartSSHMaster(t, f.config, "target")
+	cp := "-oControlPath=" + sock
+	before := f.logins(t)
+	m := f.run(t, nil, cp, "--server="+f.server, "target")
+	m.WaitFor("#", 20*time.Second)
+	m.SendText("echo kept-$((6*7))\r")
+	m.WaitFor("kept-42", 10*time.Second)
+	if err := syscall.Kill(m.PanePID(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if code := m.WaitExit(10 * time.Second); code != 255 {
+		t.Fatalf("status %d after the hang-up, want 255", code)
+	}
+	out, code := f.control(t, cp, "--sessions", "target")
+	if lines := sessionLineRE.FindAllStringSubmatch(out, -1); code != 0 || len(lines) != 1 || lines[0][2] != "detached" {
+		t.Fatalf("--sessions through the master: status %d:\n%s", code, out)
+	}
+	a := f.run(t, nil, cp, "--server="+f.server, "--attach", "target")
+	a.WaitFor("kept-42", 20*time.Second)
+	a.SendText("exit\r")
+	if code := a.WaitExit(15 * time.Second); code != 0 {
+		t.Fatalf("status %d after exit; screen:\n%s", code, testenv.FrameScreen(a.Capture()))
+	}
+	if out, code := f.control(t, cp, "--sessions", "target"); code != 0 || len(sessionLineRE.FindAllString(out, -1)) != 0 {
+		t.Errorf("--sessions after the exit: status %d:\n%s", code, out)
+	}
+	if n := f.logins(t) - before; n != 0 {
+		t.Errorf("sshd accepted %d logins beside the master's", n)
 	}
 }

@@ -111,7 +111,7 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	if o.Attach != "" {
 		var code int
-		if req.Args, code = attachArgs(o, cfg, conn); code != 0 {
+		if req.Args, code = attachArgs(o, cfg, connRunner(conn)); code != 0 {
 			return code
 		}
 	}
