@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssh-mosh/ssh-mosh/internal/loginrec"
 	"github.com/ssh-mosh/ssh-mosh/internal/testenv"
 )
 
@@ -22,12 +21,7 @@ func nsWrapper(t *testing.T, dir, utmp string) string {
 	for _, tool := range []string{"unshare", "mount", "who", "script"} {
 		testenv.MustHaveExec(t, tool)
 	}
-	if _, ok := loginrec.FindHelper(); !ok {
-		if testenv.InCI() {
-			t.Fatal("no utmp helper: apt-get install libutempter0")
-		}
-		t.Skip("no utmp helper (libutempter0)")
-	}
+	testenv.MustHaveUtmpHelper(t)
 	if err := os.WriteFile(utmp, nil, 0o664); err != nil {
 		t.Fatal(err)
 	}

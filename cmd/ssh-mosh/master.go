@@ -10,7 +10,6 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/internal/sshmux"
-	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
@@ -89,16 +88,8 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 	}
 	verbosef(o, "%s (through the master)", info)
 	o.clog.Info("mosh-server started through the master", "server", info)
-	key, err := wire.ParseKey(info.Key)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: the server printed a bad key: %v\n", err)
-		_ = sshcfg.KillServerVia(m, info)
-		return 255, false
-	}
-	s, err := sessionSettings(o, cfg, info)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		_ = sshcfg.KillServerVia(m, info)
+	key, s, ok := sessionKeyAndSettings(o, cfg, info, func() { _ = sshcfg.KillServerVia(m, info) })
+	if !ok {
 		return 255, false
 	}
 	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}

@@ -138,16 +138,8 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	verbosef(o, "%s", info)
 	o.clog.Info("mosh-server started", "server", info)
-	key, err := wire.ParseKey(info.Key)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: the server printed a bad key: %v\n", err)
-		_ = sshcfg.KillServer(conn, info)
-		return 255
-	}
-	s, err := sessionSettings(o, cfg, info)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
-		_ = sshcfg.KillServer(conn, info)
+	key, s, ok := sessionKeyAndSettings(o, cfg, info, func() { _ = sshcfg.KillServer(conn, info) })
+	if !ok {
 		return 255
 	}
 
@@ -202,6 +194,25 @@ func runRemote(o *Options, argv, args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "ssh-mosh: %s — continuing with plain ssh\n", msg)
 	return plainShell(conn, args[1:])
+}
+
+// sessionKeyAndSettings reads the session key the server printed and the
+// client's settings; on a failure it says why, stops the server (kill) and
+// reports false.
+func sessionKeyAndSettings(o *Options, cfg *sshcfg.Config, info *sshcfg.ServerInfo, kill func()) (wire.Key, clientSettings, bool) {
+	key, err := wire.ParseKey(info.Key)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: the server printed a bad key: %v\n", err)
+		kill()
+		return key, clientSettings{}, false
+	}
+	s, err := sessionSettings(o, cfg, info)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ssh-mosh: %v\n", err)
+		kill()
+		return key, s, false
+	}
+	return key, s, true
 }
 
 // sessionSettings are the client's settings for a session with the

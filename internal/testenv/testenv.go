@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/internal/loginrec"
 	"github.com/ssh-mosh/ssh-mosh/internal/proc"
 )
 
@@ -183,3 +184,16 @@ func StartCmd(t testing.TB, cmd *exec.Cmd) {
 
 // ErrTimeout is returned by waiters that gave up.
 var ErrTimeout = errors.New("testenv: timed out")
+
+// MustHaveUtmpHelper skips (or fails in CI, with the install command) when
+// the host has no utmp helper for a server's login records.
+func MustHaveUtmpHelper(t testing.TB) {
+	t.Helper()
+	if _, ok := loginrec.FindHelper(); ok {
+		return
+	}
+	if InCI() {
+		t.Fatal("no utmp helper: apt-get install libutempter0")
+	}
+	t.Skip("skipping test: no utmp helper (libutempter0)")
+}
