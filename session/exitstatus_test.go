@@ -65,6 +65,12 @@ func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 			}
 			states = append(states, next)
 		}
+		// The client's last state may carry its Detach: skipped as well.
+		if rapid.Bool().Draw(t, "detach") {
+			last := states[len(states)-1].Clone()
+			last.Detach()
+			states = append(states, last)
+		}
 		// Every (reference, newer) pair is a diff the sender may send.
 		for i := range states {
 			for j := i; j < len(states); j++ {
@@ -77,6 +83,7 @@ func TestOfferKeepsStockServerStatesCumulative(t *testing.T) {
 				var ours userStream
 				ours.events = append(ours.events, states[i].Events()...)
 				ours.features = states[i].Features()
+				ours.detached = states[i].Detached()
 				if err := ours.Apply(diff); err != nil || !ours.Equal(states[j]) {
 					t.Fatalf("state %d from %d on our server: %+v, %v", j, i, ours, err)
 				}

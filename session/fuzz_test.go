@@ -66,6 +66,8 @@ func FuzzUserStreamApply(f *testing.F) {
 					want.events = append(want.events, userEvent{Resize: true, Width: in.Width, Height: in.Height})
 				case wire.UserExtensionOffer:
 					want.Offer(in.Features)
+				case wire.UserDetach:
+					want.Detach()
 				}
 			}
 		}
