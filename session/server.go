@@ -614,11 +614,19 @@ func (s *server) recordClient(from net.Addr) {
 // recordDetach records the session as unattached after detachAfter
 // without a client's state.
 func (s *server) recordDetach(now time.Time) {
-	if s.recAttached && now.Sub(s.lastData) >= detachAfter {
-		s.recAttached = false
-		if s.prog != nil {
-			s.cfg.Records.Detached()
-		}
+	if now.Sub(s.lastData) >= detachAfter {
+		s.recordUnattached()
+	}
+}
+
+// recordUnattached tells the records no client is attached any more, once.
+func (s *server) recordUnattached() {
+	if !s.recAttached {
+		return
+	}
+	s.recAttached = false
+	if s.prog != nil {
+		s.cfg.Records.Detached()
 	}
 }
 
@@ -629,12 +637,7 @@ func (s *server) clientLeft() {
 	s.left = true
 	s.t.Disassociate() // its heartbeats would go nowhere
 	s.log.Info("client detached")
-	if s.recAttached {
-		s.recAttached = false
-		if s.prog != nil {
-			s.cfg.Records.Detached()
-		}
-	}
+	s.recordUnattached()
 }
 
 // sameHost reports whether a and b are the same host (the port aside).

@@ -94,12 +94,8 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 	}
 	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
 	end := runSessionWith(context.Background(), addr, key, s, sessionHooks{giveUp: udpGiveUp, serverVersion: info.Version})
-	switch {
-	case end.detached:
-		fmt.Fprintf(os.Stderr, "\nssh-mosh: session left running on %s: `ssh-mosh --attach %s` takes it back\n", cfg.Host, args[0])
-		return end.code, false
-	case end.connected:
-		return sessionClosed(cfg, end, info.Ours, true), false
+	if code, over := sessionOver(cfg, args[0], end, info.Ours, true); over {
+		return code, false
 	}
 	verbosef(o, "nothing received on UDP port %d; starting over on a connection of our own", info.Port)
 	_ = sshcfg.KillServerVia(m, info)

@@ -176,14 +176,8 @@ func runRemote(o *Options, argv, args []string) int {
 		conn = side.conn() // re-dialled ones included, for the fallback; closeConn closes it
 	}
 	fwd.setLive(false)
-	if end.detached {
-		// Told on stderr, which outlives a closed terminal only when
-		// redirected (SIGTERM, a log): the session waits on the host.
-		fmt.Fprintf(os.Stderr, "\nssh-mosh: session left running on %s: `ssh-mosh --attach %s` takes it back\n", cfg.Host, args[0])
-		return end.code
-	}
-	if end.connected {
-		return sessionClosed(cfg, end, startNotice.Socket() != "" || info.Ours, false)
+	if code, over := sessionOver(cfg, args[0], end, startNotice.Socket() != "" || info.Ours, false); over {
+		return code
 	}
 	msg := fmt.Sprintf("Nothing received from %s on UDP port %d: a firewall probably drops it. Open UDP 60000-61000 "+
 		"(e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`, `ufw allow 60000:61000/udp`)", cfg.Host, info.Port)
@@ -282,6 +276,23 @@ func sessionRequest(o *Options, cfg *sshcfg.Config, args []string, startNotice *
 		req.Locale = append(loc, sshcfg.UnixSocketVar+"=1")
 	}
 	return req, tmode, server, noFallback
+}
+
+// sessionOver reports how a session that ran ends the login: detached,
+// the session left to the server under dest, or closed, with ssh's words
+// and status (sessionClosed). over is false for a session that never
+// connected: the caller falls back.
+func sessionOver(cfg *sshcfg.Config, dest string, end sessionEnd, ourServer, shared bool) (code int, over bool) {
+	switch {
+	case end.detached:
+		// Told on stderr, which outlives a closed terminal only when
+		// redirected (SIGTERM, a log): the session waits on the host.
+		fmt.Fprintf(os.Stderr, "\nssh-mosh: session left running on %s: `ssh-mosh --attach %s` takes it back\n", cfg.Host, dest)
+		return end.code, true
+	case end.connected:
+		return sessionClosed(cfg, end, ourServer, shared), true
+	}
+	return 0, false
 }
 
 // sessionClosed prints what ssh prints when an interactive session ends and
