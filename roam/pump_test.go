@@ -389,3 +389,130 @@ func TestPumpTellsTracingAppOfEachArrival(t *testing.T) {
 		}
 	})
 }
+
+// handingApp is a HandingApp whose input events hand off (after the
+// event with before, after the tick's sends otherwise), logging each
+// phase with the fake time since start.
+type handingApp struct {
+	mu     sync.Mutex
+	start  time.Time
+	in     chan []byte
+	before bool // hand off after the event, not after the sends
+	handed bool
+	evs    []string
+}
+
+func (a *handingApp) add(what string, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.evs = append(a.evs, fmt.Sprintf("%s %v", what, now.Sub(a.start)))
+}
+
+func (a *handingApp) log() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.evs...)
+}
+
+func (a *handingApp) Step(now time.Time) (bool, error)   { a.add("step", now); return false, nil }
+func (a *handingApp) Sent([]byte, error, time.Time)      {}
+func (a *handingApp) Settle(now time.Time) (bool, error) { a.add("settle", now); return false, nil }
+func (a *handingApp) NextWake(time.Time) time.Time       { return time.Time{} }
+func (a *handingApp) Received(Datagram, RecvInfo, time.Time) {
+}
+func (a *handingApp) Sources() Sources { return Sources{Input: a.in} }
+func (a *handingApp) Handle(ev Event, now time.Time) (bool, error) {
+	a.add("handle "+string(ev.Bytes), now)
+	a.handed = string(ev.Bytes) == "key"
+	return false, nil
+}
+func (a *handingApp) HandedOff(sent bool) bool {
+	h := a.handed && sent != a.before
+	if h {
+		a.handed = false
+	}
+	return h
+}
+
+// TestPumpHandingAppPostponesTheRest: a wake-up whose App handed off ends
+// there (no Step, tick or Settle after the hand-off); the next wake-up
+// does the rest, whatever wakes it, and at the latest DeferLimit later.
+func TestPumpHandingAppPostponesTheRest(t *testing.T) {
+	for _, before := range []bool{true, false} {
+		t.Run(fmt.Sprintf("before-send=%v", before), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				tr, err := NewTransport(Client, testKey, &logState{}, &valState{}, time.Now(), Config{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				log := &orderLog{}
+				app := &handingApp{start: time.Now(), in: make(chan []byte), before: before}
+				events := make(chan func(time.Time))
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan error, 1)
+				go func() {
+					done <- (&Pump[*logState, *valState]{Transport: tr, Path: &orderPath{log: log, in: make(chan Datagram)},
+						App: app, Events: events}).Run(ctx)
+				}()
+				time.Sleep(time.Second) // the opening wake-up and its sends
+				synctest.Wait()
+				opening := len(app.log())
+
+				// A key (with something to send, for the hand-off after the
+				// sends): its wake-up ends at the hand-off.
+				events <- func(time.Time) { tr.Current().push("k") }
+				time.Sleep(time.Second)
+				synctest.Wait()
+				log.mu.Lock()
+				sends := len(log.evs)
+				log.mu.Unlock()
+				tr.Current().push("x") // sent by the key's wake-up, whose tick runs unless handed off before
+				app.in <- []byte("key")
+				synctest.Wait()
+				got := app.log()[opening:]
+				keyAt := time.Second + time.Second
+				want := []string{"step 1s", "settle 1s", fmt.Sprintf("handle key %v", keyAt)}
+				if !before {
+					want = append(want, fmt.Sprintf("step %v", keyAt)) // the tick's Step
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("phases until the hand-off (-want +got):\n%s", diff)
+				}
+				log.mu.Lock()
+				sentNow := len(log.evs) > sends
+				log.mu.Unlock()
+				if sentNow == before {
+					t.Errorf("the key's wake-up sent: %v, want %v (hand-off before the tick: %v)", sentNow, !before, before)
+				}
+
+				// Nothing else comes: the rest runs DeferLimit later.
+				time.Sleep(DeferLimit)
+				synctest.Wait()
+				got = app.log()[opening:]
+				want = append(want, fmt.Sprintf("step %v", keyAt+DeferLimit), fmt.Sprintf("settle %v", keyAt+DeferLimit))
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("phases after DeferLimit (-want +got):\n%s", diff)
+				}
+
+				// Another event before the limit does the rest at once (the
+				// transport's own timers may wake the loop after that).
+				if before {
+					seen := opening + len(want)
+					app.in <- []byte("key")
+					time.Sleep(DeferLimit / 4)
+					app.in <- []byte("other")
+					synctest.Wait()
+					at := keyAt + DeferLimit
+					want = []string{fmt.Sprintf("handle key %v", at), fmt.Sprintf("handle other %v", at+DeferLimit/4),
+						fmt.Sprintf("step %v", at+DeferLimit/4), fmt.Sprintf("settle %v", at+DeferLimit/4)}
+					got := app.log()[seen:]
+					if diff := cmp.Diff(want, got[:min(len(got), len(want))]); diff != "" {
+						t.Errorf("phases when another event came first (-want +got):\n%s", diff)
+					}
+				}
+				cancel()
+				<-done
+			})
+		})
+	}
+}

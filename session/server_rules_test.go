@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ssh-mosh/ssh-mosh/roam"
 	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 )
 
@@ -101,6 +102,47 @@ func TestServerRuleEchoAckWaitsEchoTimeout(t *testing.T) {
 		// pacing of the frame that carries it.
 		if d := ackedAt.Sub(typedAt); d < echoTimeout || d > echoTimeout+100*time.Millisecond {
 			t.Errorf("echo ack %v after the key, want just over %v", d, echoTimeout)
+		}
+	})
+}
+
+// TestServerRuleKeyWithoutEchoIsAcked: a key's wake-up ends at the pty
+// write (HandedOff), leaving the rest to the echo's wake-up; for a key the
+// program does not echo, the rest still runs within roam.DeferLimit, and
+// the key's state is acknowledged as promptly as ever (the echo
+// acknowledgement, echoTimeout after it, carries the ack), not at the
+// next heartbeat.
+func TestServerRuleKeyWithoutEchoIsAcked(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newServerRig(t, ServerConfig{}, false)
+		defer r.close()
+		r.connect()
+		time.Sleep(5 * time.Second) // let the opening exchange settle
+		synctest.Wait()
+		var typedAt time.Time
+		var num uint64
+		r.do(func(now time.Time) {
+			r.ct.Current().PushKeys([]byte("x"))
+			typedAt = now
+		})
+		waitFor(t, "the key's state sent", time.Second, func() bool {
+			r.do(func(time.Time) { num = r.ct.SentNum() })
+			return string(r.prog.typed()) == "x"
+		})
+		// Nothing more from the client: only the server's own timer
+		// can send the ack now.
+		r.cliLoss.Blackout(true)
+		var ackedAt time.Time
+		waitFor(t, "the key's ack", 5*time.Second, func() bool {
+			r.do(func(now time.Time) {
+				if r.ct.AckedNum() >= num && ackedAt.IsZero() {
+					ackedAt = now
+				}
+			})
+			return !ackedAt.IsZero()
+		})
+		if d := ackedAt.Sub(typedAt); d > echoTimeout+roam.DeferLimit+100*time.Millisecond {
+			t.Errorf("the key acknowledged %v after it was typed, want within %v", d, echoTimeout+roam.DeferLimit+100*time.Millisecond)
 		}
 	})
 }
