@@ -103,35 +103,6 @@ type TracingApp interface {
 	Sending(d []byte)
 }
 
-// HandingApp is an App that can end a wake-up early once it handed a
-// keystroke on to the next process of its way: the server's write of typed
-// keys to the program's pty, the client's send of them to the server. What
-// the wake-up still had to do (the application's timers and exit rules,
-// the transport's tick, drawing, the next deadline) then waits until the
-// next wake-up, at most DeferLimit later.
-//
-// Why: on a host where the next process of the keystroke's way is woken on
-// the waker's CPU (a small machine, a virtual machine whose scheduler sees
-// one cache domain), it runs only once the waker sleeps, so the waker's
-// bookkeeping after the hand-off is on the keystroke's way: 13-35 µs of
-// cold work at each hand-off, against a few µs for ssh's and sshd's return
-// to poll(2). The next wake-up is mostly the echo's, a few hundred µs
-// later, which does the bookkeeping anyway.
-type HandingApp interface {
-	App
-	// HandedOff is asked after the event that woke the loop was handled
-	// (sent false) and after the tick's datagrams left (sent true, only
-	// when at least one did). True ends the wake-up there.
-	HandedOff(sent bool) bool
-}
-
-// DeferLimit bounds how long a HandingApp's wake-up leaves the rest of its
-// work undone when no other wake-up comes first: long enough for a typed
-// key's echo to come back on a LAN, which then does it, and well inside
-// the protocol's shortest timers (mosh's 8 ms minimum send delay, its
-// 50 ms echo acknowledgement, its 100 ms delayed acknowledgement).
-const DeferLimit = 2 * time.Millisecond
-
 // Sources are the channels an App's events arrive on; nil ones are not
 // waited on.
 type Sources struct {
@@ -280,13 +251,12 @@ type loop[L State[L], R State[R]] struct {
 	// waitSrc what Run's select waits on. A reader's wake-up that changes
 	// it kicks Run to wait anew. Run always waits on the timer too: a
 	// stopped or re-armed Timer delivers no stale tick, so a reader's
-	// wake-up that arms it needs no kick (one more goroutine wake-up,
-	// often a thread's, per keystroke: HandingApp).
+	// wake-up that arms it where none was set (a detached server's on a
+	// new client's datagram) needs no kick, which would cost a goroutine
+	// wake-up, often a thread's, and the loop keeps one fact less.
 	src     Sources
 	waitSrc Sources
 	kick    chan struct{}
-	// armed is the deadline the timer was last set to (zero: stopped).
-	armed time.Time
 	// feed is the Feed whose reader has deliverInput installed.
 	feed *Feed
 	// over: the session ended (err is Run's result) or Run returned.
@@ -417,9 +387,6 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 	case causeFunc:
 		c.fn(now)
 	}
-	if l.caps.handing != nil && l.caps.handing.HandedOff(false) {
-		return l.postpone(now)
-	}
 	if p.App != nil {
 		if done, err := p.App.Step(now); done {
 			return true, err
@@ -443,9 +410,6 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 		if p.App != nil {
 			p.App.Sent(dg, err, now)
 		}
-	}
-	if len(dgs) > 0 && l.caps.handing != nil && l.caps.handing.HandedOff(true) {
-		return l.postpone(now)
 	}
 	if l.hopPath != nil && t.ShouldHop(now) {
 		if err := l.hopPath.Hop(); err != nil {
@@ -477,23 +441,8 @@ func (l *loop[L, R]) wake(c cause) (bool, error) {
 	l.installFeed(l.src.Feed)
 	if wake := Earliest(t.NextWake(now), pathWake, appWake); !wake.IsZero() {
 		l.timer.Reset(wake, now)
-		l.armed = wake
 	} else {
 		l.timer.Stop()
-		l.armed = time.Time{}
-	}
-	return false, nil
-}
-
-// postpone ends a wake-up whose App handed a keystroke on (HandingApp): the
-// next wait is the last one's, with the timer brought forward to
-// DeferLimit from now if it was set later, or not at all, or for a time
-// that has passed (it woke this wake-up); the next wake-up, whatever wakes
-// it, does the rest.
-func (l *loop[L, R]) postpone(now time.Time) (bool, error) {
-	if by := now.Add(DeferLimit); l.armed.IsZero() || l.armed.After(by) || !l.armed.After(now) {
-		l.timer.Reset(by, now)
-		l.armed = by
 	}
 	return false, nil
 }
@@ -552,7 +501,6 @@ func (p *Pump[L, R]) Receive(d Datagram, now time.Time) {
 type recvCaps struct {
 	log     *slog.Logger
 	tracing TracingApp // p.App, when it is one
-	handing HandingApp // p.App, when it is one
 	roam    RoamPath   // p.Path, when it is one
 	heard   HeardPath  // p.Path, when it is one
 }
@@ -560,7 +508,6 @@ type recvCaps struct {
 func (p *Pump[L, R]) recvCaps(log *slog.Logger) recvCaps {
 	c := recvCaps{log: log}
 	c.tracing, _ = p.App.(TracingApp)
-	c.handing, _ = p.App.(HandingApp)
 	c.roam, _ = p.Path.(RoamPath)
 	c.heard, _ = p.Path.(HeardPath)
 	return c

@@ -243,11 +243,9 @@ type client struct {
 	// histAcked is the history count of the newest state acknowledged at
 	// once (Received).
 	histAcked uint64
-	// typed: this wake-up handled typed bytes (HandedOff).
-	typed bool
 }
 
-var _ roam.HandingApp = (*client)(nil)
+var _ roam.App = (*client)(nil)
 
 func newClient(cfg ClientConfig, display mterm.Display, now time.Time) (*client, error) {
 	termSize := func() (int, int, error) { return term.GetSize(int(cfg.In.Fd())) }
@@ -456,20 +454,6 @@ func (c *client) Sent(d []byte, err error, now time.Time) {
 	c.trace.mark(TraceSend, len(d))
 }
 
-// HandedOff implements roam.HandingApp: a wake-up that sent typed keys
-// ends there, so that the server, when it shares the client's CPU, is not
-// held behind the client's drawing and bookkeeping; the echo's wake-up, or
-// DeferLimit, does them. Not while predictions are shown: their local echo
-// is drawn at once.
-func (c *client) HandedOff(sent bool) bool {
-	if !sent {
-		return false // the keys have not left yet
-	}
-	h := c.typed && !c.predict.Shown() && c.prompt == nil && !c.res.Detached
-	c.typed = false
-	return h
-}
-
 // Sending implements roam.TracingApp for the keystroke trace.
 func (c *client) Sending(d []byte) { c.trace.mark(TraceSealed, len(d)) }
 
@@ -480,7 +464,6 @@ func (c *client) Arriving(d roam.Datagram) { c.trace.mark(TraceArrived, len(d.Da
 // does (tick, then output_new_frame): a keystroke leaves before the screen
 // diff is computed.
 func (c *client) Settle(now time.Time) (bool, error) {
-	c.typed = false // what was typed did not leave in this wake-up
 	if c.res.Detached {
 		return c.leaving(now), nil // no terminal to draw on
 	}
@@ -531,7 +514,6 @@ func (c *client) Handle(ev roam.Event, now time.Time) (bool, error) {
 			return c.quit("Exiting...", now), nil
 		}
 		c.trace.mark(TraceStdin, len(ev.Bytes))
-		c.typed = true
 		return c.userInput(ev.Bytes, now, c.suspend, c.resume), nil
 	case roam.EventSignal:
 		switch ev.Signal {

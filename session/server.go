@@ -141,12 +141,9 @@ type server struct {
 	// left: the client said it is leaving, the session staying for
 	// another (wire.UserDetach); until a takeover brings a new one.
 	left bool
-	// handed: this wake-up wrote typed keys, and nothing else, to the
-	// program's pty (HandedOff).
-	handed bool
 }
 
-var _ roam.HandingApp = (*server)(nil)
+var _ roam.App = (*server)(nil)
 
 // Records is told of a session's life for the host's login records
 // (*loginrec.Recorder). Its methods run on the server's loop and must not
@@ -270,16 +267,6 @@ func (s *server) Sent(d []byte, err error, _ time.Time) {
 		s.log.Debug("send", "err", err)
 	}
 	s.trace.mark(TraceSend, len(d))
-}
-
-// HandedOff implements roam.HandingApp: a wake-up that wrote typed keys to
-// the program's pty ends there, so that the program's echo (the kernel's
-// or the program's) is not held behind the server's bookkeeping on a
-// shared CPU; the echo's wake-up, or DeferLimit, does the rest.
-func (s *server) HandedOff(sent bool) bool {
-	h := s.handed && !sent
-	s.handed = false
-	return h
 }
 
 // Sending implements roam.TracingApp for the keystroke trace.
@@ -442,12 +429,10 @@ func (s *server) Received(dg roam.Datagram, _ roam.RecvInfo, now time.Time) {
 // and the emulator. Of consecutive resizes only the last reaches the pty.
 func (s *server) applyUserEvents(evs []userEvent, now time.Time) {
 	var keys []byte
-	wrote, resized := false, false
 	flush := func() {
 		if len(keys) > 0 {
 			s.writePty(s.emu.TranslateKeys(keys), now)
 			keys = keys[:0]
-			wrote = true
 		}
 	}
 	for i, ev := range evs {
@@ -455,7 +440,6 @@ func (s *server) applyUserEvents(evs []userEvent, now time.Time) {
 			keys = append(keys, ev.Byte)
 			continue
 		}
-		resized = true
 		flush()
 		w, h := saneSize(int(ev.Width), int(ev.Height))
 		s.emu.Resize(w, h)
@@ -467,9 +451,6 @@ func (s *server) applyUserEvents(evs []userEvent, now time.Time) {
 		}
 	}
 	flush()
-	// Keys alone hand the wake-up's work on (HandedOff); a resize changes
-	// the screen, which the wake-up's tick sends.
-	s.handed = wrote && !resized && s.prog != nil && !s.t.ShutdownInProgress()
 }
 
 // hostOutput runs application output through the emulator and writes back

@@ -290,10 +290,6 @@ func (p *Prediction) becomeTentative() {
 	}
 }
 
-// Shown reports whether predictions are displayed at all right now (the
-// preference, and in adaptive mode a slow or glitching link).
-func (p *Prediction) Shown() bool { return p.shown() }
-
 // shown reports whether predictions are displayed at all right now.
 func (p *Prediction) shown() bool {
 	switch p.pref {
