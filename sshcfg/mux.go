@@ -7,9 +7,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/creack/pty"
 
+	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/internal/sshmux"
 )
 
@@ -147,4 +152,119 @@ func (m MuxStarter) RunCommand(ctx context.Context, command string, stdout, stde
 		return exitConnectionError, fmt.Errorf("%s: %w", m.Config.Host, err)
 	}
 	return status, nil
+}
+
+// StartRelay is StartRelay through the master: the relay runs in a session
+// on the master's connection, its input and output one end of a socket
+// pair whose other end is the frame stream returned. Through a master the
+// SSH datagram path needs no connection of ours either. (A master passes
+// on no direct-streamlocal channel, which our mosh-server's unix socket
+// would need: OpenSSH's stdio forwarding is TCP only, so the relay serves
+// both servers here.) Closing the stream closes the control connection,
+// which ends the session: the relay then exits.
+func (m MuxStarter) StartRelay(ctx context.Context, req RelayRequest) (io.ReadWriteCloser, error) {
+	host := m.Config.Host
+	c, err := sshmux.Dial(ctx, m.Config.ControlPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", host, err)
+	}
+	ours, theirs, err := socketPair()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: a socket pair for the relay: %w", host, err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		c.Close()
+		ours.Close()
+		theirs.Close()
+		return nil, fmt.Errorf("%s: %w", host, err)
+	}
+	var stderr lockedWriter
+	stderr.w = new(bytes.Buffer)
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&stderr, errR)
+		errR.Close()
+		close(copied)
+	}()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_, _ = c.Run(context.Background(), sshmux.Session{Command: "/bin/sh -c " + ShellQuote(relayScript(req)),
+			Stdin: theirs, Stdout: theirs, Stderr: errW})
+		// The master had its own copies: with ours closed, the stream
+		// and the error pipe end with the session.
+		theirs.Close()
+		errW.Close()
+	}()
+	conn, err := net.FileConn(ours)
+	ours.Close() // FileConn made its own copy
+	if err != nil {
+		c.Close()
+		<-ran
+		return nil, fmt.Errorf("%s: the relay's stream: %w", host, err)
+	}
+	s := &muxRelayStream{Conn: conn, ctl: c, ran: ran}
+	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	r, err := datapath.SkipRelayPreamble(conn)
+	stopped := stop()
+	if err != nil || !stopped {
+		_ = s.Close()
+		select { // the remote's words, once the master let go of the pipe
+		case <-copied:
+		case <-time.After(time.Second):
+		}
+		why := strings.TrimSpace(stderr.String())
+		if why == "" && err != nil {
+			why = err.Error()
+		}
+		if !stopped {
+			why = ctx.Err().Error()
+		}
+		return nil, fmt.Errorf("%s: the relay to UDP port %d did not start: %s", host, req.Port, why)
+	}
+	s.Reader = r
+	return s, nil
+}
+
+// muxRelayStream is a relay's frame stream through a master.
+type muxRelayStream struct {
+	io.Reader // past the relay's greeting
+	net.Conn
+	ctl  *sshmux.Client
+	ran  chan struct{} // closed when the master's session ended
+	once sync.Once
+}
+
+func (s *muxRelayStream) Read(b []byte) (int, error) { return s.Reader.Read(b) }
+
+// Close hangs up: the master closes the relay's channel, and the relay
+// reads EOF and exits.
+func (s *muxRelayStream) Close() error {
+	var err error
+	s.once.Do(func() {
+		err = s.Conn.Close()
+		_ = s.ctl.Close()
+		<-s.ran
+	})
+	return err
+}
+
+// socketPair returns both ends of a connected unix stream socket pair,
+// close-on-exec. SOCK_CLOEXEC is not on every system (macOS): the flag is
+// set under ForkLock, as package os does, so that no child started
+// meanwhile inherits them.
+func socketPair() (a, b *os.File, err error) {
+	syscall.ForkLock.RLock()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "relay stream"), os.NewFile(uintptr(fds[1]), "relay stream (master's end)"), nil
 }

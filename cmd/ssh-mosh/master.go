@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssh-mosh/ssh-mosh/datapath"
 	"github.com/ssh-mosh/ssh-mosh/internal/sshmux"
+	"github.com/ssh-mosh/ssh-mosh/roam/wire"
 	"github.com/ssh-mosh/ssh-mosh/sshcfg"
 )
 
@@ -19,11 +20,14 @@ import (
 // shell: no connection, key exchange or authentication of our own. Only
 // what a master's session can carry goes that way: no forwards (they ride
 // our own connection beside the session), no jump host (the UDP session
-// needs the host's own address), and the session on UDP (a master gives
-// no channel for the datagrams over SSH). --attach, --sessions and --kill
-// run their sub-commands through it too. When UDP gets no
-// reply the server is stopped and the login starts again on a connection
-// of our own, which can carry them.
+// needs the host's own address). --attach, --sessions and --kill run their
+// sub-commands through it too. Under --transport auto, when UDP does not
+// answer at once, the datagrams ride the master's connection too, through a
+// relay on the host run in a session of the master (MuxStarter.StartRelay),
+// as they ride our own connection without a master. Under --transport udp,
+// or when no relay can start, the session is on UDP alone; when UDP then
+// gets no reply the server is stopped and the login starts again on a
+// connection of our own.
 
 // masterDialTimeout bounds the hello with a master: it answers from the
 // same machine.
@@ -65,7 +69,7 @@ func masterAnswers(o *Options, cfg *sshcfg.Config) bool {
 // on UDP. again reports that the login must start over on a connection of
 // its own: the start failed (the full path says why, or succeeds), or no
 // UDP reply came.
-func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.ServerRequest) (code int, again bool) {
+func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.ServerRequest, tmode datapath.TransportMode, server string) (code int, again bool) {
 	m := sshcfg.MuxStarter{Config: cfg}
 	if o.Attach != "" {
 		var code int
@@ -92,12 +96,96 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 	if !ok {
 		return 255, false
 	}
-	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
-	end := runSessionWith(context.Background(), addr, key, s, sessionHooks{giveUp: udpGiveUp, serverVersion: info.Version})
+	var end sessionEnd
+	if tmode == datapath.TransportAuto {
+		end = runWithMasterPath(m, info, server, key, s)
+	} else {
+		addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
+		end = runSessionWith(context.Background(), addr, key, s, sessionHooks{giveUp: udpGiveUp, serverVersion: info.Version})
+	}
 	if code, over := sessionOver(cfg, args[0], end, info.Ours, true); over {
 		return code, false
 	}
 	verbosef(o, "nothing received on UDP port %d; starting over on a connection of our own", info.Port)
 	_ = sshcfg.KillServerVia(m, info)
 	return 0, true
+}
+
+// runWithMasterPath runs a session started through the master under
+// --transport auto: UDP first, and when UDP has not answered within
+// autoSSHDelay, a relay on the host through the master (kept while UDP
+// stays silent, opened again when it ends). UDP answering first makes the
+// relay unneeded, as in runWithSSHPath.
+func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server string, key wire.Key, s clientSettings) sessionEnd {
+	ap := newAutoPaths(info, datapath.TransportAuto)
+	defer ap.paths.Close()
+	relayHost := "127.0.0.1"
+	if info.SSHConnectionIP != nil {
+		relayHost = info.SSHConnectionIP.String() // mosh-server -s bound it
+	}
+	relay := sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: server}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if ap.udp != nil && !sleepCtx(ctx, autoSSHDelay) {
+			return // UDP answered first
+		}
+		relayViaMaster(ctx, m, relay, ap.paths)
+	}()
+	end := runSessionWith(context.Background(), ap.addr, key, s, sessionHooks{
+		path:  ap.paths,
+		route: ap.paths.Route,
+		// As long as an SSH path's: a relay's start through the master
+		// takes a round trip or two after UDP's silence.
+		giveUp: sshPathGiveUp,
+		onConnect: func() {
+			if !ap.chooser.OnSSH() {
+				cancel()
+			}
+		},
+		serverVersion: info.Version,
+	})
+	cancel()
+	_ = ap.paths.Close() // ends the stream, so a relay's start returns
+	<-done
+	ap.printNotices()
+	return end
+}
+
+// relayViaMaster keeps a relay through the master attached to paths until
+// ctx ends: another after one ends, after a backoff. It gives up when the
+// first cannot start, or the master is gone (the session is then on UDP
+// alone).
+func relayViaMaster(ctx context.Context, m sshcfg.MuxStarter, req sshcfg.RelayRequest, paths *datapath.ClientPaths) {
+	wait := reopenFirst
+	for first := true; ctx.Err() == nil; first = false {
+		startCtx, cancel := context.WithTimeout(ctx, streamStartTimeout)
+		rwc, err := m.StartRelay(startCtx, req)
+		cancel()
+		if err != nil {
+			if first || errors.Is(err, sshmux.ErrNoMaster) {
+				return
+			}
+		} else {
+			dead, err := paths.Attach(rwc)
+			if err != nil {
+				_ = rwc.Close()
+				return // paths closed: the session is over
+			}
+			attachedAt := time.Now()
+			select {
+			case <-dead:
+			case <-ctx.Done():
+				return
+			}
+			if time.Since(attachedAt) > 10*time.Second {
+				wait = reopenFirst
+			}
+		}
+		if !sleepCtx(ctx, wait) {
+			return
+		}
+		wait = min(2*wait, reopenMax)
+	}
 }

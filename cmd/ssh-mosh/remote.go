@@ -59,7 +59,7 @@ func runRemote(o *Options, argv, args []string) int {
 	startNotice := &serverStartNotice{pass: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
 	req, tmode, server, noFallback := sessionRequest(o, cfg, args, startNotice)
 	if useMaster(o, cfg, plan, tmode) {
-		if code, again := runViaMaster(o, cfg, args, req); !again {
+		if code, again := runViaMaster(o, cfg, args, req, tmode, server); !again {
 			return code
 		}
 	}

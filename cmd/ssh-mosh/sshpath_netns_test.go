@@ -224,3 +224,48 @@ func TestBlockedUDPThenOpen(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedUDPThroughMaster: with UDP blocked and a connection-sharing
+// master up, the session starts through the master and its datagrams ride
+// the master's connection too (a relay on the host, in a session of the
+// master): no login of our own, with our server and with mosh's; the
+// status key tells the route, and exit ends it as ssh through the master
+// does.
+func TestBlockedUDPThroughMaster(t *testing.T) {
+	if !inNetns(t) {
+		return
+	}
+	checkUDPBlocked(t)
+	for _, srv := range sshPathServers {
+		t.Run(srv.name, func(t *testing.T) {
+			dir := t.TempDir()
+			key, pub := testenv.NewUserKey(t, dir, "")
+			target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
+			kh := filepath.Join(dir, "known_hosts")
+			if err := os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
+				"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", target.Port, kh, key))
+			f := &remoteFixture{sshd: target, key: key, config: cfg,
+				sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
+				server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
+			sock := testenv.StartSSHMaster(t, cfg, "target")
+			before := f.logins(t)
+			m := startSSHPath(t, f, cfg, srv.server(t, f), "-o", "ControlPath="+sock, "target")
+			runCmd(t, m, "master")
+			askStatus(t, m, "mosh: SSH (UDP 60")
+			m.SendText("exit\r")
+			if code := m.WaitExit(waitLong); code != 0 {
+				t.Fatalf("exit status %d; screen:\n%s", code, m.Capture())
+			}
+			if !strings.Contains(m.Capture(), "Shared connection to 127.0.0.2 closed.") {
+				t.Errorf("no closing line of a session through a master:\n%s", m.Capture())
+			}
+			if n := f.logins(t) - before; n != 0 {
+				t.Errorf("sshd accepted %d logins beside the master's", n)
+			}
+			wantNoSessionProcesses(t, target, 10*time.Second)
+		})
+	}
+}

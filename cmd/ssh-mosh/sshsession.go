@@ -58,25 +58,8 @@ func (n *serverStartNotice) Socket() string {
 // then stays up after a UDP handover.
 func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode datapath.TransportMode,
 	serverCmd string, key wire.Key, s clientSettings, keep bool, extraStatus func() string) sessionEnd {
-	var (
-		noticeMu sync.Mutex
-		notices  []string
-	)
-	chooser := datapath.NewPathChooser(mode, time.Now())
-	chooser.Port = info.Port
-	chooser.Notice = func(msg string) {
-		noticeMu.Lock()
-		notices = append(notices, "ssh-mosh: "+msg)
-		noticeMu.Unlock()
-	}
-	addr := &net.UDPAddr{IP: info.IP, Port: info.Port}
-	var udp session.ClientPath
-	if mode == datapath.TransportAuto && info.IP != nil {
-		if u, err := roam.DialUDP(addr); err == nil {
-			udp = u
-		}
-	}
-	paths := datapath.NewClientPaths(udp, chooser, nil)
+	ap := newAutoPaths(info, mode)
+	paths, chooser, udp, addr := ap.paths, ap.chooser, ap.udp, ap.addr
 	defer paths.Close()
 	side.setPaths(paths)
 	defer side.setPaths(nil)
@@ -139,10 +122,47 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		serverVersion: info.Version,
 	})
 	stop()
-	noticeMu.Lock()
-	for _, n := range notices {
+	ap.printNotices()
+	return end
+}
+
+// autoPaths are a session's datagram paths under --transport auto or ssh:
+// UDP (auto, when the host's address is known) and the SSH streams a
+// caller attaches, with the chooser between them, whose one-line notices
+// of route changes wait until the terminal is restored (printNotices).
+type autoPaths struct {
+	paths   *datapath.ClientPaths
+	chooser *datapath.PathChooser
+	udp     session.ClientPath // nil: none
+	addr    *net.UDPAddr
+
+	mu      sync.Mutex
+	notices []string
+}
+
+func newAutoPaths(info *sshcfg.ServerInfo, mode datapath.TransportMode) *autoPaths {
+	ap := &autoPaths{addr: &net.UDPAddr{IP: info.IP, Port: info.Port}}
+	ap.chooser = datapath.NewPathChooser(mode, time.Now())
+	ap.chooser.Port = info.Port
+	ap.chooser.Notice = func(msg string) {
+		ap.mu.Lock()
+		ap.notices = append(ap.notices, "ssh-mosh: "+msg)
+		ap.mu.Unlock()
+	}
+	if mode == datapath.TransportAuto && info.IP != nil {
+		if u, err := roam.DialUDP(ap.addr); err == nil {
+			ap.udp = u
+		}
+	}
+	ap.paths = datapath.NewClientPaths(ap.udp, ap.chooser, nil)
+	return ap
+}
+
+// printNotices prints the route changes' notices on stderr.
+func (ap *autoPaths) printNotices() {
+	ap.mu.Lock()
+	defer ap.mu.Unlock()
+	for _, n := range ap.notices {
 		fmt.Fprintln(os.Stderr, n)
 	}
-	noticeMu.Unlock()
-	return end
 }
