@@ -86,6 +86,12 @@ type PathChooser struct {
 	// Notice, when set, is called with one line each time auto changes
 	// route.
 	Notice func(string)
+	// WantSSH, when set, is called once each time auto finds UDP silent
+	// too long with no SSH stream to move to (one let go once UDP worked):
+	// the owner may dial one and Attach it. It runs under the ClientPaths'
+	// lock, so it must not block.
+	WantSSH func()
+	wanted  bool // WantSSH was called since UDP was last heard
 	// Port is the server's UDP port, for the notice.
 	Port int
 }
@@ -107,6 +113,7 @@ func (c *PathChooser) Heard(r Route, now time.Time) {
 		return
 	}
 	c.udpHeard = now
+	c.wanted = false
 	if c.onSSH && c.Mode == TransportAuto {
 		c.onSSH = false
 		c.notice(fmt.Sprintf("UDP port %d answers again; the session is back on UDP", c.Port))
@@ -129,6 +136,10 @@ func (c *PathChooser) Route(now time.Time) Route {
 			"(to use UDP, let UDP 60000-61000 reach the server, e.g. `iptables -I INPUT -p udp --dport 60000:61000 -j ACCEPT`)",
 			c.Port, c.silenceLimit().Round(time.Second)))
 	}
+	if !c.onSSH && !c.sshUp && !c.wanted && c.WantSSH != nil && c.udpSilent(now) {
+		c.wanted = true
+		c.WantSSH()
+	}
 	if !c.onSSH {
 		return RouteUDP
 	}
@@ -145,10 +156,17 @@ func (c *PathChooser) Route(now time.Time) Route {
 }
 
 // NextWake is when Route would change its answer without a datagram
-// arriving (zero if never): the UDP silence limit while on UDP, the next
-// probe while on SSH.
+// arriving (zero if never): the UDP silence limit while on UDP (also
+// without an SSH stream when WantSSH would ask for one), the next probe
+// while on SSH.
 func (c *PathChooser) NextWake() time.Time {
-	if c.Mode != TransportAuto || !c.sshUp {
+	if c.Mode != TransportAuto {
+		return time.Time{}
+	}
+	if !c.sshUp {
+		if c.WantSSH != nil && !c.wanted {
+			return c.silenceStart().Add(c.silenceLimit()) // to ask for one
+		}
 		return time.Time{}
 	}
 	if !c.onSSH {

@@ -104,6 +104,40 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 	}
 }
 
+// TestChooserWantsSSHWhenUDPGoesSilent: with no SSH stream, auto asks for
+// one (WantSSH) once UDP has been silent too long, once per silence, and
+// moves to it once one is attached.
+func TestChooserWantsSSHWhenUDPGoesSilent(t *testing.T) {
+	wants := 0
+	c := NewPathChooser(TransportAuto, t0)
+	c.WantSSH = func() { wants++ }
+	c.Heard(RouteUDP, t0)
+	limit := t0.Add(UDPSilenceConnected)
+	if w := c.NextWake(); !w.Equal(limit) {
+		t.Fatalf("NextWake = %v, want the silence limit %v", w, limit)
+	}
+	if c.Route(limit.Add(-time.Millisecond)); wants != 0 {
+		t.Fatalf("asked for SSH %d times before the limit", wants)
+	}
+	if r := c.Route(limit); r != RouteUDP || wants != 1 {
+		t.Fatalf("at the limit: %v, asked %d times; want UDP (nothing else yet), asked once", r, wants)
+	}
+	if c.Route(limit.Add(time.Minute)); wants != 1 || !c.NextWake().IsZero() {
+		t.Fatalf("asked %d times in one silence, NextWake %v", wants, c.NextWake())
+	}
+	c.setSSHUp(true)
+	if r := c.Route(limit.Add(time.Minute)); r != RouteSSH {
+		t.Fatalf("with the stream attached: %v", r)
+	}
+	// UDP answers again, then goes silent again, with the stream gone.
+	back := limit.Add(2 * time.Minute)
+	c.Heard(RouteUDP, back)
+	c.setSSHUp(false)
+	if c.Route(back.Add(UDPSilenceConnected)); wants != 2 {
+		t.Fatalf("a second silence: asked %d times in all, want 2", wants)
+	}
+}
+
 // fakeUDP is a ClientPath standing in for roam.UDPClient.
 type fakeUDP struct {
 	in   chan roam.Datagram

@@ -76,6 +76,8 @@ type Link struct {
 	redial   func(ctx context.Context, old LinkConn) (LinkConn, error)
 
 	suspect chan struct{}
+	// sleep and wake carry Sleep's and Wake's requests to Run.
+	sleep, wake chan struct{}
 
 	mu      sync.Mutex
 	cur     LinkConn
@@ -114,6 +116,7 @@ func newLink(conn LinkConn, interval time.Duration, countMax int, opts LinkOptio
 	return &Link{
 		opts: opts, interval: interval, countMax: countMax, cur: conn,
 		suspect: make(chan struct{}, 1), changed: make(chan struct{}), done: make(chan struct{}),
+		sleep: make(chan struct{}, 1), wake: make(chan struct{}, 1),
 	}
 }
 
@@ -165,6 +168,32 @@ func (l *Link) Suspect() {
 	}
 }
 
+// Sleep lets the connection go: Run closes it and waits, sending nothing
+// and ticking no timer, until Wake. For a session that needs the connection
+// only when UDP stops getting through.
+func (l *Link) Sleep() {
+	select { // a Wake from before is not for this sleep
+	case <-l.wake:
+	default:
+	}
+	select {
+	case l.sleep <- struct{}{}:
+	default:
+	}
+}
+
+// Wake ends Sleep: Run dials again at once, as after a connection that
+// died, and the new connection is Current's.
+func (l *Link) Wake() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// errAsleep ends watch when Sleep asks.
+var errAsleep = errors.New("link: asleep")
+
 // Run supervises the connection until ctx ends, then returns ctx's error.
 // The current connection stays open for the caller (Conn), who closes it.
 // Every goroutine Run starts has ended when it returns, except a keepalive
@@ -181,10 +210,19 @@ func (l *Link) Run(ctx context.Context) error {
 	defer close(l.done)
 	for {
 		conn := l.current()
-		if err := l.watch(ctx, conn); err == nil {
+		switch err := l.watch(ctx, conn); {
+		case err == nil:
 			return ctx.Err()
+		case errors.Is(err, errAsleep):
+			_ = conn.Close()
+			select {
+			case <-l.wake:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		default:
+			l.status(nil)
 		}
-		l.status(nil)
 		next, err := l.redialLoop(ctx, conn)
 		if err != nil {
 			return err
@@ -232,6 +270,8 @@ func (l *Link) watch(ctx context.Context, conn LinkConn) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-l.sleep:
+			return errAsleep
 		case err := <-res:
 			pending = false
 			if err != nil {

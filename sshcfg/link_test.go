@@ -297,3 +297,57 @@ func TestLinkRunOnce(t *testing.T) {
 		<-l.Done()
 	})
 }
+
+// Sleep closes the connection and leaves the link idle (no keepalive, no
+// dial) until Wake, which dials at once; the new connection is Current's,
+// and its channel says so.
+func TestLinkSleepAndWake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		first := newFakeLinkConn("first")
+		d := &fakeDialer{}
+		l, cancel, done := startLink(t, first, 3*time.Second, 3, d, LinkOptions{})
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		first.mu.Lock()
+		pings := first.pings
+		first.mu.Unlock()
+		_, changed := l.Current()
+		l.Sleep()
+		synctest.Wait()
+		if !first.isClosed() {
+			t.Fatal("the connection is still open after Sleep")
+		}
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		first.mu.Lock()
+		if first.pings != pings {
+			t.Errorf("%d keepalives while asleep", first.pings-pings)
+		}
+		first.mu.Unlock()
+		if len(d.attempts) != 0 {
+			t.Fatalf("%d dials while asleep", len(d.attempts))
+		}
+		l.Wake()
+		synctest.Wait()
+		select {
+		case <-changed:
+		default:
+			t.Fatal("Current's channel did not say the connection changed")
+		}
+		if len(d.attempts) != 1 || l.current() != d.made[0] {
+			t.Fatalf("after Wake: %d dials, current %v", len(d.attempts), l.current())
+		}
+		// A Wake while awake is not kept for the next Sleep.
+		l.Wake()
+		l.Sleep()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if len(d.attempts) != 1 || !d.made[0].isClosed() {
+			t.Errorf("asleep again: %d dials, connection closed %v", len(d.attempts), d.made[0].isClosed())
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+	})
+}

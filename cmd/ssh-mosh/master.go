@@ -113,9 +113,9 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 
 // runWithMasterPath runs a session started through the master under
 // --transport auto: UDP first, and when UDP has not answered within
-// autoSSHDelay, a relay on the host through the master (kept while UDP
-// stays silent, opened again when it ends). UDP answering first makes the
-// relay unneeded, as in runWithSSHPath.
+// autoSSHDelay, a relay on the host through the master (opened again when
+// it ends). UDP answering first makes the relay unneeded until UDP, having
+// worked, stays silent, as in runWithSSHPath.
 func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server string, key wire.Key, s clientSettings) sessionEnd {
 	ap := newAutoPaths(info, datapath.TransportAuto)
 	defer ap.paths.Close()
@@ -124,14 +124,20 @@ func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server stri
 		relayHost = info.SSHConnectionIP.String() // mosh-server -s bound it
 	}
 	relay := sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: server}
-	ctx, cancel := context.WithCancel(context.Background())
+	sessCtx, endSession := context.WithCancel(context.Background())
+	attachCtx, cancel := context.WithCancel(sessCtx)
+	want := wantSSH(ap.chooser, true)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if ap.udp != nil && !sleepCtx(ctx, autoSSHDelay) {
-			return // UDP answered first
+		if ap.udp == nil || sleepCtx(attachCtx, autoSSHDelay) {
+			relayViaMaster(attachCtx, m, relay, ap.paths)
 		}
-		relayViaMaster(ctx, m, relay, ap.paths)
+		// UDP answered first: a relay when UDP, having worked, stays
+		// silent (if the master's connection outlived what blocked it).
+		for sessCtx.Err() == nil && waitWant(sessCtx, want) {
+			relayViaMaster(sessCtx, m, relay, ap.paths)
+		}
 	}()
 	end := runSessionWith(context.Background(), ap.addr, key, s, sessionHooks{
 		path:  ap.paths,
@@ -146,7 +152,7 @@ func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server stri
 		},
 		serverVersion: info.Version,
 	})
-	cancel()
+	endSession()
 	_ = ap.paths.Close() // ends the stream, so a relay's start returns
 	<-done
 	ap.printNotices()
@@ -177,6 +183,7 @@ func relayViaMaster(ctx context.Context, m sshcfg.MuxStarter, req sshcfg.RelayRe
 			select {
 			case <-dead:
 			case <-ctx.Done():
+				_ = rwc.Close() // UDP answered first, or the session is over
 				return
 			}
 			if time.Since(attachedAt) > 10*time.Second {

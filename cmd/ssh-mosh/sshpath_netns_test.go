@@ -269,3 +269,69 @@ func TestBlockedUDPThroughMaster(t *testing.T) {
 		})
 	}
 }
+
+// TestUDPBlockedMidSession: a session that started on UDP (the SSH
+// connection let go, as mosh's) carries on when UDP is dropped later: once
+// UDP has been silent long enough, the SSH connection is dialled again
+// (through the master when there is one) and the datagrams ride it; with
+// our server and with mosh's.
+func TestUDPBlockedMidSession(t *testing.T) {
+	if !inNetns(t) {
+		return
+	}
+	nft := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
+			t.Fatalf("nft %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	block := []string{"add", "rule", "ip", "sshmosh", "in", "ip", "saddr", "127.0.0.1", "udp", "dport", "60000-61000", "drop"}
+	// A network that drops UDP drops it both ways: the server's datagrams
+	// to the client too (a relay on the target is not the client).
+	blockBack := []string{"add", "rule", "ip", "sshmosh", "in", "ip", "daddr", "127.0.0.1", "udp", "sport", "60000-61000", "drop"}
+	for _, tc := range []struct {
+		name   string
+		srv    sshPathServer
+		master bool
+	}{{"ours", sshPathServers[1], false}, {"real", sshPathServers[0], false}, {"ours-master", sshPathServers[1], true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			nft("flush", "chain", "ip", "sshmosh", "in")
+			t.Cleanup(func() { nft("flush", "chain", "ip", "sshmosh", "in"); nft(block...) })
+			dir := t.TempDir()
+			key, pub := testenv.NewUserKey(t, dir, "")
+			target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
+			kh := filepath.Join(dir, "known_hosts")
+			if err := os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
+				"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", target.Port, kh, key))
+			f := &remoteFixture{sshd: target, key: key, config: cfg,
+				sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
+				server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
+			args := []string{"target"}
+			if tc.master {
+				args = []string{"-o", "ControlPath=" + testenv.StartSSHMaster(t, cfg, "target"), "target"}
+			}
+			m := startSSHPath(t, f, cfg, tc.srv.server(t, f), args...)
+			runCmd(t, m, "on-udp")
+			askStatus(t, m, "mosh: UDP port 60")
+			// The SSH connection is let go on UDP: no session of ours
+			// beside the server's (a relay, or a channel to its socket).
+			if relays := sessionCommands(target, "perl"); len(relays) != 0 {
+				t.Errorf("a relay runs while UDP works: %q", relays)
+			}
+
+			nft(block...)
+			nft(blockBack...)
+			m.SendText("echo blocked-$((6*7))\r")
+			m.WaitFor("blocked-42", waitLong)
+			askStatus(t, m, "mosh: SSH (UDP 60")
+			m.SendText("exit\r")
+			if code := m.WaitExit(waitLong); code != 0 {
+				t.Fatalf("exit status %d; screen:\n%s", code, m.Capture())
+			}
+			wantNoSessionProcesses(t, target, 10*time.Second)
+		})
+	}
+}

@@ -70,35 +70,51 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		relayHost = info.SSHConnectionIP.String()
 	}
 	link := newSSHLink(side.link, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
-	ctx, cancel := context.WithCancel(context.Background())
+	// sessCtx is the session's; attachCtx the first stream's, which ends
+	// when UDP answers first.
+	sessCtx, endSession := context.WithCancel(context.Background())
+	attachCtx, stopAttach := context.WithCancel(sessCtx)
+	want := wantSSH(chooser, mode == datapath.TransportAuto && !keep)
 	// handedOver: in auto mode UDP answered first, so the SSH connection
-	// has done its job and is closed, as a plain UDP session closes it (the
-	// session is then UDP-only, like mosh's), unless forwards ride it.
+	// has done its job and is let go, as a plain UDP session lets it go,
+	// unless forwards ride it.
 	var handedOver atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		defer func() {
-			if handedOver.Load() && !keep {
-				side.stop()
-				_ = side.conn().Close()
-			}
-		}()
-		if mode == datapath.TransportAuto && udp != nil && !sleepCtx(ctx, autoSSHDelay) {
-			return // UDP answered first: no SSH stream needed
+		if mode != datapath.TransportAuto || udp == nil || sleepCtx(attachCtx, autoSSHDelay) {
+			side.start()
+			link.run(attachCtx)
 		}
+		if !handedOver.Load() || keep {
+			return
+		}
+		// UDP carries the session, as mosh's: the connection is closed
+		// and the Link sleeps, nothing ticking, until UDP, having worked,
+		// stays silent (a network that drops it: WantSSH); then it is
+		// dialled again, its host key pinned, and carries the datagrams.
 		side.start()
-		link.run(ctx)
+		_, changed := side.link.Current()
+		side.link.Sleep()
+		if !waitWant(sessCtx, want) {
+			return
+		}
+		side.link.Wake()
+		select {
+		case <-changed:
+			link.run(sessCtx)
+		case <-sessCtx.Done():
+		}
 	}()
 	onConnect := func() {
 		if mode == datapath.TransportAuto && !chooser.OnSSH() {
 			handedOver.Store(true)
-			cancel()
+			stopAttach()
 		}
 	}
 	stop := func() {
-		cancel()
+		endSession()
 		_ = paths.Close() // ends the stream, so a blocked relay start returns
 		wg.Wait()
 	}
@@ -124,6 +140,37 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	stop()
 	ap.printNotices()
 	return end
+}
+
+// wantSSH makes chooser ask, on the channel returned, for an SSH stream
+// when UDP goes silent after it worked (PathChooser.WantSSH), if on.
+func wantSSH(chooser *datapath.PathChooser, on bool) <-chan struct{} {
+	want := make(chan struct{}, 1)
+	if on {
+		chooser.WantSSH = func() {
+			select {
+			case want <- struct{}{}:
+			default:
+			}
+		}
+	}
+	return want
+}
+
+// waitWant waits for a request on want made from now on (one from the
+// session's start, before UDP answered, is stale); false if ctx ended
+// first.
+func waitWant(ctx context.Context, want <-chan struct{}) bool {
+	select {
+	case <-want:
+	default:
+	}
+	select {
+	case <-want:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // autoPaths are a session's datagram paths under --transport auto or ssh:
