@@ -86,12 +86,14 @@ type PathChooser struct {
 	// Notice, when set, is called with one line each time auto changes
 	// route.
 	Notice func(string)
-	// WantSSH, when set, is called once each time auto finds UDP silent
-	// too long with no SSH stream to move to (one let go once UDP worked):
-	// the owner may dial one and Attach it. It runs under the ClientPaths'
-	// lock, so it must not block.
-	WantSSH func()
-	wanted  bool // WantSSH was called since UDP was last heard
+	// WantSSH, when set, is called with true once each time auto finds UDP
+	// silent too long with no SSH stream to move to (one let go once UDP
+	// worked): the owner may dial one and Attach it. It is called with
+	// false when UDP is heard again after that: the owner may let the
+	// stream go again. It runs under the ClientPaths' lock, so it must not
+	// block.
+	WantSSH func(want bool)
+	wanted  bool // WantSSH(true) was called since UDP was last heard
 	// Port is the server's UDP port, for the notice.
 	Port int
 }
@@ -113,7 +115,10 @@ func (c *PathChooser) Heard(r Route, now time.Time) {
 		return
 	}
 	c.udpHeard = now
-	c.wanted = false
+	if c.wanted {
+		c.wanted = false
+		c.WantSSH(false)
+	}
 	if c.onSSH && c.Mode == TransportAuto {
 		c.onSSH = false
 		c.notice(fmt.Sprintf("UDP port %d answers again; the session is back on UDP", c.Port))
@@ -138,7 +143,7 @@ func (c *PathChooser) Route(now time.Time) Route {
 	}
 	if !c.onSSH && !c.sshUp && !c.wanted && c.WantSSH != nil && c.udpSilent(now) {
 		c.wanted = true
-		c.WantSSH()
+		c.WantSSH(true)
 	}
 	if !c.onSSH {
 		return RouteUDP

@@ -105,12 +105,19 @@ func TestChooserAutoMovesToSSHAndBack(t *testing.T) {
 }
 
 // TestChooserWantsSSHWhenUDPGoesSilent: with no SSH stream, auto asks for
-// one (WantSSH) once UDP has been silent too long, once per silence, and
-// moves to it once one is attached.
+// one (WantSSH(true)) once UDP has been silent too long, once per silence,
+// moves to it once one is attached, and says it is no longer needed
+// (WantSSH(false)) when UDP answers again.
 func TestChooserWantsSSHWhenUDPGoesSilent(t *testing.T) {
-	wants := 0
+	wants, unwants := 0, 0
 	c := NewPathChooser(TransportAuto, t0)
-	c.WantSSH = func() { wants++ }
+	c.WantSSH = func(want bool) {
+		if want {
+			wants++
+		} else {
+			unwants++
+		}
+	}
 	c.Heard(RouteUDP, t0)
 	limit := t0.Add(UDPSilenceConnected)
 	if w := c.NextWake(); !w.Equal(limit) {
@@ -129,11 +136,19 @@ func TestChooserWantsSSHWhenUDPGoesSilent(t *testing.T) {
 	if r := c.Route(limit.Add(time.Minute)); r != RouteSSH {
 		t.Fatalf("with the stream attached: %v", r)
 	}
-	// UDP answers again, then goes silent again, with the stream gone.
+	if unwants != 0 {
+		t.Fatalf("let go %d times before UDP answered", unwants)
+	}
+	// UDP answers again: the stream may go (once); then UDP goes silent
+	// again, with the stream gone.
 	back := limit.Add(2 * time.Minute)
 	c.Heard(RouteUDP, back)
+	c.Heard(RouteUDP, back.Add(time.Second))
+	if unwants != 1 || c.OnSSH() {
+		t.Fatalf("UDP answered: let go %d times, on SSH %v; want once, on UDP", unwants, c.OnSSH())
+	}
 	c.setSSHUp(false)
-	if c.Route(back.Add(UDPSilenceConnected)); wants != 2 {
+	if c.Route(back.Add(time.Second + UDPSilenceConnected)); wants != 2 {
 		t.Fatalf("a second silence: asked %d times in all, want 2", wants)
 	}
 }

@@ -134,10 +134,9 @@ func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server stri
 			relayViaMaster(attachCtx, m, relay, ap.paths)
 		}
 		// UDP answered first: a relay when UDP, having worked, stays
-		// silent (if the master's connection outlived what blocked it).
-		for sessCtx.Err() == nil && waitWant(sessCtx, want) {
-			relayViaMaster(sessCtx, m, relay, ap.paths)
-		}
+		// silent (if the master's connection outlived what blocked it),
+		// until UDP answers again.
+		onDemand(sessCtx, want, func(ctx context.Context) { relayViaMaster(ctx, m, relay, ap.paths) }, func() {})
 	}()
 	end := runSessionWith(context.Background(), ap.addr, key, s, sessionHooks{
 		path:  ap.paths,

@@ -318,8 +318,19 @@ func TestUDPBlockedMidSession(t *testing.T) {
 			askStatus(t, m, "mosh: UDP port 60")
 			// The SSH connection is let go on UDP: no session of ours
 			// beside the server's (a relay, or a channel to its socket).
-			if relays := sessionCommands(target, "perl"); len(relays) != 0 {
-				t.Errorf("a relay runs while UDP works: %q", relays)
+
+			conns := func() int { return establishedTo(t, target.Port) }
+			relays := func() []string {
+				var r []string
+				for _, c := range append(sessionCommands(target, "perl"), sessionCommands(target, "mosh-server")...) {
+					if strings.HasPrefix(c, "perl ") || strings.Contains(c, " relay ") {
+						r = append(r, c)
+					}
+				}
+				return r
+			}
+			if n, r := conns(), relays(); n != btoi(tc.master) || len(r) != 0 {
+				t.Errorf("on UDP: %d SSH connections to the target (want %d, the master's), relays %q", n, btoi(tc.master), r)
 			}
 
 			nft(block...)
@@ -327,6 +338,30 @@ func TestUDPBlockedMidSession(t *testing.T) {
 			m.SendText("echo blocked-$((6*7))\r")
 			m.WaitFor("blocked-42", waitLong)
 			askStatus(t, m, "mosh: SSH (UDP 60")
+
+			// UDP comes back: the session moves back to it (a probe every
+			// 10 s), and the SSH path is let go again.
+			nft("flush", "chain", "ip", "sshmosh", "in")
+			deadline := time.Now().Add(2 * waitLong)
+			for {
+				m.SendHex(0x1e)
+				m.SendText("s")
+				time.Sleep(time.Second)
+				if strings.HasPrefix(strings.SplitN(m.Capture(), "\n", 2)[0], "mosh: UDP port 60") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("still not back on UDP:\n%s", m.Capture())
+				}
+				time.Sleep(3 * time.Second) // let the report expire
+			}
+			for deadline := time.Now().Add(waitLong); len(relays()) != 0 || conns() != btoi(tc.master); {
+				if time.Now().After(deadline) {
+					t.Fatalf("back on UDP, the SSH path stays: relays %q, %d connections", relays(), conns())
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			runCmd(t, m, "back")
 			m.SendText("exit\r")
 			if code := m.WaitExit(waitLong); code != 0 {
 				t.Fatalf("exit status %d; screen:\n%s", code, m.Capture())
@@ -334,4 +369,21 @@ func TestUDPBlockedMidSession(t *testing.T) {
 			wantNoSessionProcesses(t, target, 10*time.Second)
 		})
 	}
+}
+
+// establishedTo counts the established TCP connections to port (the
+// target's sshd) from 127.0.0.1.
+func establishedTo(t *testing.T, port int) int {
+	t.Helper()
+	out, err := exec.Command("ss", "-Htn", "state", "established", "src", "127.0.0.1", "dst", fmt.Sprintf("127.0.0.2:%d", port)).Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n
 }

@@ -93,19 +93,18 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 		// UDP carries the session, as mosh's: the connection is closed
 		// and the Link sleeps, nothing ticking, until UDP, having worked,
 		// stays silent (a network that drops it: WantSSH); then it is
-		// dialled again, its host key pinned, and carries the datagrams.
+		// dialled again, its host key pinned, and carries the datagrams
+		// until UDP answers again.
 		side.start()
-		_, changed := side.link.Current()
-		side.link.Sleep()
-		if !waitWant(sessCtx, want) {
-			return
-		}
-		side.link.Wake()
-		select {
-		case <-changed:
-			link.run(sessCtx)
-		case <-sessCtx.Done():
-		}
+		onDemand(sessCtx, want, func(ctx context.Context) {
+			_, changed := side.link.Current()
+			side.link.Wake()
+			select {
+			case <-changed:
+				link.run(ctx)
+			case <-ctx.Done():
+			}
+		}, side.link.Sleep)
 	}()
 	onConnect := func() {
 		if mode == datapath.TransportAuto && !chooser.OnSSH() {
@@ -142,34 +141,61 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	return end
 }
 
-// wantSSH makes chooser ask, on the channel returned, for an SSH stream
-// when UDP goes silent after it worked (PathChooser.WantSSH), if on.
-func wantSSH(chooser *datapath.PathChooser, on bool) <-chan struct{} {
-	want := make(chan struct{}, 1)
+// wantSSH makes chooser say, on the channel returned, whether it wants an
+// SSH stream, once UDP worked (PathChooser.WantSSH), if on. The channel
+// holds the newest word only.
+func wantSSH(chooser *datapath.PathChooser, on bool) <-chan bool {
+	want := make(chan bool, 1)
 	if on {
-		chooser.WantSSH = func() {
-			select {
-			case want <- struct{}{}:
+		chooser.WantSSH = func(v bool) {
+			select { // the chooser is the one sender, under its paths' lock
+			case <-want:
 			default:
 			}
+			want <- v
 		}
 	}
 	return want
 }
 
-// waitWant waits for a request on want made from now on (one from the
-// session's start, before UDP answered, is stale); false if ctx ended
-// first.
-func waitWant(ctx context.Context, want <-chan struct{}) bool {
+// onDemand runs use while the chooser wants an SSH stream (want), from the
+// next time it asks, until ctx ends: use's context ends when UDP answers
+// again, and rest is called then, before the next wait. A word from before
+// (the session's start, before UDP answered) is stale.
+func onDemand(ctx context.Context, want <-chan bool, use func(context.Context), rest func()) {
+	rest()
 	select {
 	case <-want:
 	default:
 	}
-	select {
-	case <-want:
-		return true
-	case <-ctx.Done():
-		return false
+	for waitFor(ctx, want, true) {
+		useCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			use(useCtx)
+		}()
+		more := waitFor(ctx, want, false)
+		stop()
+		<-done
+		if !more {
+			return
+		}
+		rest()
+	}
+}
+
+// waitFor waits for v on want; false if ctx ended first.
+func waitFor(ctx context.Context, want <-chan bool, v bool) bool {
+	for {
+		select {
+		case got := <-want:
+			if got == v {
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
