@@ -105,45 +105,6 @@ func TestServerRuleEchoAckWaitsEchoTimeout(t *testing.T) {
 	})
 }
 
-// TestServerRuleKeyWithoutEchoIsAcked: a key the program does not echo is
-// acknowledged by the server's own timers (the echo acknowledgement,
-// echoTimeout after it, carries the ack), not at the next heartbeat, with
-// nothing more from the client to wake the server.
-func TestServerRuleKeyWithoutEchoIsAcked(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := newServerRig(t, ServerConfig{}, false)
-		defer r.close()
-		r.connect()
-		time.Sleep(5 * time.Second) // let the opening exchange settle
-		synctest.Wait()
-		var typedAt time.Time
-		var num uint64
-		r.do(func(now time.Time) {
-			r.ct.Current().PushKeys([]byte("x"))
-			typedAt = now
-		})
-		waitFor(t, "the key's state sent", time.Second, func() bool {
-			r.do(func(time.Time) { num = r.ct.SentNum() })
-			return string(r.prog.typed()) == "x"
-		})
-		// Nothing more from the client: only the server's own timer
-		// can send the ack now.
-		r.cliLoss.Blackout(true)
-		var ackedAt time.Time
-		waitFor(t, "the key's ack", 5*time.Second, func() bool {
-			r.do(func(now time.Time) {
-				if r.ct.AckedNum() >= num && ackedAt.IsZero() {
-					ackedAt = now
-				}
-			})
-			return !ackedAt.IsZero()
-		})
-		if d := ackedAt.Sub(typedAt); d > echoTimeout+100*time.Millisecond {
-			t.Errorf("the key acknowledged %v after it was typed, want within %v", d, echoTimeout+100*time.Millisecond)
-		}
-	})
-}
-
 func TestServerRuleNoClientTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newServerRig(t, ServerConfig{NoClientTimeout: 20 * time.Second}, true)

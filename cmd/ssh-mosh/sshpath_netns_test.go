@@ -238,18 +238,8 @@ func TestBlockedUDPThroughMaster(t *testing.T) {
 	checkUDPBlocked(t)
 	for _, srv := range sshPathServers {
 		t.Run(srv.name, func(t *testing.T) {
-			dir := t.TempDir()
-			key, pub := testenv.NewUserKey(t, dir, "")
-			target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
-			kh := filepath.Join(dir, "known_hosts")
-			if err := os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
-				"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", target.Port, kh, key))
-			f := &remoteFixture{sshd: target, key: key, config: cfg,
-				sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
-				server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
+			f := newDirectTarget(t)
+			target, cfg := f.sshd, f.config
 			sock := testenv.StartSSHMaster(t, cfg, "target")
 			before := f.logins(t)
 			m := startSSHPath(t, f, cfg, srv.server(t, f), "-o", "ControlPath="+sock, "target")
@@ -297,18 +287,8 @@ func TestUDPBlockedMidSession(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			nft("flush", "chain", "ip", "sshmosh", "in")
 			t.Cleanup(func() { nft("flush", "chain", "ip", "sshmosh", "in"); nft(block...) })
-			dir := t.TempDir()
-			key, pub := testenv.NewUserKey(t, dir, "")
-			target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
-			kh := filepath.Join(dir, "known_hosts")
-			if err := os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
-				"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", target.Port, kh, key))
-			f := &remoteFixture{sshd: target, key: key, config: cfg,
-				sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
-				server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
+			f := newDirectTarget(t)
+			target, cfg := f.sshd, f.config
 			args := []string{"target"}
 			if tc.master {
 				args = []string{"-o", "ControlPath=" + testenv.StartSSHMaster(t, cfg, "target"), "target"}
@@ -386,4 +366,22 @@ func establishedTo(t *testing.T, port int) int {
 		}
 	}
 	return n
+}
+
+// newDirectTarget is a remoteFixture whose sshd listens on 127.0.0.2 (the
+// namespace's other address) and is reached there directly, as "target".
+func newDirectTarget(t *testing.T) *remoteFixture {
+	t.Helper()
+	dir := t.TempDir()
+	key, pub := testenv.NewUserKey(t, dir, "")
+	target := testenv.StartSSHD(t, testenv.SSHDOptions{AuthorizedKeys: []string{pub}, ExtraConfig: "ListenAddress 127.0.0.2"})
+	kh := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(kh, []byte(fmt.Sprintf("[127.0.0.2]:%d %s\n", target.Port, target.HostKeyPub)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, fmt.Sprintf("Host target\n  HostName 127.0.0.2\n  Port %d\n  User root\n  UserKnownHostsFile %s\n"+
+		"  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  IdentityFile %s\n  IdentitiesOnly yes\n", target.Port, kh, key))
+	return &remoteFixture{sshd: target, key: key, config: cfg,
+		sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
+		server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
 }
