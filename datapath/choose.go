@@ -83,6 +83,12 @@ type PathChooser struct {
 	sshUp     bool // an SSH stream is attached and alive
 	udpHeard  time.Time
 	lastProbe time.Time
+	// lastRoute is the last Route call; resumed, one that came after a
+	// pause no session makes while it runs (it sends every few seconds):
+	// the process was stopped, or the machine slept. Silence is counted
+	// from then, not across the pause: UDP gets its chance first.
+	lastRoute time.Time
+	resumed   time.Time
 	// Notice, when set, is called with one line each time auto changes
 	// route.
 	Notice func(string)
@@ -134,6 +140,10 @@ func (c *PathChooser) Route(now time.Time) Route {
 	case TransportSSH:
 		return RouteSSH
 	}
+	if !c.lastRoute.IsZero() && now.Sub(c.lastRoute) >= UDPSilenceConnected {
+		c.resumed = now
+	}
+	c.lastRoute = now
 	if !c.onSSH && c.sshUp && c.udpSilent(now) {
 		c.onSSH = true
 		c.lastProbe = now
@@ -181,10 +191,14 @@ func (c *PathChooser) NextWake() time.Time {
 }
 
 func (c *PathChooser) silenceStart() time.Time {
-	if c.udpHeard.IsZero() {
-		return c.started
+	start := c.udpHeard
+	if start.IsZero() {
+		start = c.started
 	}
-	return c.udpHeard
+	if c.resumed.After(start) {
+		return c.resumed
+	}
+	return start
 }
 
 func (c *PathChooser) silenceLimit() time.Duration {

@@ -129,7 +129,15 @@ func TestChooserWantsSSHWhenUDPGoesSilent(t *testing.T) {
 	if r := c.Route(limit); r != RouteUDP || wants != 1 {
 		t.Fatalf("at the limit: %v, asked %d times; want UDP (nothing else yet), asked once", r, wants)
 	}
-	if c.Route(limit.Add(time.Minute)); wants != 1 || !c.NextWake().IsZero() {
+	// A session sends every few seconds (a longer pause restarts the
+	// count: TestChooserPauseRestartsSilence).
+	routeUntil := func(from, to time.Time) (r Route) {
+		for at := from; !at.After(to); at = at.Add(3 * time.Second) {
+			r = c.Route(at)
+		}
+		return c.Route(to)
+	}
+	if routeUntil(limit, limit.Add(time.Minute)); wants != 1 || !c.NextWake().IsZero() {
 		t.Fatalf("asked %d times in one silence, NextWake %v", wants, c.NextWake())
 	}
 	c.setSSHUp(true)
@@ -141,15 +149,51 @@ func TestChooserWantsSSHWhenUDPGoesSilent(t *testing.T) {
 	}
 	// UDP answers again: the stream may go (once); then UDP goes silent
 	// again, with the stream gone.
-	back := limit.Add(2 * time.Minute)
+	back := limit.Add(time.Minute + 3*time.Second)
+	c.Route(back)
 	c.Heard(RouteUDP, back)
 	c.Heard(RouteUDP, back.Add(time.Second))
 	if unwants != 1 || c.OnSSH() {
 		t.Fatalf("UDP answered: let go %d times, on SSH %v; want once, on UDP", unwants, c.OnSSH())
 	}
 	c.setSSHUp(false)
-	if c.Route(back.Add(time.Second + UDPSilenceConnected)); wants != 2 {
+	if routeUntil(back, back.Add(time.Second+UDPSilenceConnected)); wants != 2 {
 		t.Fatalf("a second silence: asked %d times in all, want 2", wants)
+	}
+}
+
+// TestChooserPauseRestartsSilence: after a pause no running session
+// makes (the process stopped, the laptop asleep), UDP's silence is counted
+// from the resumption: UDP gets its chance before SSH is asked for or
+// moved to.
+func TestChooserPauseRestartsSilence(t *testing.T) {
+	for _, sshUp := range []bool{false, true} {
+		wants := 0
+		c := NewPathChooser(TransportAuto, t0)
+		c.WantSSH = func(want bool) {
+			if want {
+				wants++
+			}
+		}
+		c.setSSHUp(sshUp)
+		c.Heard(RouteUDP, t0)
+		c.Route(t0.Add(time.Second))
+		resumed := t0.Add(time.Hour)
+		if r := c.Route(resumed); r != RouteUDP || wants != 0 {
+			t.Fatalf("ssh up %v: right after the pause: %v, asked for SSH %d times", sshUp, r, wants)
+		}
+		if w := c.NextWake(); !w.Equal(resumed.Add(UDPSilenceConnected)) {
+			t.Fatalf("ssh up %v: NextWake %v, want the limit counted from the resumption", sshUp, w)
+		}
+		// Still silent while trying (a datagram every 3 s): then SSH.
+		var r Route
+		for at := resumed.Add(3 * time.Second); !at.After(resumed.Add(UDPSilenceConnected)); at = at.Add(3 * time.Second) {
+			r = c.Route(at)
+		}
+		r = c.Route(resumed.Add(UDPSilenceConnected))
+		if sshUp && r != RouteSSH || !sshUp && wants != 1 {
+			t.Fatalf("ssh up %v: silent since the resumption: %v, asked %d times", sshUp, r, wants)
+		}
 	}
 }
 
