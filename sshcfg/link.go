@@ -191,8 +191,18 @@ func (l *Link) Wake() {
 	}
 }
 
-// errAsleep ends watch when Sleep asks.
+// errAsleep ends watch, or redialLoop between attempts, when Sleep asks.
 var errAsleep = errors.New("link: asleep")
+
+// asleep waits for Wake; false if ctx ended first.
+func (l *Link) asleep(ctx context.Context) bool {
+	select {
+	case <-l.wake:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 // Run supervises the connection until ctx ends, then returns ctx's error.
 // The current connection stays open for the caller (Conn), who closes it.
@@ -215,15 +225,19 @@ func (l *Link) Run(ctx context.Context) error {
 			return ctx.Err()
 		case errors.Is(err, errAsleep):
 			_ = conn.Close()
-			select {
-			case <-l.wake:
-			case <-ctx.Done():
+			if !l.asleep(ctx) {
 				return ctx.Err()
 			}
 		default:
 			l.status(nil)
 		}
 		next, err := l.redialLoop(ctx, conn)
+		for errors.Is(err, errAsleep) { // told to sleep between attempts
+			if !l.asleep(ctx) {
+				return ctx.Err()
+			}
+			next, err = l.redialLoop(ctx, conn)
+		}
 		if err != nil {
 			return err
 		}
@@ -297,8 +311,8 @@ func (l *Link) watch(ctx context.Context, conn LinkConn) error {
 	}
 }
 
-// redialLoop dials until it works or ctx ends, waiting redialFirst,
-// doubling up to redialMax, between failed attempts.
+// redialLoop dials until it works, ctx ends or Sleep asks (errAsleep),
+// waiting redialFirst, doubling up to redialMax, between failed attempts.
 func (l *Link) redialLoop(ctx context.Context, old LinkConn) (LinkConn, error) {
 	wait := redialFirst
 	for {
@@ -317,6 +331,9 @@ func (l *Link) redialLoop(ctx context.Context, old LinkConn) (LinkConn, error) {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
+		case <-l.sleep:
+			t.Stop()
+			return nil, errAsleep
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()

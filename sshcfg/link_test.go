@@ -351,3 +351,47 @@ func TestLinkSleepAndWake(t *testing.T) {
 		}
 	})
 }
+
+// Sleep during a re-dial that keeps failing stops the attempts until Wake
+// (UDP answered again while SSH is unreachable: nothing should keep
+// dialling).
+func TestLinkSleepStopsRedialing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		first := newFakeLinkConn("first")
+		d := &fakeDialer{fails: 1000}
+		l, cancel, done := startLink(t, first, 3*time.Second, 3, d, LinkOptions{})
+		l.Sleep()
+		synctest.Wait()
+		l.Wake()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		d.mu.Lock()
+		tried := len(d.attempts)
+		d.mu.Unlock()
+		if tried < 2 {
+			t.Fatalf("%d attempts in 10 s of failing re-dials", tried)
+		}
+		l.Sleep()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		d.mu.Lock()
+		more := len(d.attempts) - tried
+		d.mu.Unlock()
+		if more > 1 { // one may have been under way
+			t.Fatalf("%d attempts while asleep", more)
+		}
+		l.Wake()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		d.mu.Lock()
+		woke := len(d.attempts) - tried - more
+		d.mu.Unlock()
+		if woke < 1 {
+			t.Errorf("no attempt after Wake")
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+	})
+}

@@ -119,11 +119,7 @@ func runViaMaster(o *Options, cfg *sshcfg.Config, args []string, req sshcfg.Serv
 func runWithMasterPath(m sshcfg.MuxStarter, info *sshcfg.ServerInfo, server string, key wire.Key, s clientSettings) sessionEnd {
 	ap := newAutoPaths(info, datapath.TransportAuto)
 	defer ap.paths.Close()
-	relayHost := "127.0.0.1"
-	if info.SSHConnectionIP != nil {
-		relayHost = info.SSHConnectionIP.String() // mosh-server -s bound it
-	}
-	relay := sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: server}
+	relay := relayTo(info, server)
 	sessCtx, endSession := context.WithCancel(context.Background())
 	attachCtx, cancel := context.WithCancel(sessCtx)
 	want := wantSSH(ap.chooser, true)

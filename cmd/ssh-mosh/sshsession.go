@@ -64,12 +64,7 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	side.setPaths(paths)
 	defer side.setPaths(nil)
 
-	relayHost := "127.0.0.1"
-	if info.SSHConnectionIP != nil {
-		// mosh-server -s bound the address sshd answered on.
-		relayHost = info.SSHConnectionIP.String()
-	}
-	link := newSSHLink(side.link, paths, socket, sshcfg.RelayRequest{Host: relayHost, Port: info.Port, Server: serverCmd})
+	link := newSSHLink(side.link, paths, socket, relayTo(info, serverCmd))
 	// sessCtx is the session's; attachCtx the first stream's, which ends
 	// when UDP answers first.
 	sessCtx, endSession := context.WithCancel(context.Background())
@@ -139,6 +134,17 @@ func runWithSSHPath(side *sideLink, info *sshcfg.ServerInfo, socket string, mode
 	stop()
 	ap.printNotices()
 	return end
+}
+
+// relayTo is what a relay on the host forwards to: the server's UDP port
+// on the address mosh-server -s bound (sshd's side of the connection),
+// else on 127.0.0.1.
+func relayTo(info *sshcfg.ServerInfo, server string) sshcfg.RelayRequest {
+	host := "127.0.0.1"
+	if info.SSHConnectionIP != nil {
+		host = info.SSHConnectionIP.String()
+	}
+	return sshcfg.RelayRequest{Host: host, Port: info.Port, Server: server}
 }
 
 // wantSSH makes chooser say, on the channel returned, whether it wants an
