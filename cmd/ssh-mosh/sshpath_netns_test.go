@@ -189,30 +189,12 @@ func TestBlockedUDPThenOpen(t *testing.T) {
 			runCmd(t, m, "blocked")
 			askStatus(t, m, "mosh: SSH (UDP 60")
 
-			nft := func(args ...string) {
-				t.Helper()
-				if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
-					t.Fatalf("nft %s: %v\n%s", strings.Join(args, " "), err, out)
-				}
-			}
+			nft := func(args ...string) { runNft(t, args...) }
 			nft("flush", "chain", "ip", "sshmosh", "in")
 			t.Cleanup(func() {
 				nft("add", "rule", "ip", "sshmosh", "in", "ip", "saddr", "127.0.0.1", "udp", "dport", "60000-61000", "drop")
 			})
-			// A probe goes out every 10 s; the status key tells the route.
-			deadline := time.Now().Add(2 * waitLong)
-			for {
-				m.SendHex(0x1e)
-				m.SendText("s")
-				time.Sleep(time.Second)
-				if strings.HasPrefix(strings.SplitN(m.Capture(), "\n", 2)[0], "mosh: UDP port 60") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("still not back on UDP:\n%s", m.Capture())
-				}
-				time.Sleep(3 * time.Second) // let the report expire
-			}
+			waitBackOnUDP(t, m)
 			runCmd(t, m, "open")
 			m.SendText("exit\r")
 			if code := m.WaitExit(waitLong); code != 0 {
@@ -269,12 +251,7 @@ func TestUDPBlockedMidSession(t *testing.T) {
 	if !inNetns(t) {
 		return
 	}
-	nft := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
-			t.Fatalf("nft %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	nft := func(args ...string) { runNft(t, args...) }
 	block := []string{"add", "rule", "ip", "sshmosh", "in", "ip", "saddr", "127.0.0.1", "udp", "dport", "60000-61000", "drop"}
 	// A network that drops UDP drops it both ways: the server's datagrams
 	// to the client too (a relay on the target is not the client).
@@ -322,19 +299,7 @@ func TestUDPBlockedMidSession(t *testing.T) {
 			// UDP comes back: the session moves back to it (a probe every
 			// 10 s), and the SSH path is let go again.
 			nft("flush", "chain", "ip", "sshmosh", "in")
-			deadline := time.Now().Add(2 * waitLong)
-			for {
-				m.SendHex(0x1e)
-				m.SendText("s")
-				time.Sleep(time.Second)
-				if strings.HasPrefix(strings.SplitN(m.Capture(), "\n", 2)[0], "mosh: UDP port 60") {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("still not back on UDP:\n%s", m.Capture())
-				}
-				time.Sleep(3 * time.Second) // let the report expire
-			}
+			waitBackOnUDP(t, m)
 			for deadline := time.Now().Add(waitLong); len(relays()) != 0 || conns() != btoi(tc.master); {
 				if time.Now().After(deadline) {
 					t.Fatalf("back on UDP, the SSH path stays: relays %q, %d connections", relays(), conns())
@@ -384,4 +349,31 @@ func newDirectTarget(t *testing.T) *remoteFixture {
 	return &remoteFixture{sshd: target, key: key, config: cfg,
 		sshMosh: testenv.GoBuild(t, "./cmd/ssh-mosh", "ssh-mosh"),
 		server:  testenv.GoBuild(t, "./cmd/mosh-server", "mosh-server")}
+}
+
+// runNft runs nft with args in the test's namespace.
+func runNft(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("nft", args...).CombinedOutput(); err != nil {
+		t.Fatalf("nft %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// waitBackOnUDP asks for the status (the escape key, then s) until row 0
+// says the session is on UDP: a probe goes out every 10 s.
+func waitBackOnUDP(t *testing.T, m *testenv.Tmux) {
+	t.Helper()
+	deadline := time.Now().Add(2 * waitLong)
+	for {
+		m.SendHex(0x1e)
+		m.SendText("s")
+		time.Sleep(time.Second)
+		if strings.HasPrefix(strings.SplitN(m.Capture(), "\n", 2)[0], "mosh: UDP port 60") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still not back on UDP:\n%s", m.Capture())
+		}
+		time.Sleep(3 * time.Second) // let the report expire
+	}
 }
