@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -191,8 +190,7 @@ func (m MuxStarter) StartRelay(ctx context.Context, req RelayRequest) (io.ReadWr
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		_, _ = c.Run(context.Background(), sshmux.Session{Command: "/bin/sh -c " + ShellQuote(relayScript(req)),
-			Stdin: theirs, Stdout: theirs, Stderr: errW})
+		_, _ = c.Run(context.Background(), sshmux.Session{Command: relayCommand(req), Stdin: theirs, Stdout: theirs, Stderr: errW})
 		// The master had its own copies: with ours closed, the stream
 		// and the error pipe end with the session.
 		theirs.Close()
@@ -215,14 +213,7 @@ func (m MuxStarter) StartRelay(ctx context.Context, req RelayRequest) (io.ReadWr
 		case <-copied:
 		case <-time.After(time.Second):
 		}
-		why := strings.TrimSpace(stderr.String())
-		if why == "" && err != nil {
-			why = err.Error()
-		}
-		if !stopped {
-			why = ctx.Err().Error()
-		}
-		return nil, fmt.Errorf("%s: the relay to UDP port %d did not start: %s", host, req.Port, why)
+		return nil, relayStartError(ctx, host, req.Port, stderr.String(), err, stopped)
 	}
 	s.Reader = r
 	return s, nil

@@ -145,7 +145,7 @@ func StartRelay(ctx context.Context, conn *Conn, req RelayRequest) (io.ReadWrite
 	}
 	var stderr bytes.Buffer
 	sess.Stderr = &lockedWriter{w: &stderr}
-	if err := sess.Start("/bin/sh -c " + ShellQuote(relayScript(req))); err != nil {
+	if err := sess.Start(relayCommand(req)); err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("%s: cannot start the relay: %w", host, err)
 	}
@@ -154,16 +154,27 @@ func StartRelay(ctx context.Context, conn *Conn, req RelayRequest) (io.ReadWrite
 	stopped := stop()
 	if err != nil || !stopped {
 		sess.Close()
-		why := strings.TrimSpace(sess.Stderr.(*lockedWriter).String())
-		if why == "" && err != nil {
-			why = err.Error()
-		}
-		if !stopped {
-			why = ctx.Err().Error()
-		}
-		return nil, fmt.Errorf("%s: the relay to UDP port %d did not start: %s", host, req.Port, why)
+		return nil, relayStartError(ctx, host, req.Port, sess.Stderr.(*lockedWriter).String(), err, stopped)
 	}
 	return &relayStream{Reader: r, stdin: stdin, sess: sess}, nil
+}
+
+// relayCommand is the remote command that runs relayScript under sh, as
+// sshd would run it through any login shell.
+func relayCommand(req RelayRequest) string { return "/bin/sh -c " + ShellQuote(relayScript(req)) }
+
+// relayStartError says why a relay did not start: the remote's words on
+// its stderr, else the error reading its greeting (err), or ctx's end when
+// the start was cut short (stopped false).
+func relayStartError(ctx context.Context, host string, port int, stderr string, err error, stopped bool) error {
+	why := strings.TrimSpace(stderr)
+	if why == "" && err != nil {
+		why = err.Error()
+	}
+	if !stopped {
+		why = ctx.Err().Error()
+	}
+	return fmt.Errorf("%s: the relay to UDP port %d did not start: %s", host, port, why)
 }
 
 // lockedWriter collects a relay's stderr, written by the ssh package's
