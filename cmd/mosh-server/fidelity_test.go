@@ -186,7 +186,10 @@ func TestHangupLetsProgramFinish(t *testing.T) {
 	bothServers(t, func(t *testing.T, real bool) {
 		dir := t.TempDir()
 		saved, pidFile := filepath.Join(dir, "saved"), filepath.Join(dir, "pid")
-		script := `echo $$ >"$1"; trap 'sleep 5; echo state-saved >"$0"; exit 0' HUP; echo trap-$((2+3))-ready; while :; do sleep 1; done`
+		// Each file is written whole (a rename), as the environment's
+		// above: a redirection creates it empty first, and waitFile
+		// could read it between the two.
+		script := `echo $$ >"$1.tmp" && mv "$1.tmp" "$1"; trap 'sleep 5; echo state-saved >"$0.tmp" && mv "$0.tmp" "$0"; exit 0' HUP; echo trap-$((2+3))-ready; while :; do sleep 1; done`
 		s := startSession(t, sessionOptions{realServer: real,
 			command: []string{"/bin/sh", "-c", script, saved, pidFile}})
 		s.tm.WaitFor("trap-5-ready", waitShort)
